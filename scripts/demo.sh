@@ -1,0 +1,17 @@
+#!/bin/sh
+# `make demo`: the engine runs an example tenant module from the command
+# line.  (Once the PostgreSQL extension lands, the demo runs the same module
+# as UDFs in a throwaway cluster.)
+set -e
+W=build/wasmbox
+M=build/examples/udfs.wasm
+run() { echo "\$ $*"; "$@" || echo "(exit status $?)"; echo; }
+run $W validate $M
+run $W invoke $M gcd 1071 462
+run $W invoke $M collatz 27
+run $W invoke $M equirect_km 48.8566 2.3522 51.5074 -0.1278
+echo "# a runaway loop is stopped by fuel, and the host goes on:"
+run $W invoke --fuel 10000000 $M forever 1
+echo "# a malformed module is refused with its location:"
+head -c 40 $M >build/examples/truncated.wasm
+run $W validate build/examples/truncated.wasm

@@ -1,0 +1,1936 @@
+/*
+ * compile.c - validates one function body and compiles it to slot code
+ * (code.h) in a single pass.
+ *
+ * The validator follows the spec's algorithm (operand and control stacks,
+ * a polymorphic stack after unconditional branches).  Each operand-stack
+ * entry also records where its value lives: its canonical slot, or, for a
+ * local.get or a constant, the local's or constant's slot ("alias"), so those
+ * instructions emit nothing.  An alias is copied to its canonical slot
+ * ("materialised") before the local is written, before a call, at block
+ * boundaries, and wherever control merges.
+ *
+ * Until the end of the function the size of the constant area is unknown,
+ * so operands that name a constant or a stack slot are emitted tagged and
+ * fixed up once at the end (the relocation list).
+ */
+#include "code.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TAG_CONST 0x40000000u
+#define TAG_STACK 0x80000000u
+#define TAG_MASK 0xc0000000u
+#define NONE UINT32_MAX
+
+enum { K_BLOCK, K_LOOP, K_IF, K_ELSE, K_FUNC };
+
+typedef struct {
+    uint8_t type;   /* 0: unknown (polymorphic stack) */
+    uint32_t loc;   /* where the value is now */
+    uint32_t canon; /* its own slot (TAG_STACK | offset) */
+    uint32_t local; /* alias of local (index + 1), or 0 */
+    uint32_t next;  /* next older alias of the same local (stack index + 1) */
+} sval;
+
+typedef struct {
+    uint8_t kind;
+    bool unreachable; /* the rest of this frame's code is unreachable (stack polymorphic) */
+    bool dead;        /* the whole frame sits in unreachable code: emit nothing */
+    uint32_t height; /* operand stack length under the params */
+    uint32_t base;   /* canonical slot of the first param / result */
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;
+    uint32_t start;    /* loop: cell of the head */
+    uint32_t nfix0;    /* this frame's forward branches start here in fx */
+    uint32_t else_fix; /* if: delta cell of the jump to else/end */
+    uint32_t else_op;
+    uint64_t ninstr0; /* loop: instructions before the head */
+} ctrl;
+
+typedef struct {
+    uint32_t delta_cell, op_cell;
+    uint32_t frame; /* index of the target frame in the control stack */
+} fixup;
+
+typedef struct {
+    uint32_t cell;
+    uint8_t half; /* 0: p.a, 1: p.b */
+} reloc;
+
+typedef struct {
+    wb_module *m;
+    wb__func *f;
+    wb_error *err;
+    jmp_buf jb;
+    wb_result rc;
+    const void *const *h; /* op handlers */
+
+    const uint8_t *p, *end;
+    uint32_t ioff; /* module offset of the current instruction */
+
+    sval *vs;
+    uint32_t nvs, cvs;
+    ctrl *cs;
+    uint32_t ncs, ccs;
+    fixup *fx;
+    uint32_t nfx, cfx;
+    wb__cell *code;
+    uint32_t ncode, ccode;
+    reloc *rl;
+    uint32_t nrl, crl;
+    wb__pcmap *pm;
+    uint32_t npm, cpm;
+    wb__slot *consts;
+    uint32_t nconsts, cconsts;
+    uint32_t *cht; /* constant hash table: index + 1 */
+    uint32_t chtcap;
+
+    uint32_t nlocals; /* params + locals */
+    uint32_t *local_off;
+    uint8_t *local_type;
+    uint32_t *alias_head; /* per local: stack index + 1 of the newest alias */
+    uint32_t nalias;
+
+    uint32_t max_stack; /* bytes */
+    uint64_t ninstr, loop_instr;
+    uint32_t loop_depth;
+
+    /* The last instruction, for retargeting its result (local.set) and for
+     * fusing a compare into the branch that consumes it. */
+    uint32_t last_start; /* NONE after a label */
+    uint32_t last_op;
+    uint32_t last_nvs;  /* stack length right after it */
+    uint32_t last_dst;  /* cell of its result operand (half b... see last_half) */
+    uint8_t last_half;
+    uint32_t last_a, last_b;
+} comp;
+
+static const uint8_t one_type[256] = {
+    [WB_I32] = WB_I32, [WB_I64] = WB_I64, [WB_F32] = WB_F32, [WB_F64] = WB_F64,
+    [WB_V128] = WB_V128, [WB_FUNCREF] = WB_FUNCREF, [WB_EXTERNREF] = WB_EXTERNREF,
+};
+
+/* ---- errors and buffers ---------------------------------------------------------- */
+
+WB_PRINTF(3, 4)
+static _Noreturn void fail(comp *c, wb_result code, const char *fmt, ...)
+{
+    char why[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    uint32_t len;
+    const char *name = wb__func_name(c->m, c->f->index, &len);
+    if (name)
+        wb__error(c->err, code, c->ioff, "section 10, offset 0x%x: function %u ($%.*s): %s", c->ioff,
+                  c->f->index, (int)(len > 64 ? 64 : len), name, why);
+    else
+        wb__error(c->err, code, c->ioff, "section 10, offset 0x%x: function %u: %s", c->ioff, c->f->index,
+                  why);
+    c->rc = code;
+    longjmp(c->jb, 1);
+}
+
+#define MALFORMED(...) fail(c, WB_ERR_MALFORMED, __VA_ARGS__)
+#define INVALID(...) fail(c, WB_ERR_INVALID, __VA_ARGS__)
+
+static void *grow(comp *c, void *p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    uint64_t n = *cap ? (uint64_t)*cap * 2 : 16;
+    while (n < need)
+        n *= 2;
+    if (n > UINT32_MAX / 2)
+        fail(c, WB_ERR_LIMIT, "function too large to compile");
+    void *q = realloc(p, n * elem);
+    if (!q)
+        fail(c, WB_ERR_NOMEM, "out of memory compiling");
+    *cap = (uint32_t)n;
+    return q;
+}
+
+/* Instruction names, for error messages only. */
+static const char *const opnames[256] = {
+    [0x00] = "unreachable",
+    [0x01] = "nop",
+    [0x02] = "block",
+    [0x03] = "loop",
+    [0x04] = "if",
+    [0x05] = "else",
+    [0x0b] = "end",
+    [0x0c] = "br",
+    [0x0d] = "br_if",
+    [0x0e] = "br_table",
+    [0x0f] = "return",
+    [0x10] = "call",
+    [0x11] = "call_indirect",
+    [0x1a] = "drop",
+    [0x1b] = "select",
+    [0x1c] = "select",
+    [0x20] = "local.get",
+    [0x21] = "local.set",
+    [0x22] = "local.tee",
+    [0x23] = "global.get",
+    [0x24] = "global.set",
+    [0x25] = "table.get",
+    [0x26] = "table.set",
+    [0x28] = "i32.load",
+    [0x29] = "i64.load",
+    [0x2a] = "f32.load",
+    [0x2b] = "f64.load",
+    [0x2c] = "i32.load8_s",
+    [0x2d] = "i32.load8_u",
+    [0x2e] = "i32.load16_s",
+    [0x2f] = "i32.load16_u",
+    [0x30] = "i64.load8_s",
+    [0x31] = "i64.load8_u",
+    [0x32] = "i64.load16_s",
+    [0x33] = "i64.load16_u",
+    [0x34] = "i64.load32_s",
+    [0x35] = "i64.load32_u",
+    [0x36] = "i32.store",
+    [0x37] = "i64.store",
+    [0x38] = "f32.store",
+    [0x39] = "f64.store",
+    [0x3a] = "i32.store8",
+    [0x3b] = "i32.store16",
+    [0x3c] = "i64.store8",
+    [0x3d] = "i64.store16",
+    [0x3e] = "i64.store32",
+    [0x3f] = "memory.size",
+    [0x40] = "memory.grow",
+    [0x41] = "i32.const",
+    [0x42] = "i64.const",
+    [0x43] = "f32.const",
+    [0x44] = "f64.const",
+    [0x45] = "i32.eqz",
+    [0x46] = "i32.eq",
+    [0x47] = "i32.ne",
+    [0x48] = "i32.lt_s",
+    [0x49] = "i32.lt_u",
+    [0x4a] = "i32.gt_s",
+    [0x4b] = "i32.gt_u",
+    [0x4c] = "i32.le_s",
+    [0x4d] = "i32.le_u",
+    [0x4e] = "i32.ge_s",
+    [0x4f] = "i32.ge_u",
+    [0x50] = "i64.eqz",
+    [0x51] = "i64.eq",
+    [0x52] = "i64.ne",
+    [0x53] = "i64.lt_s",
+    [0x54] = "i64.lt_u",
+    [0x55] = "i64.gt_s",
+    [0x56] = "i64.gt_u",
+    [0x57] = "i64.le_s",
+    [0x58] = "i64.le_u",
+    [0x59] = "i64.ge_s",
+    [0x5a] = "i64.ge_u",
+    [0x5b] = "f32.eq",
+    [0x5c] = "f32.ne",
+    [0x5d] = "f32.lt",
+    [0x5e] = "f32.gt",
+    [0x5f] = "f32.le",
+    [0x60] = "f32.ge",
+    [0x61] = "f64.eq",
+    [0x62] = "f64.ne",
+    [0x63] = "f64.lt",
+    [0x64] = "f64.gt",
+    [0x65] = "f64.le",
+    [0x66] = "f64.ge",
+    [0x67] = "i32.clz",
+    [0x68] = "i32.ctz",
+    [0x69] = "i32.popcnt",
+    [0x6a] = "i32.add",
+    [0x6b] = "i32.sub",
+    [0x6c] = "i32.mul",
+    [0x6d] = "i32.div_s",
+    [0x6e] = "i32.div_u",
+    [0x6f] = "i32.rem_s",
+    [0x70] = "i32.rem_u",
+    [0x71] = "i32.and",
+    [0x72] = "i32.or",
+    [0x73] = "i32.xor",
+    [0x74] = "i32.shl",
+    [0x75] = "i32.shr_s",
+    [0x76] = "i32.shr_u",
+    [0x77] = "i32.rotl",
+    [0x78] = "i32.rotr",
+    [0x79] = "i64.clz",
+    [0x7a] = "i64.ctz",
+    [0x7b] = "i64.popcnt",
+    [0x7c] = "i64.add",
+    [0x7d] = "i64.sub",
+    [0x7e] = "i64.mul",
+    [0x7f] = "i64.div_s",
+    [0x80] = "i64.div_u",
+    [0x81] = "i64.rem_s",
+    [0x82] = "i64.rem_u",
+    [0x83] = "i64.and",
+    [0x84] = "i64.or",
+    [0x85] = "i64.xor",
+    [0x86] = "i64.shl",
+    [0x87] = "i64.shr_s",
+    [0x88] = "i64.shr_u",
+    [0x89] = "i64.rotl",
+    [0x8a] = "i64.rotr",
+    [0x8b] = "f32.abs",
+    [0x8c] = "f32.neg",
+    [0x8d] = "f32.ceil",
+    [0x8e] = "f32.floor",
+    [0x8f] = "f32.trunc",
+    [0x90] = "f32.nearest",
+    [0x91] = "f32.sqrt",
+    [0x92] = "f32.add",
+    [0x93] = "f32.sub",
+    [0x94] = "f32.mul",
+    [0x95] = "f32.div",
+    [0x96] = "f32.min",
+    [0x97] = "f32.max",
+    [0x98] = "f32.copysign",
+    [0x99] = "f64.abs",
+    [0x9a] = "f64.neg",
+    [0x9b] = "f64.ceil",
+    [0x9c] = "f64.floor",
+    [0x9d] = "f64.trunc",
+    [0x9e] = "f64.nearest",
+    [0x9f] = "f64.sqrt",
+    [0xa0] = "f64.add",
+    [0xa1] = "f64.sub",
+    [0xa2] = "f64.mul",
+    [0xa3] = "f64.div",
+    [0xa4] = "f64.min",
+    [0xa5] = "f64.max",
+    [0xa6] = "f64.copysign",
+    [0xa7] = "i32.wrap_i64",
+    [0xa8] = "i32.trunc_f32_s",
+    [0xa9] = "i32.trunc_f32_u",
+    [0xaa] = "i32.trunc_f64_s",
+    [0xab] = "i32.trunc_f64_u",
+    [0xac] = "i64.extend_i32_s",
+    [0xad] = "i64.extend_i32_u",
+    [0xae] = "i64.trunc_f32_s",
+    [0xaf] = "i64.trunc_f32_u",
+    [0xb0] = "i64.trunc_f64_s",
+    [0xb1] = "i64.trunc_f64_u",
+    [0xb2] = "f32.convert_i32_s",
+    [0xb3] = "f32.convert_i32_u",
+    [0xb4] = "f32.convert_i64_s",
+    [0xb5] = "f32.convert_i64_u",
+    [0xb6] = "f32.demote_f64",
+    [0xb7] = "f64.convert_i32_s",
+    [0xb8] = "f64.convert_i32_u",
+    [0xb9] = "f64.convert_i64_s",
+    [0xba] = "f64.convert_i64_u",
+    [0xbb] = "f64.promote_f32",
+    [0xbc] = "i32.reinterpret_f32",
+    [0xbd] = "i64.reinterpret_f64",
+    [0xbe] = "f32.reinterpret_i32",
+    [0xbf] = "f64.reinterpret_i64",
+    [0xc0] = "i32.extend8_s",
+    [0xc1] = "i32.extend16_s",
+    [0xc2] = "i64.extend8_s",
+    [0xc3] = "i64.extend16_s",
+    [0xc4] = "i64.extend32_s",
+    [0xd0] = "ref.null",
+    [0xd1] = "ref.is_null",
+    [0xd2] = "ref.func",
+};
+static const char *const fcnames[18] = {"i32.trunc_sat_f32_s", "i32.trunc_sat_f32_u", "i32.trunc_sat_f64_s", "i32.trunc_sat_f64_u", "i64.trunc_sat_f32_s", "i64.trunc_sat_f32_u", "i64.trunc_sat_f64_s", "i64.trunc_sat_f64_u", "memory.init", "data.drop", "memory.copy", "memory.fill", "table.init", "elem.drop", "table.copy", "table.grow", "table.size", "table.fill"};
+
+/* The name of the instruction at c->ioff (re-read: errors are rare). */
+static const char *opname(const comp *c)
+{
+    const uint8_t *p = c->m->bytes + c->ioff;
+    if (p >= c->end)
+        return "end of function";
+    if (*p == 0xfc || *p == 0xfd) {
+        uint32_t sub = 0;
+        for (unsigned i = 0, sh = 0; i < 5 && p + 1 + i < c->end; i++, sh += 7) {
+            sub |= (uint32_t)(p[1 + i] & 0x7f) << sh;
+            if (!(p[1 + i] & 0x80))
+                break;
+        }
+        if (*p == 0xfc)
+            return sub < 18 ? fcnames[sub] : "0xfc prefix";
+        return sub < WB__SIMD_OPCODES && wb__simd_ops[sub].name ? wb__simd_ops[sub].name : "0xfd prefix";
+    }
+    return opnames[*p] ? opnames[*p] : "unknown opcode";
+}
+
+/* ---- reading ----------------------------------------------------------------------- */
+
+static uint8_t u8(comp *c)
+{
+    if (c->p >= c->end)
+        MALFORMED("unexpected end of section or function");
+    return *c->p++;
+}
+
+static uint64_t leb(comp *c, unsigned bits, bool sign)
+{
+    uint64_t r = 0;
+    unsigned shift = 0;
+    for (;;) {
+        uint8_t b = u8(c);
+        if (shift + 7 >= bits && shift < 64) {
+            /* Last byte: the unused bits must be a sign/zero extension. */
+            unsigned used = bits - shift;
+            if (b & 0x80)
+                MALFORMED("integer representation too long");
+            if (sign) {
+                int8_t rest = (int8_t)(b << 1) >> used; /* bits above `used`, sign-extended */
+                int8_t want = (b >> (used - 1)) & 1 ? -1 : 0;
+                if (used < 7 && (rest >> 1) != want)
+                    MALFORMED("integer too large");
+            } else if (used < 7 && (b >> used) != 0) {
+                MALFORMED("integer too large");
+            }
+            r |= (uint64_t)(b & 0x7f) << shift;
+            shift += 7;
+            break;
+        }
+        r |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            break;
+    }
+    if (sign && shift < 64 && (r >> (shift - 1)) & 1)
+        r |= ~(uint64_t)0 << shift;
+    return r;
+}
+
+static uint32_t u32(comp *c) { return (uint32_t)leb(c, 32, false); }
+static int32_t s32(comp *c) { return (int32_t)(uint32_t)leb(c, 32, true); }
+static int64_t s64(comp *c) { return (int64_t)leb(c, 64, true); }
+
+/* ---- emission ---------------------------------------------------------------------- */
+
+static inline bool live(comp *c)
+{
+    const ctrl *f = &c->cs[c->ncs - 1];
+    return !f->unreachable && !f->dead;
+}
+
+static uint32_t cell(comp *c, uint64_t v)
+{
+    c->code = grow(c, c->code, &c->ccode, c->ncode + 1, sizeof *c->code);
+    c->code[c->ncode].u64 = v;
+    return c->ncode++;
+}
+
+static void note_reloc(comp *c, uint32_t at, uint8_t half, uint32_t v)
+{
+    if (!(v & TAG_MASK))
+        return;
+    c->rl = grow(c, c->rl, &c->crl, c->nrl + 1, sizeof *c->rl);
+    c->rl[c->nrl++] = (reloc){at, half};
+}
+
+/* A cell of two u32; `oa`/`ob` say which halves are slot offsets. */
+static uint32_t pair(comp *c, uint32_t a, bool oa, uint32_t b, bool ob)
+{
+    uint32_t at = cell(c, 0);
+    c->code[at].p.a = a;
+    c->code[at].p.b = b;
+    if (oa)
+        note_reloc(c, at, 0, a);
+    if (ob)
+        note_reloc(c, at, 1, b);
+    return at;
+}
+
+static uint32_t begin(comp *c, unsigned op)
+{
+    uint32_t at = c->ncode;
+    if (!c->npm || c->pm[c->npm - 1].offset != c->ioff) {
+        c->pm = grow(c, c->pm, &c->cpm, c->npm + 1, sizeof *c->pm);
+        c->pm[c->npm++] = (wb__pcmap){at, c->ioff};
+    }
+    cell(c, (uint64_t)(uintptr_t)c->h[op]);
+    c->last_start = NONE;
+    return at;
+}
+
+/* Drop the last instruction (it is being fused into the next one). */
+static void unemit_last(comp *c)
+{
+    uint32_t at = c->last_start;
+    c->ncode = at;
+    while (c->nrl && c->rl[c->nrl - 1].cell >= at)
+        c->nrl--;
+    while (c->npm && c->pm[c->npm - 1].cell >= at)
+        c->npm--;
+    c->last_start = NONE;
+}
+
+/* Remember the instruction just emitted as retargetable / fusable. */
+static void note_last(comp *c, uint32_t start, unsigned op, uint32_t dcell, uint8_t half, uint32_t a,
+                      uint32_t b)
+{
+    c->last_start = start;
+    c->last_op = op;
+    c->last_nvs = c->nvs;
+    c->last_dst = dcell;
+    c->last_half = half;
+    c->last_a = a;
+    c->last_b = b;
+}
+
+static void label(comp *c) { c->last_start = NONE; }
+
+/* ---- constants --------------------------------------------------------------------- */
+
+static uint32_t const_slot(comp *c, uint64_t v)
+{
+    if (c->nconsts * 2 >= c->chtcap) {
+        uint32_t ncap = c->chtcap ? c->chtcap * 2 : 64;
+        uint32_t *t = calloc(ncap, sizeof *t);
+        if (!t)
+            fail(c, WB_ERR_NOMEM, "out of memory compiling");
+        for (uint32_t i = 0; i < c->chtcap; i++) {
+            if (!c->cht[i])
+                continue;
+            uint64_t k = c->consts[c->cht[i] - 1];
+            uint32_t j = (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> 40) & (ncap - 1);
+            while (t[j])
+                j = (j + 1) & (ncap - 1);
+            t[j] = c->cht[i];
+        }
+        free(c->cht);
+        c->cht = t;
+        c->chtcap = ncap;
+    }
+    uint32_t j = (uint32_t)((v * 0x9e3779b97f4a7c15ull) >> 40) & (c->chtcap - 1);
+    while (c->cht[j]) {
+        if (c->consts[c->cht[j] - 1] == v)
+            return TAG_CONST | ((c->cht[j] - 1) * 8);
+        j = (j + 1) & (c->chtcap - 1);
+    }
+    c->consts = grow(c, c->consts, &c->cconsts, c->nconsts + 1, sizeof *c->consts);
+    c->consts[c->nconsts++] = v;
+    c->cht[j] = c->nconsts;
+    return TAG_CONST | ((c->nconsts - 1) * 8);
+}
+
+/* v128 constants take two adjacent slots and are not shared. */
+static uint32_t const_slot128(comp *c, const uint8_t *bytes)
+{
+    c->consts = grow(c, c->consts, &c->cconsts, c->nconsts + 2, sizeof *c->consts);
+    memcpy(&c->consts[c->nconsts], bytes, 16);
+    c->nconsts += 2;
+    return TAG_CONST | ((c->nconsts - 2) * 8);
+}
+
+/* ---- operand stack ----------------------------------------------------------------- */
+
+static uint32_t next_canon(comp *c)
+{
+    if (c->nvs == 0)
+        return TAG_STACK;
+    const sval *t = &c->vs[c->nvs - 1];
+    return t->canon + 8 * wb__type_slots(t->type);
+}
+
+/* Push a value that lives at `loc` (NONE = its canonical slot; 0 is a real
+ * location, local 0). */
+static uint32_t push_at(comp *c, uint8_t type, uint32_t loc, uint32_t local)
+{
+    uint32_t canon = next_canon(c);
+    uint32_t top = (canon & ~TAG_MASK) + 8 * wb__type_slots(type);
+    if (top > WB_MAX_FRAME_SLOTS * 8)
+        fail(c, WB_ERR_LIMIT, "operand stack deeper than %u slots", WB_MAX_FRAME_SLOTS);
+    if (top > c->max_stack)
+        c->max_stack = top;
+    c->vs = grow(c, c->vs, &c->cvs, c->nvs + 1, sizeof *c->vs);
+    sval *v = &c->vs[c->nvs];
+    *v = (sval){type, loc != NONE ? loc : canon, canon, local, 0};
+    if (local) {
+        v->next = c->alias_head[local - 1];
+        c->alias_head[local - 1] = c->nvs + 1;
+        c->nalias++;
+    }
+    c->nvs++;
+    return canon;
+}
+
+static uint32_t push(comp *c, uint8_t type) { return push_at(c, type, NONE, 0); }
+
+static void unalias(comp *c, sval *v)
+{
+    if (v->local) {
+        c->alias_head[v->local - 1] = v->next;
+        v->local = 0;
+        c->nalias--;
+    }
+}
+
+static sval pop(comp *c, uint8_t expect)
+{
+    ctrl *f = &c->cs[c->ncs - 1];
+    if (c->nvs == f->height) {
+        if (f->unreachable)
+            return (sval){0, 0, 0, 0, 0};
+        INVALID("type mismatch in %s: expected %s but the stack is empty", opname(c),
+                expect ? wb__type_name(expect) : "a value");
+    }
+    sval v = c->vs[--c->nvs];
+    unalias(c, &v);
+    if (expect && v.type && v.type != expect)
+        INVALID("type mismatch in %s: expected %s, got %s", opname(c), wb__type_name(expect),
+                wb__type_name(v.type));
+    return v;
+}
+
+static void truncate_stack(comp *c, uint32_t h)
+{
+    while (c->nvs > h) {
+        c->nvs--;
+        unalias(c, &c->vs[c->nvs]);
+    }
+}
+
+static void copy(comp *c, uint8_t type, uint32_t from, uint32_t to)
+{
+    if (from == to)
+        return;
+    unsigned op = type == WB_V128 ? WB__OP_COPY2 : WB__OP_COPY;
+    begin(c, op);
+    pair(c, from, true, to, true);
+}
+
+/* Give entry i its canonical slot. */
+static void materialise(comp *c, uint32_t i)
+{
+    sval *v = &c->vs[i];
+    if (v->loc == v->canon)
+        return;
+    if (live(c))
+        copy(c, v->type, v->loc, v->canon);
+    v->loc = v->canon;
+}
+
+/* Entries [from, top).  Going top-down, each alias met is the newest of its
+ * local's list, so unlinking the head is right. */
+static void materialise_from(comp *c, uint32_t from)
+{
+    for (uint32_t i = c->nvs; i-- > from;) {
+        unalias(c, &c->vs[i]);
+        materialise(c, i);
+    }
+}
+
+/* Before writing local x: every value still reading it gets its own copy. */
+static void materialise_local(comp *c, uint32_t x)
+{
+    uint32_t i = c->alias_head[x];
+    while (i) {
+        sval *v = &c->vs[i - 1];
+        uint32_t next = v->next;
+        v->local = 0;
+        c->nalias--;
+        materialise(c, i - 1);
+        i = next;
+    }
+    c->alias_head[x] = 0;
+}
+
+/* Every local alias of the current frame, before a block starts: a copy
+ * emitted later inside the block (at a local.set) might be skipped by a
+ * branch, so values from outside must not depend on one.  Aliases never
+ * exist below the current frame (this runs at every frame entry), so the
+ * top-down walk meets each as its list's head. */
+static void materialise_locals(comp *c)
+{
+    uint32_t h = c->cs[c->ncs - 1].height;
+    for (uint32_t i = c->nvs; c->nalias && i-- > h;) {
+        if (c->vs[i].local) {
+            unalias(c, &c->vs[i]);
+            materialise(c, i);
+        }
+    }
+}
+
+/* ---- control ----------------------------------------------------------------------- */
+
+static void push_ctrl(comp *c, uint8_t kind, uint32_t np, const uint8_t *params, uint32_t nr,
+                      const uint8_t *results)
+{
+    if (c->ncs >= WB_MAX_NESTING)
+        fail(c, WB_ERR_LIMIT, "blocks nested deeper than %u", WB_MAX_NESTING);
+    c->cs = grow(c, c->cs, &c->ccs, c->ncs + 1, sizeof *c->cs);
+    ctrl *f = &c->cs[c->ncs];
+    bool dead = c->ncs && !live(c);
+    *f = (ctrl){.kind = kind,
+                .dead = dead,
+                .height = c->nvs - np,
+                .nparams = np,
+                .params = params,
+                .nresults = nr,
+                .results = results,
+                .start = c->ncode,
+                .nfix0 = c->nfx,
+                .else_fix = NONE,
+                .ninstr0 = c->ninstr};
+    f->base = np ? c->vs[c->nvs - np].canon : next_canon(c);
+    c->ncs++;
+}
+
+static const uint8_t *label_types(const ctrl *f, uint32_t *n)
+{
+    if (f->kind == K_LOOP) {
+        *n = f->nparams;
+        return f->params;
+    }
+    *n = f->nresults;
+    return f->results;
+}
+
+static ctrl *label_at(comp *c, uint32_t depth)
+{
+    if (depth >= c->ncs)
+        INVALID("unknown label %u", depth);
+    return &c->cs[c->ncs - 1 - depth];
+}
+
+/* Check that the top of the stack holds `types` (without popping). */
+static void check_top(comp *c, const uint8_t *types, uint32_t n)
+{
+    ctrl *f = &c->cs[c->ncs - 1];
+    uint32_t avail = c->nvs - f->height;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t want = types[n - 1 - i];
+        if (i >= avail) {
+            if (f->unreachable)
+                continue;
+            INVALID("type mismatch: expected %u values for the branch", n);
+        }
+        uint8_t t = c->vs[c->nvs - 1 - i].type;
+        if (t && t != want)
+            INVALID("type mismatch: branch expects %s, got %s", wb__type_name(want), wb__type_name(t));
+    }
+}
+
+/* Slot where value i of a branch to f goes. */
+static bool branch_needs_copies(comp *c, const ctrl *f, uint32_t n)
+{
+    if (f->kind == K_FUNC)
+        return true;
+    uint32_t at = f->base;
+    for (uint32_t i = 0; i < n; i++) {
+        const sval *v = &c->vs[c->nvs - n + i];
+        if (v->loc != at)
+            return true;
+        at += 8 * wb__type_slots(v->type);
+    }
+    return false;
+}
+
+static void branch_copies(comp *c, const ctrl *f, uint32_t n)
+{
+    uint32_t at = f->base;
+    for (uint32_t i = 0; i < n; i++) {
+        const sval *v = &c->vs[c->nvs - n + i];
+        copy(c, v->type, v->loc, at);
+        at += 8 * wb__type_slots(v->type);
+    }
+}
+
+/* At else/end: the frame's values must be exactly its results.  They are
+ * checked in place, keeping where each lives; in unreachable code the
+ * missing ones are made up (nothing is emitted there). */
+static void frame_results(comp *c, ctrl *f)
+{
+    uint32_t n = f->nresults;
+    check_top(c, f->results, n);
+    if (c->nvs - f->height > n)
+        INVALID("type mismatch: values remain at the end of the block");
+    if (c->nvs - f->height < n || !live(c)) {
+        truncate_stack(c, f->height);
+        for (uint32_t i = 0; i < n; i++)
+            push(c, f->results[i]);
+    }
+}
+
+/* A forward branch to the frame `depth` up, patched when that frame ends. */
+static void add_fixup(comp *c, uint32_t delta_cell, uint32_t op_cell, uint32_t depth)
+{
+    c->fx = grow(c, c->fx, &c->cfx, c->nfx + 1, sizeof *c->fx);
+    c->fx[c->nfx++] = (fixup){delta_cell, op_cell, c->ncs - 1 - depth};
+}
+
+static void return_seq(comp *c)
+{
+    uint32_t n = c->f->type->ft.nresults;
+    if (n == 1 && c->f->type->ft.types[c->f->type->ft.nparams] != WB_V128) {
+        uint32_t from = c->vs[c->nvs - 1].loc;
+        begin(c, WB__OP_RETURN1);
+        pair(c, from, true, 0, false);
+        return;
+    }
+    /* Results go to slots 0.. of the frame, which may overlap locals that
+     * other results still read: gather them in their canonical slots first
+     * (never read by another entry), then move them down in order (each
+     * destination lies at or below its source).  The stack entries are left
+     * as they were, since a br_table stub is only one of several paths. */
+    if (n > 1)
+        for (uint32_t i = c->nvs - n; i < c->nvs; i++)
+            copy(c, c->vs[i].type, c->vs[i].loc, c->vs[i].canon);
+    uint32_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const sval *v = &c->vs[c->nvs - n + i];
+        copy(c, v->type, n > 1 ? v->canon : v->loc, at);
+        at += 8 * wb__type_slots(v->type);
+    }
+    begin(c, WB__OP_RETURN);
+}
+
+static uint64_t loop_cost(comp *c, const ctrl *f)
+{
+    uint64_t n = c->ninstr - f->ninstr0;
+    return n ? n : 1;
+}
+
+/* Unconditional jump to the label of frame f (values already in place). */
+static void jump(comp *c, uint32_t depth)
+{
+    ctrl *f = &c->cs[c->ncs - 1 - depth];
+    if (f->kind == K_FUNC) {
+        return_seq(c);
+    } else if (f->kind == K_LOOP) {
+        uint32_t at = begin(c, WB__OP_BR_LOOP);
+        cell(c, (uint64_t)((int64_t)f->start - (int64_t)at));
+        cell(c, loop_cost(c, f));
+    } else {
+        uint32_t at = begin(c, WB__OP_BR);
+        uint32_t d = cell(c, 0);
+        add_fixup(c, d, at, depth);
+    }
+}
+
+/* A conditional branch op (BR_IF, BR_UNLESS or a fused compare) whose first
+ * operand cell is already emitted; adds the delta and fuel cells. */
+static void cond_target(comp *c, uint32_t at, uint32_t depth)
+{
+    ctrl *f = &c->cs[c->ncs - 1 - depth];
+    if (f->kind == K_LOOP) {
+        cell(c, (uint64_t)((int64_t)f->start - (int64_t)at));
+        cell(c, loop_cost(c, f));
+    } else {
+        uint32_t d = cell(c, 0);
+        cell(c, 0);
+        add_fixup(c, d, at, depth);
+    }
+}
+
+static bool is_int_cmp(unsigned op)
+{
+    return (op >= WB__OP_I32_EQ && op <= WB__OP_I32_GE_U) || (op >= WB__OP_I64_EQ && op <= WB__OP_I64_GE_U);
+}
+
+static unsigned fused(unsigned cmp)
+{
+    if (cmp >= WB__OP_I32_EQ && cmp <= WB__OP_I32_GE_U)
+        return WB__OP_BR_I32_EQ + (cmp - WB__OP_I32_EQ);
+    return WB__OP_BR_I64_EQ + (cmp - WB__OP_I64_EQ);
+}
+
+static unsigned inverse_cmp(unsigned cmp)
+{
+    /* Within each family the order is eq ne lt_s lt_u gt_s gt_u le_s le_u ge_s ge_u. */
+    static const uint8_t inv[10] = {1, 0, 8, 9, 6, 7, 4, 5, 2, 3};
+    unsigned base = cmp >= WB__OP_I64_EQ ? WB__OP_I64_EQ : WB__OP_I32_EQ;
+    return base + inv[cmp - base];
+}
+
+/* Branch to `depth` if the condition (already popped as v) holds. */
+static void br_if(comp *c, uint32_t depth, sval cond)
+{
+    ctrl *f = &c->cs[c->ncs - 1 - depth];
+    uint32_t n;
+    label_types(f, &n);
+    bool fusable = c->last_start != NONE && c->last_nvs == c->nvs + 1 && cond.loc == cond.canon &&
+                   c->vs[c->nvs].canon == cond.canon; /* the condition is the last result */
+    if (!branch_needs_copies(c, f, n)) {
+        if (fusable && is_int_cmp(c->last_op)) {
+            unsigned op = fused(c->last_op);
+            uint32_t a = c->last_a, b = c->last_b;
+            unemit_last(c);
+            uint32_t at = begin(c, op);
+            pair(c, a, true, b, true);
+            cond_target(c, at, depth);
+        } else if (fusable && c->last_op == WB__OP_I32_EQZ) {
+            uint32_t a = c->last_a;
+            unemit_last(c);
+            uint32_t at = begin(c, WB__OP_BR_UNLESS);
+            pair(c, a, true, 0, false);
+            cond_target(c, at, depth);
+        } else {
+            uint32_t at = begin(c, WB__OP_BR_IF);
+            pair(c, cond.loc, true, 0, false);
+            cond_target(c, at, depth);
+        }
+        return;
+    }
+    /* Values must move first: skip over the copies when the condition fails. */
+    uint32_t at = begin(c, WB__OP_BR_UNLESS);
+    pair(c, cond.loc, true, 0, false);
+    uint32_t d = cell(c, 0);
+    cell(c, 0);
+    if (f->kind == K_FUNC)
+        return_seq(c);
+    else {
+        branch_copies(c, f, n);
+        jump(c, depth);
+    }
+    c->code[d].i64 = (int64_t)c->ncode - (int64_t)at;
+    label(c);
+}
+
+/* Resolve the forward branches of frame index fi to the current position. */
+static void resolve_fixups(comp *c, uint32_t fi)
+{
+    ctrl *f = &c->cs[fi];
+    uint32_t keep = f->nfix0;
+    for (uint32_t i = f->nfix0; i < c->nfx; i++) {
+        if (c->fx[i].frame == fi)
+            c->code[c->fx[i].delta_cell].i64 = (int64_t)c->ncode - (int64_t)c->fx[i].op_cell;
+        else
+            c->fx[keep++] = c->fx[i];
+    }
+    c->nfx = keep;
+}
+
+/* ---- block types, memargs --------------------------------------------------------- */
+
+static void block_type(comp *c, uint32_t *np, const uint8_t **params, uint32_t *nr, const uint8_t **results)
+{
+    if (c->p >= c->end)
+        MALFORMED("unexpected end");
+    uint8_t b = *c->p;
+    if (b == 0x40) {
+        c->p++;
+        *np = *nr = 0;
+        *params = *results = NULL;
+        return;
+    }
+    if (wb__is_valtype(b)) {
+        c->p++;
+        *np = 0;
+        *params = NULL;
+        *nr = 1;
+        *results = &one_type[b];
+        return;
+    }
+    int64_t idx = (int64_t)leb(c, 33, true);
+    if (idx < 0)
+        MALFORMED("malformed block type");
+    if ((uint64_t)idx >= c->m->ntypes)
+        INVALID("unknown type %lld", (long long)idx);
+    const wb_functype *ft = &c->m->types[idx].ft;
+    *np = ft->nparams;
+    *params = ft->types;
+    *nr = ft->nresults;
+    *results = ft->types + ft->nparams;
+}
+
+static void need_memory(comp *c)
+{
+    if (c->m->nmems == 0)
+        INVALID("unknown memory 0");
+}
+
+static uint32_t memarg(comp *c, unsigned max_align)
+{
+    uint32_t align = u32(c);
+    uint32_t off = u32(c);
+    need_memory(c);
+    if (align > max_align)
+        INVALID("alignment must not be larger than natural");
+    return off;
+}
+
+static uint8_t reftype(comp *c)
+{
+    uint8_t t = u8(c);
+    if (!wb__is_ref(t))
+        MALFORMED("malformed reference type");
+    return t;
+}
+
+static void zero_byte(comp *c)
+{
+    if (u8(c) != 0)
+        MALFORMED("zero byte expected");
+}
+
+static void need_table(comp *c, uint32_t t)
+{
+    if (t >= c->m->ntables)
+        INVALID("unknown table %u", t);
+}
+
+static void need_elem(comp *c, uint32_t e)
+{
+    if (e >= c->m->nelems)
+        INVALID("unknown elem segment %u", e);
+}
+
+static void need_data(comp *c, uint32_t d)
+{
+    if (!c->m->has_datacount)
+        MALFORMED("data count section required");
+    if (d >= c->m->datacount)
+        INVALID("unknown data segment %u", d);
+}
+
+/* ---- calls ------------------------------------------------------------------------- */
+
+/* Arguments on top of the stack become the callee's params: pop them,
+ * materialised, and push the results at the same base. */
+static uint32_t call_args(comp *c, const wb_functype *ft)
+{
+    /* Type-check in place, then materialise the entries that exist. */
+    ctrl *f = &c->cs[c->ncs - 1];
+    uint32_t np = ft->nparams;
+    uint32_t avail = c->nvs - f->height;
+    for (uint32_t i = 0; i < np; i++) {
+        uint8_t want = ft->types[np - 1 - i];
+        if (i >= avail) {
+            if (f->unreachable)
+                continue;
+            INVALID("type mismatch: call needs %u arguments", np);
+        }
+        uint8_t t = c->vs[c->nvs - 1 - i].type;
+        if (t && t != want)
+            INVALID("type mismatch: argument %u expects %s, got %s", np - 1 - i, wb__type_name(want),
+                    wb__type_name(t));
+    }
+    uint32_t have = np < avail ? np : avail;
+    materialise_from(c, c->nvs - have);
+    uint32_t base = have ? c->vs[c->nvs - have].canon : next_canon(c);
+    truncate_stack(c, c->nvs - have);
+    return base;
+}
+
+static void call_results(comp *c, const wb_functype *ft)
+{
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        push(c, ft->types[ft->nparams + i]);
+}
+
+/* ---- the instruction loop ---------------------------------------------------------- */
+
+/* Opcode tables built from code.h. */
+typedef struct {
+    uint16_t op;
+    uint8_t in, out, binary;
+} numinfo;
+
+static const numinfo numeric[256] = {
+#define U(name, opc, in, out) [opc] = {WB__OP_##name, WB_##in, WB_##out, 0},
+#define B(name, opc, in, out) [opc] = {WB__OP_##name, WB_##in, WB_##out, 1},
+    WB__NUMERIC_OPS(U, B)
+#undef U
+#undef B
+};
+
+static const numinfo satinfo[8] = {
+#define U(name, sub, in, out) [sub] = {WB__OP_##name, WB_##in, WB_##out, 0},
+    WB__SAT_OPS(U)
+#undef U
+};
+
+static const struct {
+    uint16_t op;
+    uint8_t type, bytes, align;
+} meminfo[256] = {
+#define M(name, opc, t, n, al) [opc] = {WB__OP_##name, WB_##t, n, al},
+    WB__MEM_OPS(M, M)
+#undef M
+};
+
+static void unary(comp *c, unsigned op, uint8_t in, uint8_t out)
+{
+    sval a = pop(c, in);
+    uint32_t d = push(c, out);
+    if (!live(c))
+        return;
+    uint32_t at = begin(c, op);
+    uint32_t dc = pair(c, a.loc, true, d, true);
+    note_last(c, at, op, dc, 1, a.loc, 0);
+}
+
+static void binary(comp *c, unsigned op, uint8_t in, uint8_t out)
+{
+    sval b = pop(c, in);
+    sval a = pop(c, in);
+    uint32_t d = push(c, out);
+    if (!live(c))
+        return;
+    uint32_t at = begin(c, op);
+    pair(c, a.loc, true, b.loc, true);
+    uint32_t dc = pair(c, d, true, 0, false);
+    note_last(c, at, op, dc, 0, a.loc, b.loc);
+}
+
+/* The value on top was just produced by the last instruction into its own
+ * slot: retarget that instruction to write local x instead. */
+static bool retarget(comp *c, uint32_t x)
+{
+    if (c->last_start == NONE || c->last_nvs != c->nvs || c->nvs == 0)
+        return false;
+    sval *top = &c->vs[c->nvs - 1];
+    if (top->loc != top->canon || c->alias_head[x])
+        return false;
+    wb__cell *d = &c->code[c->last_dst];
+    uint32_t *slot = c->last_half ? &d->p.b : &d->p.a;
+    if (*slot != top->canon)
+        return false;
+    *slot = c->local_off[x];
+    c->last_start = NONE;
+    return true;
+}
+
+static void local_set(comp *c, uint32_t x, bool tee)
+{
+    if (x >= c->nlocals)
+        INVALID("unknown local %u", x);
+    uint8_t t = c->local_type[x];
+    uint32_t off = c->local_off[x];
+    if (!live(c)) {
+        pop(c, t);
+        if (tee)
+            push(c, t);
+        return;
+    }
+    bool done = retarget(c, x); /* only when no alias of x exists */
+    sval v = pop(c, t);
+    if (!done && v.loc != off) {
+        materialise_local(c, x);
+        copy(c, t, v.loc, off);
+    }
+    if (tee)
+        push_at(c, t, off, x + 1);
+}
+
+static void simd(comp *c, uint32_t sub)
+{
+    if (sub >= WB__SIMD_OPCODES || wb__simd_ops[sub].kind == WB__SIMD_NONE)
+        MALFORMED("illegal opcode 0xfd 0x%x", sub);
+    const wb__simd_op *o = &wb__simd_ops[sub];
+    uint8_t imm[16] = {0};
+    uint32_t offset = 0;
+    switch (o->kind) {
+    case WB__SIMD_CONST: {
+        if (c->end - c->p < 16)
+            MALFORMED("unexpected end");
+        memcpy(imm, c->p, 16);
+        c->p += 16;
+        push_at(c, WB_V128, const_slot128(c, imm), 0);
+        return;
+    }
+    case WB__SIMD_LANE:
+        imm[0] = u8(c);
+        if (imm[0] >= o->lanes)
+            INVALID("invalid lane index");
+        break;
+    case WB__SIMD_SHUFFLE:
+        for (int i = 0; i < 16; i++) {
+            imm[i] = u8(c);
+            if (imm[i] >= 32)
+                INVALID("invalid lane index");
+        }
+        break;
+    case WB__SIMD_LOAD:
+    case WB__SIMD_STORE:
+        offset = memarg(c, o->max_align);
+        break;
+    case WB__SIMD_LOAD_LANE:
+    case WB__SIMD_STORE_LANE:
+        offset = memarg(c, o->max_align);
+        imm[0] = u8(c);
+        if (imm[0] >= o->lanes)
+            INVALID("invalid lane index");
+        break;
+    default:
+        break;
+    }
+    sval args[3] = {{0}, {0}, {0}};
+    for (int i = o->nparams; i-- > 0;)
+        args[i] = pop(c, o->params[i]);
+    uint32_t d = o->result ? push(c, o->result) : 0;
+    if (!live(c))
+        return;
+    bool mem = o->kind >= WB__SIMD_LOAD;
+    begin(c, mem ? WB__OP_SIMD_MEM : WB__OP_SIMD);
+    cell(c, (uint64_t)(uintptr_t)o->fn);
+    pair(c, args[0].loc, o->nparams > 0, args[1].loc, o->nparams > 1);
+    pair(c, args[2].loc, o->nparams > 2, d, o->result != 0);
+    if (mem) /* the interpreter needs the kind to know which operand is memory */
+        pair(c, offset, false, (uint32_t)o->mem_bytes | (uint32_t)o->kind << 8, false);
+    uint64_t w[2];
+    memcpy(w, imm, 16);
+    cell(c, w[0]);
+    cell(c, w[1]);
+}
+
+static void body(comp *c)
+{
+    wb_module *m = c->m;
+    for (;;) {
+        if (c->p >= c->end)
+            MALFORMED("unexpected end of section or function: END opcode expected");
+        c->ioff = (uint32_t)(c->p - m->bytes);
+        uint8_t opc = *c->p++;
+        c->ninstr++;
+        switch (opc) {
+        case 0x00: /* unreachable */
+            if (live(c))
+                begin(c, WB__OP_UNREACHABLE);
+            truncate_stack(c, c->cs[c->ncs - 1].height);
+            c->cs[c->ncs - 1].unreachable = true;
+            break;
+        case 0x01: /* nop */
+            break;
+        case 0x02:   /* block */
+        case 0x03: { /* loop */
+            uint32_t np, nr;
+            const uint8_t *ps, *rs;
+            block_type(c, &np, &ps, &nr, &rs);
+            check_top(c, ps, np);
+            materialise_locals(c);
+            materialise_from(c, c->nvs - (np < c->nvs - c->cs[c->ncs - 1].height ? np : c->nvs - c->cs[c->ncs - 1].height));
+            /* Params may sit in the polymorphic region: give them real entries. */
+            uint32_t avail = c->nvs - c->cs[c->ncs - 1].height;
+            if (avail < np) {
+                for (uint32_t i = avail; i < np; i++)
+                    pop(c, 0);
+                for (uint32_t i = 0; i < np; i++)
+                    push(c, ps[i]);
+            }
+            push_ctrl(c, opc == 0x02 ? K_BLOCK : K_LOOP, np, ps, nr, rs);
+            if (opc == 0x03)
+                c->loop_depth++;
+            label(c);
+            break;
+        }
+        case 0x04: { /* if */
+            uint32_t np, nr;
+            const uint8_t *ps, *rs;
+            block_type(c, &np, &ps, &nr, &rs);
+            sval cond = pop(c, WB_I32);
+            check_top(c, ps, np);
+            materialise_locals(c);
+            materialise_from(c, c->nvs - (np < c->nvs - c->cs[c->ncs - 1].height ? np : c->nvs - c->cs[c->ncs - 1].height));
+            uint32_t avail = c->nvs - c->cs[c->ncs - 1].height;
+            if (avail < np) {
+                for (uint32_t i = avail; i < np; i++)
+                    pop(c, 0);
+                for (uint32_t i = 0; i < np; i++)
+                    push(c, ps[i]);
+            }
+            uint32_t at = NONE, dcell = NONE;
+            if (live(c)) {
+                bool fusable = c->last_start != NONE && c->last_nvs == c->nvs + 1 + 0 &&
+                               cond.loc == cond.canon;
+                /* last_nvs counts the condition, which is now popped. */
+                fusable = fusable && np == 0;
+                if (fusable && is_int_cmp(c->last_op)) {
+                    unsigned op = fused(inverse_cmp(c->last_op));
+                    uint32_t a = c->last_a, b = c->last_b;
+                    unemit_last(c);
+                    at = begin(c, op);
+                    pair(c, a, true, b, true);
+                } else if (fusable && c->last_op == WB__OP_I32_EQZ) {
+                    uint32_t a = c->last_a;
+                    unemit_last(c);
+                    at = begin(c, WB__OP_BR_IF);
+                    pair(c, a, true, 0, false);
+                } else {
+                    at = begin(c, WB__OP_BR_UNLESS);
+                    pair(c, cond.loc, true, 0, false);
+                }
+                dcell = cell(c, 0);
+                cell(c, 0);
+            }
+            push_ctrl(c, K_IF, np, ps, nr, rs);
+            c->cs[c->ncs - 1].else_fix = dcell;
+            c->cs[c->ncs - 1].else_op = at;
+            label(c);
+            break;
+        }
+        case 0x05: { /* else */
+            ctrl *f = &c->cs[c->ncs - 1];
+            if (f->kind != K_IF)
+                INVALID("else without if");
+            frame_results(c, f);
+            if (live(c)) {
+                materialise_from(c, f->height);
+                jump(c, 0);
+            }
+            if (f->else_fix != NONE)
+                c->code[f->else_fix].i64 = (int64_t)c->ncode - (int64_t)f->else_op;
+            f->else_fix = NONE;
+            truncate_stack(c, f->height);
+            for (uint32_t i = 0; i < f->nparams; i++)
+                push(c, f->params[i]);
+            f->kind = K_ELSE;
+            f->unreachable = false;
+            label(c);
+            break;
+        }
+        case 0x0b: { /* end */
+            ctrl *f = &c->cs[c->ncs - 1];
+            if (f->kind == K_IF) {
+                if (f->nparams != f->nresults || (f->nparams && memcmp(f->params, f->results, f->nparams)))
+                    INVALID("type mismatch: if without else must leave its params");
+            }
+            frame_results(c, f);
+            if (f->kind == K_FUNC) {
+                if (live(c))
+                    return_seq(c);
+                c->ncs--;
+                if (c->p != c->end)
+                    MALFORMED("section size mismatch: operators remain after the end of the function");
+                return;
+            }
+            if (live(c))
+                materialise_from(c, f->height);
+            if (f->else_fix != NONE)
+                c->code[f->else_fix].i64 = (int64_t)c->ncode - (int64_t)f->else_op;
+            resolve_fixups(c, c->ncs - 1);
+            if (f->kind == K_LOOP && --c->loop_depth == 0)
+                c->loop_instr += c->ninstr - f->ninstr0;
+            /* The results now live in their canonical slots. */
+            uint32_t h = f->height;
+            c->ncs--;
+            truncate_stack(c, h);
+            for (uint32_t i = 0; i < f->nresults; i++)
+                push(c, f->results[i]);
+            label(c);
+            break;
+        }
+        case 0x0c: { /* br */
+            uint32_t depth = u32(c);
+            ctrl *f = label_at(c, depth);
+            uint32_t n;
+            const uint8_t *ts = label_types(f, &n);
+            check_top(c, ts, n);
+            if (live(c)) {
+                if (f->kind != K_FUNC)
+                    branch_copies(c, f, n);
+                jump(c, depth);
+            }
+            truncate_stack(c, c->cs[c->ncs - 1].height);
+            c->cs[c->ncs - 1].unreachable = true;
+            break;
+        }
+        case 0x0d: { /* br_if */
+            uint32_t depth = u32(c);
+            sval cond = pop(c, WB_I32);
+            ctrl *f = label_at(c, depth);
+            uint32_t n;
+            const uint8_t *ts = label_types(f, &n);
+            check_top(c, ts, n);
+            if (live(c))
+                br_if(c, depth, cond);
+            /* The values stay, now typed as the label's. */
+            {
+                ctrl *cur = &c->cs[c->ncs - 1];
+                uint32_t avail = c->nvs - cur->height;
+                for (uint32_t i = 0; i < n && i < avail; i++) {
+                    sval *v = &c->vs[c->nvs - 1 - i];
+                    if (!v->type)
+                        v->type = ts[n - 1 - i];
+                }
+                if (avail < n) {
+                    /* Polymorphic: materialise typed entries for what follows. */
+                    truncate_stack(c, c->nvs - avail);
+                    for (uint32_t i = 0; i < n; i++)
+                        push(c, ts[i]);
+                }
+            }
+            break;
+        }
+        case 0x0e: { /* br_table */
+            uint32_t cnt = u32(c);
+            if (cnt > (uint32_t)(c->end - c->p))
+                MALFORMED("unexpected end");
+            uint32_t *depths = malloc(((size_t)cnt + 1) * sizeof *depths);
+            if (!depths)
+                fail(c, WB_ERR_NOMEM, "out of memory compiling");
+            for (uint32_t i = 0; i <= cnt; i++) {
+                if (c->p >= c->end) {
+                    free(depths);
+                    MALFORMED("unexpected end");
+                }
+                depths[i] = u32(c);
+            }
+            sval idx;
+            /* Validate before emitting; free `depths` on every failure. */
+            jmp_buf saved;
+            memcpy(saved, c->jb, sizeof saved);
+            if (setjmp(c->jb)) {
+                free(depths);
+                memcpy(c->jb, saved, sizeof saved);
+                longjmp(c->jb, 1);
+            }
+            idx = pop(c, WB_I32);
+            uint32_t arity;
+            label_types(label_at(c, depths[cnt]), &arity);
+            for (uint32_t i = 0; i <= cnt; i++) {
+                uint32_t n;
+                const uint8_t *ts = label_types(label_at(c, depths[i]), &n);
+                if (n != arity)
+                    INVALID("type mismatch: br_table targets have different arities");
+                check_top(c, ts, n);
+            }
+            if (live(c)) {
+                uint32_t at = begin(c, WB__OP_BR_TABLE);
+                pair(c, idx.loc, true, cnt, false);
+                uint32_t first = c->ncode;
+                for (uint32_t i = 0; i <= cnt; i++)
+                    cell(c, 0);
+                /* Targets that need copies, fuel or a return get a stub. */
+                for (uint32_t i = 0; i <= cnt; i++) {
+                    ctrl *f = label_at(c, depths[i]);
+                    uint32_t n;
+                    label_types(f, &n);
+                    if (f->kind != K_LOOP && !branch_needs_copies(c, f, n)) {
+                        add_fixup(c, first + i, at, depths[i]);
+                        continue;
+                    }
+                    uint32_t j;
+                    for (j = 0; j < i; j++)
+                        if (depths[j] == depths[i] && c->code[first + j].i64 != 0)
+                            break;
+                    if (j < i && (label_at(c, depths[j])->kind == K_LOOP ||
+                                  branch_needs_copies(c, label_at(c, depths[j]), n))) {
+                        c->code[first + i].i64 = c->code[first + j].i64;
+                        continue;
+                    }
+                    c->code[first + i].i64 = (int64_t)c->ncode - (int64_t)at;
+                    if (f->kind != K_FUNC)
+                        branch_copies(c, f, n);
+                    jump(c, depths[i]);
+                }
+            }
+            memcpy(c->jb, saved, sizeof saved);
+            free(depths);
+            truncate_stack(c, c->cs[c->ncs - 1].height);
+            c->cs[c->ncs - 1].unreachable = true;
+            break;
+        }
+        case 0x0f: { /* return */
+            const wb_functype *ft = &c->f->type->ft;
+            check_top(c, ft->types + ft->nparams, ft->nresults);
+            if (live(c))
+                return_seq(c);
+            truncate_stack(c, c->cs[c->ncs - 1].height);
+            c->cs[c->ncs - 1].unreachable = true;
+            break;
+        }
+        case 0x10: { /* call */
+            uint32_t fi = u32(c);
+            if (fi >= m->nfuncs)
+                INVALID("unknown function %u", fi);
+            const wb_functype *ft = &m->types[m->func_type_idx[fi]].ft;
+            uint32_t base = call_args(c, ft);
+            if (live(c)) {
+                if (fi < m->nimported_funcs) {
+                    begin(c, WB__OP_CALL_IMPORT);
+                    pair(c, fi, false, base, true);
+                } else {
+                    begin(c, WB__OP_CALL);
+                    cell(c, (uint64_t)(uintptr_t)&m->funcs[fi - m->nimported_funcs]);
+                    pair(c, base, true, 0, false);
+                }
+            }
+            call_results(c, ft);
+            break;
+        }
+        case 0x11: { /* call_indirect */
+            uint32_t ti = u32(c);
+            uint32_t tab = u32(c);
+            if (ti >= m->ntypes)
+                INVALID("unknown type %u", ti);
+            need_table(c, tab);
+            if (m->tables[tab].elem != WB_FUNCREF)
+                INVALID("type mismatch: call_indirect on a table of %s", wb__type_name(m->tables[tab].elem));
+            sval i = pop(c, WB_I32);
+            const wb_functype *ft = &m->types[ti].ft;
+            /* The index was above the arguments: materialising them writes
+             * below it, and the call reads it before the callee's frame
+             * covers its slot. */
+            uint32_t iloc = i.loc;
+            uint32_t base = call_args(c, ft);
+            if (live(c)) {
+                begin(c, WB__OP_CALL_INDIRECT);
+                pair(c, tab, false, ti, false);
+                pair(c, iloc, true, base, true);
+            }
+            call_results(c, ft);
+            break;
+        }
+        case 0x1a: /* drop */
+            pop(c, 0);
+            break;
+        case 0x1b:   /* select */
+        case 0x1c: { /* select t */
+            uint8_t t = 0;
+            if (opc == 0x1c) {
+                uint32_t n = u32(c);
+                if (n != 1)
+                    INVALID("invalid result arity");
+                t = u8(c);
+                if (!wb__is_valtype(t))
+                    MALFORMED("malformed value type");
+            }
+            sval cnd = pop(c, WB_I32);
+            sval b = pop(c, t);
+            sval a = pop(c, t);
+            if (!t) {
+                if (a.type && b.type && a.type != b.type)
+                    INVALID("type mismatch: select operands %s and %s", wb__type_name(a.type),
+                            wb__type_name(b.type));
+                t = a.type ? a.type : b.type;
+                if (wb__is_ref(t))
+                    INVALID("type mismatch: select needs a type for references");
+            }
+            uint32_t d = push(c, t);
+            if (!t) /* both unknown: the result stays unknown */
+                c->vs[c->nvs - 1].type = 0;
+            if (live(c)) {
+                begin(c, t == WB_V128 ? WB__OP_SELECT2 : WB__OP_SELECT);
+                pair(c, a.loc, true, b.loc, true);
+                pair(c, cnd.loc, true, d, true);
+            }
+            break;
+        }
+        case 0x20: { /* local.get */
+            uint32_t x = u32(c);
+            if (x >= c->nlocals)
+                INVALID("unknown local %u", x);
+            push_at(c, c->local_type[x], c->local_off[x], x + 1);
+            break;
+        }
+        case 0x21: /* local.set */
+            local_set(c, u32(c), false);
+            break;
+        case 0x22: /* local.tee */
+            local_set(c, u32(c), true);
+            break;
+        case 0x23: { /* global.get */
+            uint32_t g = u32(c);
+            if (g >= m->nglobals)
+                INVALID("unknown global %u", g);
+            uint8_t t = m->globals[g].type;
+            uint32_t d = push(c, t);
+            if (live(c)) {
+                uint32_t at = begin(c, t == WB_V128 ? WB__OP_GLOBAL_GET2 : WB__OP_GLOBAL_GET);
+                uint32_t dc = pair(c, g, false, d, true);
+                if (t != WB_V128)
+                    note_last(c, at, WB__OP_GLOBAL_GET, dc, 1, 0, 0);
+            }
+            break;
+        }
+        case 0x24: { /* global.set */
+            uint32_t g = u32(c);
+            if (g >= m->nglobals)
+                INVALID("unknown global %u", g);
+            if (!m->globals[g].mut)
+                INVALID("global is immutable");
+            uint8_t t = m->globals[g].type;
+            sval v = pop(c, t);
+            if (live(c)) {
+                begin(c, t == WB_V128 ? WB__OP_GLOBAL_SET2 : WB__OP_GLOBAL_SET);
+                pair(c, g, false, v.loc, true);
+            }
+            break;
+        }
+        case 0x25: { /* table.get */
+            uint32_t t = u32(c);
+            need_table(c, t);
+            sval i = pop(c, WB_I32);
+            uint32_t d = push(c, m->tables[t].elem);
+            if (live(c)) {
+                begin(c, WB__OP_TABLE_GET);
+                pair(c, t, false, i.loc, true);
+                pair(c, d, true, 0, false);
+            }
+            break;
+        }
+        case 0x26: { /* table.set */
+            uint32_t t = u32(c);
+            need_table(c, t);
+            sval v = pop(c, m->tables[t].elem);
+            sval i = pop(c, WB_I32);
+            if (live(c)) {
+                begin(c, WB__OP_TABLE_SET);
+                pair(c, t, false, i.loc, true);
+                pair(c, v.loc, true, 0, false);
+            }
+            break;
+        }
+        case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e: case 0x2f:
+        case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: { /* loads */
+            uint32_t off = memarg(c, meminfo[opc].align);
+            sval a = pop(c, WB_I32);
+            uint32_t d = push(c, meminfo[opc].type);
+            if (live(c)) {
+                uint32_t at = begin(c, meminfo[opc].op);
+                uint32_t dc = pair(c, a.loc, true, d, true);
+                pair(c, off, false, 0, false);
+                note_last(c, at, meminfo[opc].op, dc, 1, a.loc, 0);
+            }
+            break;
+        }
+        case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c: case 0x3d:
+        case 0x3e: { /* stores */
+            uint32_t off = memarg(c, meminfo[opc].align);
+            sval v = pop(c, meminfo[opc].type);
+            sval a = pop(c, WB_I32);
+            if (live(c)) {
+                begin(c, meminfo[opc].op);
+                pair(c, a.loc, true, v.loc, true);
+                pair(c, off, false, 0, false);
+            }
+            break;
+        }
+        case 0x3f: { /* memory.size */
+            zero_byte(c);
+            need_memory(c);
+            uint32_t d = push(c, WB_I32);
+            if (live(c)) {
+                begin(c, WB__OP_MEMORY_SIZE);
+                pair(c, d, true, 0, false);
+            }
+            break;
+        }
+        case 0x40: { /* memory.grow */
+            zero_byte(c);
+            need_memory(c);
+            sval a = pop(c, WB_I32);
+            uint32_t d = push(c, WB_I32);
+            if (live(c)) {
+                begin(c, WB__OP_MEMORY_GROW);
+                pair(c, a.loc, true, d, true);
+            }
+            break;
+        }
+        case 0x41: { /* i32.const */
+            uint32_t v = (uint32_t)s32(c);
+            push_at(c, WB_I32, const_slot(c, v), 0);
+            break;
+        }
+        case 0x42: { /* i64.const */
+            uint64_t v = (uint64_t)s64(c);
+            push_at(c, WB_I64, const_slot(c, v), 0);
+            break;
+        }
+        case 0x43: { /* f32.const */
+            if (c->end - c->p < 4)
+                MALFORMED("unexpected end");
+            uint32_t v;
+            memcpy(&v, c->p, 4);
+            c->p += 4;
+            push_at(c, WB_F32, const_slot(c, v), 0);
+            break;
+        }
+        case 0x44: { /* f64.const */
+            if (c->end - c->p < 8)
+                MALFORMED("unexpected end");
+            uint64_t v;
+            memcpy(&v, c->p, 8);
+            c->p += 8;
+            push_at(c, WB_F64, const_slot(c, v), 0);
+            break;
+        }
+        case 0xa7: /* i32.wrap_i64: an i64 slot's low half is the i32 */
+        case 0xbc: /* reinterprets: the bits stay where they are */
+        case 0xbd:
+        case 0xbe:
+        case 0xbf: {
+            static const uint8_t from[] = {[0xa7 - 0xa7] = WB_I64, [0xbc - 0xa7] = WB_F32,
+                                           [0xbd - 0xa7] = WB_F64, [0xbe - 0xa7] = WB_I32,
+                                           [0xbf - 0xa7] = WB_I64};
+            static const uint8_t to[] = {[0xa7 - 0xa7] = WB_I32, [0xbc - 0xa7] = WB_I32,
+                                         [0xbd - 0xa7] = WB_I64, [0xbe - 0xa7] = WB_F32,
+                                         [0xbf - 0xa7] = WB_F64};
+            sval v = pop(c, from[opc - 0xa7]);
+            if (live(c) && v.local) {
+                /* Keep it an alias of the same local. */
+                push_at(c, to[opc - 0xa7], v.loc, v.local);
+            } else {
+                push_at(c, to[opc - 0xa7], live(c) ? v.loc : NONE, 0);
+            }
+            break;
+        }
+        case 0xd0: { /* ref.null */
+            uint8_t t = reftype(c);
+            push_at(c, t, const_slot(c, 0), 0);
+            break;
+        }
+        case 0xd1: { /* ref.is_null */
+            sval v = pop(c, 0);
+            if (v.type && !wb__is_ref(v.type))
+                INVALID("type mismatch: ref.is_null on %s", wb__type_name(v.type));
+            uint32_t d = push(c, WB_I32);
+            if (live(c)) {
+                begin(c, WB__OP_REF_IS_NULL);
+                pair(c, v.loc, true, d, true);
+            }
+            break;
+        }
+        case 0xd2: { /* ref.func */
+            uint32_t fi = u32(c);
+            if (fi >= m->nfuncs)
+                INVALID("unknown function %u", fi);
+            if (!(m->declared_funcs[fi / 8] & (1u << (fi % 8))))
+                INVALID("undeclared function reference");
+            uint32_t d = push(c, WB_FUNCREF);
+            if (live(c)) {
+                begin(c, WB__OP_REF_FUNC);
+                pair(c, fi, false, d, true);
+            }
+            break;
+        }
+        case 0xfc: {
+            uint32_t sub = u32(c);
+            if (sub < 8) {
+                unary(c, satinfo[sub].op, satinfo[sub].in, satinfo[sub].out);
+                break;
+            }
+            switch (sub) {
+            case 8: { /* memory.init */
+                uint32_t seg = u32(c);
+                zero_byte(c);
+                need_memory(c);
+                need_data(c, seg);
+                sval n = pop(c, WB_I32), s = pop(c, WB_I32), d = pop(c, WB_I32);
+                if (live(c)) {
+                    begin(c, WB__OP_MEMORY_INIT);
+                    pair(c, seg, false, d.loc, true);
+                    pair(c, s.loc, true, n.loc, true);
+                }
+                break;
+            }
+            case 9: { /* data.drop */
+                uint32_t seg = u32(c);
+                need_data(c, seg);
+                if (live(c)) {
+                    begin(c, WB__OP_DATA_DROP);
+                    pair(c, seg, false, 0, false);
+                }
+                break;
+            }
+            case 10: { /* memory.copy */
+                zero_byte(c);
+                zero_byte(c);
+                need_memory(c);
+                sval n = pop(c, WB_I32), s = pop(c, WB_I32), d = pop(c, WB_I32);
+                if (live(c)) {
+                    begin(c, WB__OP_MEMORY_COPY);
+                    pair(c, d.loc, true, s.loc, true);
+                    pair(c, n.loc, true, 0, false);
+                }
+                break;
+            }
+            case 11: { /* memory.fill */
+                zero_byte(c);
+                need_memory(c);
+                sval n = pop(c, WB_I32), v = pop(c, WB_I32), d = pop(c, WB_I32);
+                if (live(c)) {
+                    begin(c, WB__OP_MEMORY_FILL);
+                    pair(c, d.loc, true, v.loc, true);
+                    pair(c, n.loc, true, 0, false);
+                }
+                break;
+            }
+            case 12: { /* table.init */
+                uint32_t seg = u32(c);
+                uint32_t t = u32(c);
+                need_table(c, t);
+                need_elem(c, seg);
+                if (m->elems[seg].type != m->tables[t].elem)
+                    INVALID("type mismatch: table.init of %s into a table of %s",
+                            wb__type_name(m->elems[seg].type), wb__type_name(m->tables[t].elem));
+                sval n = pop(c, WB_I32), s = pop(c, WB_I32), d = pop(c, WB_I32);
+                if (live(c)) {
+                    begin(c, WB__OP_TABLE_INIT);
+                    pair(c, t, false, seg, false);
+                    pair(c, d.loc, true, s.loc, true);
+                    pair(c, n.loc, true, 0, false);
+                }
+                break;
+            }
+            case 13: { /* elem.drop */
+                uint32_t seg = u32(c);
+                need_elem(c, seg);
+                if (live(c)) {
+                    begin(c, WB__OP_ELEM_DROP);
+                    pair(c, seg, false, 0, false);
+                }
+                break;
+            }
+            case 14: { /* table.copy */
+                uint32_t dt = u32(c), st = u32(c);
+                need_table(c, dt);
+                need_table(c, st);
+                if (m->tables[dt].elem != m->tables[st].elem)
+                    INVALID("type mismatch: table.copy between tables of different types");
+                sval n = pop(c, WB_I32), s = pop(c, WB_I32), d = pop(c, WB_I32);
+                if (live(c)) {
+                    begin(c, WB__OP_TABLE_COPY);
+                    pair(c, dt, false, st, false);
+                    pair(c, d.loc, true, s.loc, true);
+                    pair(c, n.loc, true, 0, false);
+                }
+                break;
+            }
+            case 15: { /* table.grow */
+                uint32_t t = u32(c);
+                need_table(c, t);
+                sval n = pop(c, WB_I32), v = pop(c, m->tables[t].elem);
+                uint32_t d = push(c, WB_I32);
+                if (live(c)) {
+                    begin(c, WB__OP_TABLE_GROW);
+                    pair(c, t, false, v.loc, true);
+                    pair(c, n.loc, true, d, true);
+                }
+                break;
+            }
+            case 16: { /* table.size */
+                uint32_t t = u32(c);
+                need_table(c, t);
+                uint32_t d = push(c, WB_I32);
+                if (live(c)) {
+                    begin(c, WB__OP_TABLE_SIZE);
+                    pair(c, t, false, d, true);
+                }
+                break;
+            }
+            case 17: { /* table.fill */
+                uint32_t t = u32(c);
+                need_table(c, t);
+                sval n = pop(c, WB_I32), v = pop(c, m->tables[t].elem), i = pop(c, WB_I32);
+                if (live(c)) {
+                    begin(c, WB__OP_TABLE_FILL);
+                    pair(c, t, false, i.loc, true);
+                    pair(c, v.loc, true, n.loc, true);
+                }
+                break;
+            }
+            default:
+                MALFORMED("illegal opcode 0xfc 0x%x", sub);
+            }
+            break;
+        }
+        case 0xfd:
+            simd(c, u32(c));
+            break;
+        default:
+            if (numeric[opc].op) {
+                if (numeric[opc].binary)
+                    binary(c, numeric[opc].op, numeric[opc].in, numeric[opc].out);
+                else
+                    unary(c, numeric[opc].op, numeric[opc].in, numeric[opc].out);
+                break;
+            }
+            MALFORMED("illegal opcode 0x%02x", opc);
+        }
+    }
+}
+
+/* Replace tagged operands by real frame offsets. */
+static void relocate(comp *c)
+{
+    uint32_t cbase = c->f->local_slots * 8;
+    uint32_t sbase = cbase + c->nconsts * 8;
+    for (uint32_t i = 0; i < c->nrl; i++) {
+        wb__cell *x = &c->code[c->rl[i].cell];
+        uint32_t *v = c->rl[i].half ? &x->p.b : &x->p.a;
+        if ((*v & TAG_MASK) == TAG_CONST)
+            *v = cbase + (*v & ~TAG_MASK);
+        else if ((*v & TAG_MASK) == TAG_STACK)
+            *v = sbase + (*v & ~TAG_MASK);
+    }
+}
+
+wb_result wb__compile(wb_module *m, wb__func *f, wb_error *err)
+{
+    comp *c = calloc(1, sizeof *c);
+    if (!c)
+        return wb__error(err, WB_ERR_NOMEM, f->body_offset, "out of memory compiling");
+    c->m = m;
+    c->f = f;
+    c->err = err;
+    c->h = wb__op_handlers();
+    c->p = m->bytes + f->expr_offset;
+    c->end = m->bytes + f->body_offset + f->body_len;
+    c->ioff = f->expr_offset;
+    c->last_start = NONE;
+    wb_result rc = WB_OK;
+
+    if (setjmp(c->jb)) {
+        rc = c->rc;
+        goto out;
+    }
+    const wb_functype *ft = &f->type->ft;
+    c->nlocals = ft->nparams + f->nlocals;
+    c->local_off = malloc(((size_t)c->nlocals + 1) * sizeof *c->local_off);
+    c->local_type = malloc((size_t)c->nlocals + 1);
+    c->alias_head = calloc((size_t)c->nlocals + 1, sizeof *c->alias_head);
+    if (!c->local_off || !c->local_type || !c->alias_head)
+        fail(c, WB_ERR_NOMEM, "out of memory compiling");
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < c->nlocals; i++) {
+        uint8_t t = i < ft->nparams ? ft->types[i] : f->local_types[i - ft->nparams];
+        c->local_type[i] = t;
+        c->local_off[i] = off;
+        off += 8 * wb__type_slots(t);
+    }
+    f->local_slots = off / 8;
+
+    push_ctrl(c, K_FUNC, 0, NULL, ft->nresults, ft->types + ft->nparams);
+    c->cs[0].base = TAG_STACK;
+    body(c);
+    relocate(c);
+
+    uint64_t frame = (uint64_t)f->local_slots + c->nconsts + c->max_stack / 8;
+    if (frame > WB_MAX_FRAME_SLOTS)
+        fail(c, WB_ERR_LIMIT, "frame of %llu slots exceeds %u", (unsigned long long)frame, WB_MAX_FRAME_SLOTS);
+    /* Results are written at slot 0 upwards even when there are no params. */
+    uint32_t rs = f->type->result_slots;
+    f->frame_slots = (uint32_t)(frame > rs ? frame : rs);
+    f->code = c->code;
+    f->ncode = c->ncode;
+    f->consts = c->consts;
+    f->nconsts = c->nconsts;
+    f->pcmap = c->pm;
+    f->npcmap = c->npm;
+    f->entry_fuel = c->ninstr > c->loop_instr ? c->ninstr - c->loop_instr : 1;
+    c->code = NULL;
+    c->consts = NULL;
+    c->pm = NULL;
+out:
+    free(c->vs);
+    free(c->cs);
+    free(c->fx);
+    free(c->code);
+    free(c->rl);
+    free(c->pm);
+    free(c->consts);
+    free(c->cht);
+    free(c->local_off);
+    free(c->local_type);
+    free(c->alias_head);
+    free(c);
+    return rc;
+}

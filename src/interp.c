@@ -1,0 +1,1271 @@
+/*
+ * interp.c - the interpreter, and the call API (wb_invoke, wb_call_*).
+ *
+ * Wasm frames live on the engine's own stacks (a value stack of slots and a
+ * frame stack), never on the C stack: recursion depth is a counted limit, and
+ * a call can stop at any check point (loop back-edge or function entry) and
+ * resume later from the saved registers.  Dispatch is computed goto over the
+ * handler addresses that compile.c stored in the code.
+ *
+ * Fuel: every back-edge charges the loop body's length, every call the
+ * callee's straight-line length (code.h); the interrupt flags are read at the
+ * same points.
+ */
+#include "code.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct frame {
+    const wb__cell *pc; /* return address; NULL for the host's entry */
+    uint32_t fp;        /* caller's frame, slot index in the value stack */
+    const wb__func *fn;
+    wb_instance *inst;
+} frame;
+
+enum { ST_IDLE, ST_SUSPENDED, ST_DONE, ST_TRAPPED };
+
+struct wb_host_ctx {
+    wb_call *call;
+    wb_instance *inst;
+    wb_func *func;
+};
+
+struct wb_call {
+    wb_call_opts opts;
+    uint64_t slice;
+    uint32_t max_depth;
+    uint64_t max_slots;
+
+    wb__slot *stack;
+    uint64_t cap; /* slots */
+    frame *frames;
+    uint32_t nframes, fcap;
+
+    int state;
+    bool trap_on_interrupt; /* wb_invoke: an interrupt ends the call */
+    wb_func *entry;
+    /* Registers of a suspended call. */
+    const wb__cell *pc;
+    uint32_t fp;
+    const wb__func *fn;
+    wb_instance *inst;
+
+    uint64_t fuel_left; /* of opts.fuel; UINT64_MAX when unlimited */
+    uint64_t fuel_used;
+    volatile int interrupt_req;
+    wb_error err;
+    bool has_err;
+    int exit_code;
+    char host_msg[200];
+};
+
+static const int never = 0;
+
+/* ---- slot access (memcpy: slots and memory may be unaligned, and type
+ * punning this way is defined) -------------------------------------------------- */
+
+#define LDST(T, CT)                                                                              \
+    static inline __attribute__((unused)) CT ld_##T(const void *p)                              \
+    {                                                                                            \
+        CT v;                                                                                    \
+        memcpy(&v, p, sizeof v);                                                                 \
+        return v;                                                                                \
+    }                                                                                            \
+    static inline __attribute__((unused)) void st_##T(void *p, CT v) { memcpy(p, &v, sizeof v); }
+LDST(u8, uint8_t)
+LDST(i8, int8_t)
+LDST(u16, uint16_t)
+LDST(i16, int16_t)
+LDST(u32, uint32_t)
+LDST(i32, int32_t)
+LDST(u64, uint64_t)
+LDST(i64, int64_t)
+LDST(f32, float)
+LDST(f64, double)
+
+/* ---- float helpers with wasm semantics --------------------------------------------- */
+
+static inline float fmin32(float a, float b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline float fmax32(float a, float b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+static inline double fmin64(double a, double b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+static inline double fmax64(double a, double b)
+{
+    if (a != a || b != b)
+        return a + b;
+    if (a == b)
+        return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+/* libm's rounding functions may return a signalling NaN unchanged; wasm
+ * wants it quieted, which any arithmetic on it does. */
+#define QUIET(x, f) ((x) != (x) ? (x) + (x) : f(x))
+
+static inline uint32_t rotl32(uint32_t a, uint32_t b) { return (a << (b & 31)) | (a >> ((32 - b) & 31)); }
+static inline uint32_t rotr32(uint32_t a, uint32_t b) { return (a >> (b & 31)) | (a << ((32 - b) & 31)); }
+static inline uint64_t rotl64(uint64_t a, uint64_t b) { return (a << (b & 63)) | (a >> ((64 - b) & 63)); }
+static inline uint64_t rotr64(uint64_t a, uint64_t b) { return (a >> (b & 63)) | (a << ((64 - b) & 63)); }
+
+/* Saturating truncations (0xFC 0..7). */
+static inline int32_t sat_i32(double x)
+{
+    if (x != x)
+        return 0;
+    if (x <= -2147483648.0)
+        return INT32_MIN;
+    if (x >= 2147483647.0)
+        return INT32_MAX;
+    return (int32_t)x;
+}
+static inline uint32_t sat_u32(double x)
+{
+    if (x != x || x <= 0)
+        return 0;
+    if (x >= 4294967295.0)
+        return UINT32_MAX;
+    return (uint32_t)x;
+}
+static inline int64_t sat_i64(double x)
+{
+    if (x != x)
+        return 0;
+    if (x < -9223372036854775808.0)
+        return INT64_MIN;
+    if (x >= 9223372036854775808.0)
+        return INT64_MAX;
+    return (int64_t)x;
+}
+static inline uint64_t sat_u64(double x)
+{
+    if (x != x || x <= 0)
+        return 0;
+    if (x >= 18446744073709551616.0)
+        return UINT64_MAX;
+    return (uint64_t)x;
+}
+
+/* ---- stacks -------------------------------------------------------------------------- */
+
+/* Make room for `need` slots; the stack may move. */
+static bool stack_reserve(wb_call *c, uint64_t need)
+{
+    if (need <= c->cap)
+        return true;
+    if (need > c->max_slots)
+        return false;
+    uint64_t n = c->cap ? c->cap : WB_MIN_STACK_SLOTS;
+    while (n < need)
+        n *= 2;
+    if (n > c->max_slots)
+        n = c->max_slots;
+    wb__slot *s = realloc(c->stack, n * sizeof *s);
+    if (!s)
+        return false;
+    c->stack = s;
+    c->cap = n;
+    return true;
+}
+
+static bool frames_reserve(wb_call *c)
+{
+    if (c->nframes < c->fcap)
+        return true;
+    if (c->nframes >= c->max_depth + 1)
+        return false;
+    uint32_t n = c->fcap ? c->fcap * 2 : 64;
+    if (n > c->max_depth + 1)
+        n = c->max_depth + 1;
+    frame *f = realloc(c->frames, n * sizeof *f);
+    if (!f)
+        return false;
+    c->frames = f;
+    c->fcap = n;
+    return true;
+}
+
+/* ---- traps ---------------------------------------------------------------------------- */
+
+static uint32_t code_offset(const wb__func *fn, const wb__cell *pc)
+{
+    if (!fn || !fn->npcmap)
+        return fn ? fn->expr_offset : 0;
+    uint32_t at = (uint32_t)(pc - fn->code);
+    uint32_t lo = 0, hi = fn->npcmap;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fn->pcmap[mid].cell <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return fn->pcmap[lo].offset;
+}
+
+static void add_frame(wb_error *e, wb_instance *inst, const wb__func *fn, const wb__cell *pc)
+{
+    if (!fn || e->nframes >= WB_BACKTRACE_MAX)
+        return;
+    wb_frame_info *fi = &e->frames[e->nframes++];
+    fi->func = fn->index;
+    fi->code_offset = code_offset(fn, pc);
+    uint32_t len = 0;
+    fi->name = inst ? wb__func_name(inst->module, fn->index, &len) : NULL;
+    (void)len;
+}
+
+static void record_trap(wb_call *c, wb_result code, wb_instance *inst, const wb__func *fn, const wb__cell *pc)
+{
+    wb_error *e = &c->err;
+    e->code = code;
+    e->nframes = 0;
+    add_frame(e, inst, fn, pc);
+    for (uint32_t i = c->nframes; i-- > 1;) {
+        const frame *f = &c->frames[i];
+        if (f->pc)
+            add_frame(e, f->inst, f->fn, f->pc - 1);
+    }
+    const char *msg = code == WB_TRAP_HOST && c->host_msg[0] ? c->host_msg : wb_result_message(code);
+    if (fn) {
+        uint32_t len = 0;
+        const char *name = inst ? wb__func_name(inst->module, fn->index, &len) : NULL;
+        e->offset = code_offset(fn, pc);
+        if (name)
+            snprintf(e->message, sizeof e->message, "%s (in function %u $%.*s at offset 0x%x)", msg,
+                     fn->index, (int)(len > 64 ? 64 : len), name, (unsigned)e->offset);
+        else
+            snprintf(e->message, sizeof e->message, "%s (in function %u at offset 0x%x)", msg, fn->index,
+                     (unsigned)e->offset);
+    } else {
+        e->offset = 0;
+        snprintf(e->message, sizeof e->message, "%s", msg);
+    }
+    c->has_err = true;
+}
+
+/* ---- host calls ------------------------------------------------------------------------ */
+
+static void slots_to_vals(const wb_functype *ft, uint32_t first, uint32_t n, const wb__slot *s, wb_val *out)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t t = ft->types[first + i];
+        wb_val *v = &out[i];
+        memset(v, 0, sizeof *v);
+        v->type = t;
+        if (t == WB_V128) {
+            memcpy(v->of.v128, s, 16);
+            s += 2;
+        } else {
+            switch (t) {
+            case WB_I32:
+            case WB_F32:
+                memcpy(&v->of.i32, s, 4);
+                break;
+            case WB_FUNCREF:
+            case WB_EXTERNREF:
+                memcpy(&v->of.func, s, sizeof(void *));
+                break;
+            default:
+                memcpy(&v->of.i64, s, 8);
+            }
+            s++;
+        }
+    }
+}
+
+static void vals_to_slots(const wb_functype *ft, uint32_t first, uint32_t n, const wb_val *in, wb__slot *s)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t t = ft->types[first + i];
+        if (t == WB_V128) {
+            memcpy(s, in[i].of.v128, 16);
+            s += 2;
+        } else {
+            *s = 0;
+            switch (t) {
+            case WB_I32:
+            case WB_F32:
+                memcpy(s, &in[i].of.i32, 4);
+                break;
+            case WB_FUNCREF:
+            case WB_EXTERNREF:
+                memcpy(s, &in[i].of.func, sizeof(void *));
+                break;
+            default:
+                memcpy(s, &in[i].of.i64, 8);
+            }
+            s++;
+        }
+    }
+}
+
+/* Call host function f with arguments in slots at s; results go to s. */
+static wb_result host_call(wb_call *c, wb_func *f, wb_instance *caller, wb__slot *s)
+{
+    const wb_functype *ft = f->type;
+    wb_val small[16];
+    uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+    wb_val *buf = n <= 8 ? small : malloc(2 * (size_t)n * sizeof *buf);
+    if (!buf)
+        return WB_TRAP_HOST;
+    wb_val *args = buf, *res = buf + (n <= 8 ? 8 : n);
+    slots_to_vals(ft, 0, ft->nparams, s, args);
+    for (uint32_t i = 0; i < ft->nresults; i++) {
+        memset(&res[i], 0, sizeof res[i]);
+        res[i].type = ft->types[ft->nparams + i];
+    }
+    wb_host_ctx ctx = {c, caller, f};
+    c->host_msg[0] = 0;
+    wb_result r = f->host(&ctx, args, res);
+    if (r == WB_OK)
+        vals_to_slots(ft, ft->nparams, ft->nresults, res, s);
+    if (buf != small)
+        free(buf);
+    return r;
+}
+
+wb_instance *wb_host_instance(wb_host_ctx *ctx) { return ctx->inst; }
+void *wb_host_user(wb_host_ctx *ctx) { return ctx->func->user; }
+void wb_host_set_message(wb_host_ctx *ctx, const char *msg)
+{
+    snprintf(ctx->call->host_msg, sizeof ctx->call->host_msg, "%s", msg ? msg : "");
+}
+void wb_host_set_exit_code(wb_host_ctx *ctx, int code) { ctx->call->exit_code = code; }
+
+/* ---- the interpreter ------------------------------------------------------------------ */
+
+enum { RUN_DONE, RUN_TRAP, RUN_FUEL, RUN_INTERRUPT, RUN_YIELD, RUN_EXIT };
+
+static const void *const *handler_table;
+
+/* Runs from the registers saved in c until the entry frame returns or the
+ * call stops.  With c == NULL it only publishes the handler table. */
+/* Integer division: the two traps, and rem_s of MIN by -1 is 0 (C leaves
+ * it undefined). */
+#define INT_DIVS(N, S, U, MIN)                                                                   \
+    L_I##N##_DIV_S : {                                                                           \
+        S a = R(i##N, A1), b = R(i##N, B1);                                                      \
+        if (WB_UNLIKELY(b == 0))                                                                 \
+            TRAP(WB_TRAP_DIV_ZERO);                                                              \
+        if (WB_UNLIKELY(a == MIN && b == -1))                                                    \
+            TRAP(WB_TRAP_INT_OVERFLOW);                                                          \
+        W(i##N, A2, a / b);                                                                      \
+        NEXT(3);                                                                                 \
+    }                                                                                            \
+    L_I##N##_DIV_U : {                                                                           \
+        U a = R(u##N, A1), b = R(u##N, B1);                                                      \
+        if (WB_UNLIKELY(b == 0))                                                                 \
+            TRAP(WB_TRAP_DIV_ZERO);                                                              \
+        W(u##N, A2, a / b);                                                                      \
+        NEXT(3);                                                                                 \
+    }                                                                                            \
+    L_I##N##_REM_S : {                                                                           \
+        S a = R(i##N, A1), b = R(i##N, B1);                                                      \
+        if (WB_UNLIKELY(b == 0))                                                                 \
+            TRAP(WB_TRAP_DIV_ZERO);                                                              \
+        W(i##N, A2, b == -1 ? 0 : a % b);                                                        \
+        NEXT(3);                                                                                 \
+    }                                                                                            \
+    L_I##N##_REM_U : {                                                                           \
+        U a = R(u##N, A1), b = R(u##N, B1);                                                      \
+        if (WB_UNLIKELY(b == 0))                                                                 \
+            TRAP(WB_TRAP_DIV_ZERO);                                                              \
+        W(u##N, A2, a % b);                                                                      \
+        NEXT(3);                                                                                 \
+    }
+
+static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
+{
+#define X(name) &&L_##name,
+#define N(name, ...) &&L_##name,
+    static const void *const labels[WB__OP_COUNT] = {
+        WB__CONTROL_OPS(X) WB__NUMERIC_OPS(N, N) WB__SAT_OPS(N) WB__MEM_OPS(N, N) WB__BRCMP_OPS(N)};
+#undef X
+#undef N
+    if (!c) {
+        handler_table = labels;
+        return RUN_DONE;
+    }
+
+    const wb__cell *pc = c->pc;
+    const wb__func *fn = c->fn;
+    wb_instance *inst = c->inst;
+    char *fpb = (char *)(c->stack + c->fp);
+    uint8_t *mem;
+    uint64_t memsize;
+    const volatile int *ext = c->opts.interrupt ? c->opts.interrupt : &never;
+    wb_result trapc = WB_OK;
+    int why;
+    wb_func *callee_f;
+    char *nfp;
+    const wb__cell *next;
+
+#define RELOAD_MEM()                                                                             \
+    do {                                                                                         \
+        if (inst->mem) {                                                                         \
+            mem = inst->mem->data;                                                               \
+            memsize = inst->mem->size;                                                           \
+        } else {                                                                                 \
+            mem = NULL;                                                                          \
+            memsize = 0;                                                                         \
+        }                                                                                        \
+    } while (0)
+#define NEXT(n)                                                                                  \
+    do {                                                                                         \
+        pc += (n);                                                                               \
+        goto *pc->op;                                                                            \
+    } while (0)
+#define TRAP(code)                                                                               \
+    do {                                                                                         \
+        trapc = (code);                                                                          \
+        goto trap;                                                                               \
+    } while (0)
+#define A1 pc[1].p.a
+#define B1 pc[1].p.b
+#define A2 pc[2].p.a
+#define B2 pc[2].p.b
+#define A3 pc[3].p.a
+#define B3 pc[3].p.b
+#define R(T, off) ld_##T(fpb + (off))
+#define W(T, off, v) st_##T(fpb + (off), (v))
+/* Fuel and interrupts, with pc already at the continuation. */
+#define CHECK(cost)                                                                              \
+    do {                                                                                         \
+        fuel -= (int64_t)(cost);                                                                 \
+        if (WB_UNLIKELY(fuel < 0 || *ext || c->interrupt_req))                                  \
+            goto check_point;                                                                    \
+    } while (0)
+
+    RELOAD_MEM();
+    NEXT(0);
+
+L_UNREACHABLE:
+L_END_OF_OPS:
+    TRAP(WB_TRAP_UNREACHABLE);
+
+L_BR:
+    NEXT(pc[1].i64);
+L_BR_LOOP: {
+    uint64_t cost = pc[2].u64;
+    pc += pc[1].i64;
+    CHECK(cost);
+    NEXT(0);
+}
+L_BR_IF:
+    if (R(u32, A1)) {
+        uint64_t cost = pc[3].u64;
+        pc += pc[2].i64;
+        if (cost)
+            CHECK(cost);
+        NEXT(0);
+    }
+    NEXT(4);
+L_BR_UNLESS:
+    if (!R(u32, A1)) {
+        uint64_t cost = pc[3].u64;
+        pc += pc[2].i64;
+        if (cost)
+            CHECK(cost);
+        NEXT(0);
+    }
+    NEXT(4);
+
+#define BRCMP(name, T, OPR)                                                                      \
+    L_##name:                                                                                    \
+    if (R(T, A1) OPR R(T, B1)) {                                                                 \
+        uint64_t cost = pc[3].u64;                                                               \
+        pc += pc[2].i64;                                                                         \
+        if (cost)                                                                                \
+            CHECK(cost);                                                                         \
+        NEXT(0);                                                                                 \
+    }                                                                                            \
+    NEXT(4);
+    BRCMP(BR_I32_EQ, u32, ==)
+    BRCMP(BR_I32_NE, u32, !=)
+    BRCMP(BR_I32_LT_S, i32, <)
+    BRCMP(BR_I32_LT_U, u32, <)
+    BRCMP(BR_I32_GT_S, i32, >)
+    BRCMP(BR_I32_GT_U, u32, >)
+    BRCMP(BR_I32_LE_S, i32, <=)
+    BRCMP(BR_I32_LE_U, u32, <=)
+    BRCMP(BR_I32_GE_S, i32, >=)
+    BRCMP(BR_I32_GE_U, u32, >=)
+    BRCMP(BR_I64_EQ, u64, ==)
+    BRCMP(BR_I64_NE, u64, !=)
+    BRCMP(BR_I64_LT_S, i64, <)
+    BRCMP(BR_I64_LT_U, u64, <)
+    BRCMP(BR_I64_GT_S, i64, >)
+    BRCMP(BR_I64_GT_U, u64, >)
+    BRCMP(BR_I64_LE_S, i64, <=)
+    BRCMP(BR_I64_LE_U, u64, <=)
+    BRCMP(BR_I64_GE_S, i64, >=)
+    BRCMP(BR_I64_GE_U, u64, >=)
+
+L_BR_TABLE: {
+    uint32_t i = R(u32, A1), n = B1;
+    NEXT(pc[2 + (i < n ? i : n)].i64);
+}
+
+L_RETURN1:
+    memcpy(fpb, fpb + A1, 8);
+    /* fall through */
+L_RETURN: {
+    const frame *f = &c->frames[--c->nframes];
+    if (WB_UNLIKELY(!f->pc)) {
+        why = RUN_DONE;
+        goto out;
+    }
+    pc = f->pc;
+    fpb = (char *)(c->stack + f->fp);
+    fn = f->fn;
+    inst = f->inst;
+    RELOAD_MEM();
+    NEXT(0);
+}
+
+L_CALL: {
+    const wb__func *callee = (const wb__func *)pc[1].op;
+    nfp = fpb + A2;
+    next = pc + 3;
+    wb_instance *ci = inst;
+enter:
+    /* Push the caller, make room for the callee, then charge its fuel. */
+    if (WB_UNLIKELY(!frames_reserve(c)))
+        TRAP(WB_TRAP_STACK_EXHAUSTED);
+    {
+        uint64_t base = (uint64_t)((wb__slot *)nfp - c->stack);
+        if (WB_UNLIKELY(base + callee->frame_slots > c->cap)) {
+            uint32_t cur = (uint32_t)((wb__slot *)fpb - c->stack);
+            if (!stack_reserve(c, base + callee->frame_slots))
+                TRAP(WB_TRAP_STACK_EXHAUSTED);
+            fpb = (char *)(c->stack + cur);
+            nfp = (char *)(c->stack + base);
+        }
+        c->frames[c->nframes++] = (frame){next, (uint32_t)((wb__slot *)fpb - c->stack), fn, inst};
+    }
+    {
+        wb__slot *s = (wb__slot *)nfp;
+        uint32_t np = callee->type->param_slots;
+        memset(s + np, 0, (size_t)(callee->local_slots - np) * 8);
+        memcpy(s + callee->local_slots, callee->consts, (size_t)callee->nconsts * 8);
+    }
+    fpb = nfp;
+    fn = callee;
+    pc = callee->code;
+    if (ci != inst) {
+        inst = ci;
+        RELOAD_MEM();
+    }
+    CHECK(callee->entry_fuel);
+    NEXT(0);
+
+call_func:
+    /* callee_f, nfp and next are set. */
+    if (callee_f->code) {
+        callee = callee_f->code;
+        ci = callee_f->inst;
+        goto enter;
+    }
+    {
+        uint32_t cur = (uint32_t)((wb__slot *)fpb - c->stack);
+        uint64_t base = (uint64_t)((wb__slot *)nfp - c->stack);
+        uint32_t need = callee_f->type->nparams + callee_f->type->nresults;
+        /* Results may need more slots than the arguments took. */
+        if (!stack_reserve(c, base + 2 * (uint64_t)need + 2))
+            TRAP(WB_TRAP_STACK_EXHAUSTED);
+        fpb = (char *)(c->stack + cur);
+        nfp = (char *)(c->stack + base);
+        wb_result r = host_call(c, callee_f, inst, (wb__slot *)nfp);
+        if (WB_UNLIKELY(r != WB_OK)) {
+            if (r == WB_SUSPENDED) {
+                /* Re-run the call instruction on resume. */
+                why = RUN_YIELD;
+                goto out;
+            }
+            if (r == WB_EXITED) {
+                why = RUN_EXIT;
+                goto out;
+            }
+            TRAP(wb_result_is_trap(r) ? r : WB_TRAP_HOST);
+        }
+        RELOAD_MEM();
+        pc = next;
+        NEXT(0);
+    }
+}
+
+L_CALL_IMPORT:
+    callee_f = inst->imported_funcs[A1];
+    nfp = fpb + B1;
+    next = pc + 2;
+    goto call_func;
+
+L_CALL_INDIRECT: {
+    wb_table *t = inst->tables[A1];
+    uint32_t i = R(u32, A2);
+    if (WB_UNLIKELY(i >= t->size))
+        TRAP(WB_TRAP_UNDEFINED_ELEMENT);
+    callee_f = t->elems[i];
+    if (WB_UNLIKELY(!callee_f))
+        TRAP(WB_TRAP_UNINITIALIZED_ELEMENT);
+    const wb_functype *want = &inst->module->types[B1].ft;
+    if (callee_f->type != want && !wb__type_equal(callee_f->type, want))
+        TRAP(WB_TRAP_INDIRECT_TYPE);
+    nfp = fpb + B2;
+    next = pc + 3;
+    goto call_func;
+}
+
+L_COPY:
+    memcpy(fpb + B1, fpb + A1, 8);
+    NEXT(2);
+L_COPY2:
+    memmove(fpb + B1, fpb + A1, 16);
+    NEXT(2);
+L_SELECT:
+    memcpy(fpb + B2, fpb + (R(u32, A2) ? A1 : B1), 8);
+    NEXT(3);
+L_SELECT2:
+    memmove(fpb + B2, fpb + (R(u32, A2) ? A1 : B1), 16);
+    NEXT(3);
+L_GLOBAL_GET:
+    memcpy(fpb + B1, &inst->globals[A1]->value[0], 8);
+    NEXT(2);
+L_GLOBAL_SET:
+    memcpy(&inst->globals[A1]->value[0], fpb + B1, 8);
+    NEXT(2);
+L_GLOBAL_GET2:
+    memcpy(fpb + B1, inst->globals[A1]->value, 16);
+    NEXT(2);
+L_GLOBAL_SET2:
+    memcpy(inst->globals[A1]->value, fpb + B1, 16);
+    NEXT(2);
+L_REF_IS_NULL:
+    W(u32, B1, R(u64, A1) == 0);
+    NEXT(2);
+L_REF_FUNC: {
+    wb_func *f = wb__instance_funcref(inst, A1);
+    if (!f) {
+        snprintf(c->host_msg, sizeof c->host_msg, "out of host memory");
+        TRAP(WB_TRAP_HOST);
+    }
+    W(u64, B1, (uint64_t)(uintptr_t)f);
+    NEXT(2);
+}
+
+L_TABLE_GET: {
+    wb_table *t = inst->tables[A1];
+    uint32_t i = R(u32, B1);
+    if (i >= t->size)
+        TRAP(WB_TRAP_TABLE_OOB);
+    W(u64, A2, (uint64_t)(uintptr_t)t->elems[i]);
+    NEXT(3);
+}
+L_TABLE_SET: {
+    wb_table *t = inst->tables[A1];
+    uint32_t i = R(u32, B1);
+    if (i >= t->size)
+        TRAP(WB_TRAP_TABLE_OOB);
+    t->elems[i] = (void *)(uintptr_t)R(u64, A2);
+    NEXT(3);
+}
+L_TABLE_SIZE:
+    W(u32, B1, inst->tables[A1]->size);
+    NEXT(2);
+L_TABLE_GROW: {
+    wb_table *t = inst->tables[A1];
+    void *v = (void *)(uintptr_t)R(u64, B1);
+    uint32_t n = R(u32, A2), old = t->size;
+    uint32_t r = UINT32_MAX;
+    if ((uint64_t)old + n <= t->max) {
+        void **e = n ? realloc(t->elems, ((size_t)old + n) * sizeof *e) : t->elems;
+        if (e || old + n == 0) {
+            t->elems = e;
+            for (uint32_t i = old; i < old + n; i++)
+                e[i] = v;
+            t->size = old + n;
+            r = old;
+        }
+    }
+    W(u32, B2, r);
+    NEXT(3);
+}
+L_TABLE_FILL: {
+    wb_table *t = inst->tables[A1];
+    uint32_t i = R(u32, B1), n = R(u32, B2);
+    void *v = (void *)(uintptr_t)R(u64, A2);
+    if ((uint64_t)i + n > t->size)
+        TRAP(WB_TRAP_TABLE_OOB);
+    for (uint32_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+    NEXT(3);
+}
+L_TABLE_COPY: {
+    wb_table *dt = inst->tables[A1], *st = inst->tables[B1];
+    uint32_t d = R(u32, A2), s = R(u32, B2), n = R(u32, A3);
+    if ((uint64_t)d + n > dt->size || (uint64_t)s + n > st->size)
+        TRAP(WB_TRAP_TABLE_OOB);
+    if (n)
+        memmove(dt->elems + d, st->elems + s, (size_t)n * sizeof(void *));
+    NEXT(4);
+}
+L_TABLE_INIT: {
+    wb_table *t = inst->tables[A1];
+    uint32_t seg = B1;
+    const wb__elem *e = &inst->module->elems[seg];
+    uint32_t len = inst->dropped_elems[seg / 8] & (1u << (seg % 8)) ? 0 : e->count;
+    uint32_t d = R(u32, A2), s = R(u32, B2), n = R(u32, A3);
+    if ((uint64_t)s + n > len || (uint64_t)d + n > t->size)
+        TRAP(WB_TRAP_TABLE_OOB);
+    for (uint32_t k = 0; k < n; k++) {
+        wb__slot v[2];
+        wb__eval_const(inst, &e->items[s + k], v);
+        t->elems[d + k] = (void *)(uintptr_t)v[0];
+    }
+    NEXT(4);
+}
+L_ELEM_DROP:
+    inst->dropped_elems[A1 / 8] |= (uint8_t)(1u << (A1 % 8));
+    NEXT(2);
+
+L_MEMORY_SIZE:
+    W(u32, A1, inst->mem->pages);
+    NEXT(2);
+L_MEMORY_GROW: {
+    int64_t r = wb__memory_grow(inst->mem, R(u32, A1));
+    W(u32, B1, (uint32_t)r);
+    RELOAD_MEM();
+    NEXT(2);
+}
+L_MEMORY_FILL: {
+    uint32_t d = R(u32, A1), n = R(u32, A2);
+    if ((uint64_t)d + n > memsize)
+        TRAP(WB_TRAP_MEMORY_OOB);
+    memset(mem + d, (int)(R(u32, B1) & 0xff), n);
+    NEXT(3);
+}
+L_MEMORY_COPY: {
+    uint32_t d = R(u32, A1), s = R(u32, B1), n = R(u32, A2);
+    if ((uint64_t)d + n > memsize || (uint64_t)s + n > memsize)
+        TRAP(WB_TRAP_MEMORY_OOB);
+    memmove(mem + d, mem + s, n);
+    NEXT(3);
+}
+L_MEMORY_INIT: {
+    uint32_t seg = A1;
+    const wb__data *ds = &inst->module->datas[seg];
+    uint32_t len = inst->dropped_datas[seg / 8] & (1u << (seg % 8)) ? 0 : ds->len;
+    uint32_t d = R(u32, B1), s = R(u32, A2), n = R(u32, B2);
+    if ((uint64_t)s + n > len || (uint64_t)d + n > memsize)
+        TRAP(WB_TRAP_MEMORY_OOB);
+    if (n)
+        memcpy(mem + d, ds->bytes + s, n);
+    NEXT(3);
+}
+L_DATA_DROP:
+    inst->dropped_datas[A1 / 8] |= (uint8_t)(1u << (A1 % 8));
+    NEXT(2);
+
+L_SIMD: {
+    wb__simd_fn f = (wb__simd_fn)pc[1].op;
+    f(fpb + B3, fpb + A2, fpb + B2, fpb + A3, (const uint8_t *)&pc[4]);
+    NEXT(1 + WB__SIMD_CELLS);
+}
+L_SIMD_MEM: {
+    wb__simd_fn f = (wb__simd_fn)pc[1].op;
+    uint64_t ea = (uint64_t)R(u32, A2) + pc[4].p.a;
+    uint32_t bytes = pc[4].p.b & 0xff, kind = pc[4].p.b >> 8;
+    if (ea + bytes > memsize)
+        TRAP(WB_TRAP_MEMORY_OOB);
+    const uint8_t *imm = (const uint8_t *)&pc[5];
+    if (kind == WB__SIMD_LOAD)
+        f(fpb + B3, mem + ea, NULL, NULL, imm);
+    else if (kind == WB__SIMD_LOAD_LANE)
+        f(fpb + B3, mem + ea, fpb + B2, NULL, imm);
+    else
+        f(mem + ea, fpb + B2, NULL, NULL, imm);
+    NEXT(1 + WB__SIMD_MEM_CELLS);
+}
+
+    /* Loads and stores: [addr|d][offset|-] and [addr|v][offset|-]. */
+#define LOAD(name, T, WT, CT)                                                                    \
+    L_##name:                                                                                    \
+    {                                                                                            \
+        uint64_t ea = (uint64_t)R(u32, A1) + A2;                                                 \
+        if (WB_UNLIKELY(ea + sizeof(CT) > memsize))                                              \
+            TRAP(WB_TRAP_MEMORY_OOB);                                                            \
+        W(WT, B1, ld_##T(mem + ea));                                                             \
+        NEXT(3);                                                                                 \
+    }
+#define STORE(name, T, CT, RT)                                                                   \
+    L_##name:                                                                                    \
+    {                                                                                            \
+        uint64_t ea = (uint64_t)R(u32, A1) + A2;                                                 \
+        if (WB_UNLIKELY(ea + sizeof(CT) > memsize))                                              \
+            TRAP(WB_TRAP_MEMORY_OOB);                                                            \
+        st_##T(mem + ea, (CT)R(RT, B1));                                                         \
+        NEXT(3);                                                                                 \
+    }
+    LOAD(I32_LOAD, u32, u32, uint32_t)
+    LOAD(I64_LOAD, u64, u64, uint64_t)
+    LOAD(F32_LOAD, u32, u32, uint32_t)
+    LOAD(F64_LOAD, u64, u64, uint64_t)
+    LOAD(I32_LOAD8_S, i8, i32, int8_t)
+    LOAD(I32_LOAD8_U, u8, u32, uint8_t)
+    LOAD(I32_LOAD16_S, i16, i32, int16_t)
+    LOAD(I32_LOAD16_U, u16, u32, uint16_t)
+    LOAD(I64_LOAD8_S, i8, i64, int8_t)
+    LOAD(I64_LOAD8_U, u8, u64, uint8_t)
+    LOAD(I64_LOAD16_S, i16, i64, int16_t)
+    LOAD(I64_LOAD16_U, u16, u64, uint16_t)
+    LOAD(I64_LOAD32_S, i32, i64, int32_t)
+    LOAD(I64_LOAD32_U, u32, u64, uint32_t)
+    STORE(I32_STORE, u32, uint32_t, u32)
+    STORE(I64_STORE, u64, uint64_t, u64)
+    STORE(F32_STORE, u32, uint32_t, u32)
+    STORE(F64_STORE, u64, uint64_t, u64)
+    STORE(I32_STORE8, u8, uint8_t, u32)
+    STORE(I32_STORE16, u16, uint16_t, u32)
+    STORE(I64_STORE8, u8, uint8_t, u64)
+    STORE(I64_STORE16, u16, uint16_t, u64)
+    STORE(I64_STORE32, u32, uint32_t, u64)
+
+    /* Numeric: unary [a|d], binary [a|b][d|-]. */
+#define UN(name, TI, TO, expr)                                                                   \
+    L_##name:                                                                                    \
+    {                                                                                            \
+        TI##_t a = R(TI, A1);                                                                    \
+        W(TO, B1, (expr));                                                                       \
+        NEXT(2);                                                                                 \
+    }
+#define BIN(name, TI, TO, expr)                                                                  \
+    L_##name:                                                                                    \
+    {                                                                                            \
+        TI##_t a = R(TI, A1), b = R(TI, B1);                                                     \
+        W(TO, A2, (expr));                                                                       \
+        NEXT(3);                                                                                 \
+    }
+    typedef uint32_t u32_t;
+    typedef int32_t i32_t;
+    typedef uint64_t u64_t;
+    typedef int64_t i64_t;
+    typedef float f32_t;
+    typedef double f64_t;
+
+    UN(I32_EQZ, u32, u32, a == 0)
+    BIN(I32_EQ, u32, u32, a == b)
+    BIN(I32_NE, u32, u32, a != b)
+    BIN(I32_LT_S, i32, u32, a < b)
+    BIN(I32_LT_U, u32, u32, a < b)
+    BIN(I32_GT_S, i32, u32, a > b)
+    BIN(I32_GT_U, u32, u32, a > b)
+    BIN(I32_LE_S, i32, u32, a <= b)
+    BIN(I32_LE_U, u32, u32, a <= b)
+    BIN(I32_GE_S, i32, u32, a >= b)
+    BIN(I32_GE_U, u32, u32, a >= b)
+    UN(I64_EQZ, u64, u32, a == 0)
+    BIN(I64_EQ, u64, u32, a == b)
+    BIN(I64_NE, u64, u32, a != b)
+    BIN(I64_LT_S, i64, u32, a < b)
+    BIN(I64_LT_U, u64, u32, a < b)
+    BIN(I64_GT_S, i64, u32, a > b)
+    BIN(I64_GT_U, u64, u32, a > b)
+    BIN(I64_LE_S, i64, u32, a <= b)
+    BIN(I64_LE_U, u64, u32, a <= b)
+    BIN(I64_GE_S, i64, u32, a >= b)
+    BIN(I64_GE_U, u64, u32, a >= b)
+    BIN(F32_EQ, f32, u32, a == b)
+    BIN(F32_NE, f32, u32, a != b)
+    BIN(F32_LT, f32, u32, a < b)
+    BIN(F32_GT, f32, u32, a > b)
+    BIN(F32_LE, f32, u32, a <= b)
+    BIN(F32_GE, f32, u32, a >= b)
+    BIN(F64_EQ, f64, u32, a == b)
+    BIN(F64_NE, f64, u32, a != b)
+    BIN(F64_LT, f64, u32, a < b)
+    BIN(F64_GT, f64, u32, a > b)
+    BIN(F64_LE, f64, u32, a <= b)
+    BIN(F64_GE, f64, u32, a >= b)
+
+    UN(I32_CLZ, u32, u32, a ? (uint32_t)__builtin_clz(a) : 32u)
+    UN(I32_CTZ, u32, u32, a ? (uint32_t)__builtin_ctz(a) : 32u)
+    UN(I32_POPCNT, u32, u32, (uint32_t)__builtin_popcount(a))
+    BIN(I32_ADD, u32, u32, a + b)
+    BIN(I32_SUB, u32, u32, a - b)
+    BIN(I32_MUL, u32, u32, a * b)
+    INT_DIVS(32, int32_t, uint32_t, INT32_MIN)
+    BIN(I32_AND, u32, u32, a & b)
+    BIN(I32_OR, u32, u32, a | b)
+    BIN(I32_XOR, u32, u32, a ^ b)
+    BIN(I32_SHL, u32, u32, a << (b & 31))
+    BIN(I32_SHR_S, i32, i32, a >> (b & 31))
+    BIN(I32_SHR_U, u32, u32, a >> (b & 31))
+    BIN(I32_ROTL, u32, u32, rotl32(a, b))
+    BIN(I32_ROTR, u32, u32, rotr32(a, b))
+
+    UN(I64_CLZ, u64, u64, a ? (uint64_t)__builtin_clzll(a) : 64u)
+    UN(I64_CTZ, u64, u64, a ? (uint64_t)__builtin_ctzll(a) : 64u)
+    UN(I64_POPCNT, u64, u64, (uint64_t)__builtin_popcountll(a))
+    BIN(I64_ADD, u64, u64, a + b)
+    BIN(I64_SUB, u64, u64, a - b)
+    BIN(I64_MUL, u64, u64, a * b)
+    INT_DIVS(64, int64_t, uint64_t, INT64_MIN)
+    BIN(I64_AND, u64, u64, a & b)
+    BIN(I64_OR, u64, u64, a | b)
+    BIN(I64_XOR, u64, u64, a ^ b)
+    BIN(I64_SHL, u64, u64, a << (b & 63))
+    BIN(I64_SHR_S, i64, i64, a >> (b & 63))
+    BIN(I64_SHR_U, u64, u64, a >> (b & 63))
+    BIN(I64_ROTL, u64, u64, rotl64(a, b))
+    BIN(I64_ROTR, u64, u64, rotr64(a, b))
+
+    /* abs/neg/copysign work on the bits so NaN payloads pass untouched. */
+    UN(F32_ABS, u32, u32, a & 0x7fffffffu)
+    UN(F32_NEG, u32, u32, a ^ 0x80000000u)
+    UN(F32_CEIL, f32, f32, QUIET(a, ceilf))
+    UN(F32_FLOOR, f32, f32, QUIET(a, floorf))
+    UN(F32_TRUNC, f32, f32, QUIET(a, truncf))
+    UN(F32_NEAREST, f32, f32, nearbyintf(a))
+    UN(F32_SQRT, f32, f32, sqrtf(a))
+    BIN(F32_ADD, f32, f32, a + b)
+    BIN(F32_SUB, f32, f32, a - b)
+    BIN(F32_MUL, f32, f32, a * b)
+    BIN(F32_DIV, f32, f32, a / b)
+    BIN(F32_MIN, f32, f32, fmin32(a, b))
+    BIN(F32_MAX, f32, f32, fmax32(a, b))
+    BIN(F32_COPYSIGN, u32, u32, (a & 0x7fffffffu) | (b & 0x80000000u))
+    UN(F64_ABS, u64, u64, a & 0x7fffffffffffffffull)
+    UN(F64_NEG, u64, u64, a ^ 0x8000000000000000ull)
+    UN(F64_CEIL, f64, f64, QUIET(a, ceil))
+    UN(F64_FLOOR, f64, f64, QUIET(a, floor))
+    UN(F64_TRUNC, f64, f64, QUIET(a, trunc))
+    UN(F64_NEAREST, f64, f64, nearbyint(a))
+    UN(F64_SQRT, f64, f64, sqrt(a))
+    BIN(F64_ADD, f64, f64, a + b)
+    BIN(F64_SUB, f64, f64, a - b)
+    BIN(F64_MUL, f64, f64, a * b)
+    BIN(F64_DIV, f64, f64, a / b)
+    BIN(F64_MIN, f64, f64, fmin64(a, b))
+    BIN(F64_MAX, f64, f64, fmax64(a, b))
+    BIN(F64_COPYSIGN, u64, u64, (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull))
+
+    /* Trapping float -> int: NaN is an invalid conversion, out of range an overflow. */
+#define TRUNC(name, TI, TO, CT, lo_ok, hi_ok)                                                    \
+    L_##name:                                                                                    \
+    {                                                                                            \
+        TI##_t a = R(TI, A1);                                                                    \
+        if (WB_UNLIKELY(a != a))                                                                 \
+            TRAP(WB_TRAP_INVALID_CONVERSION);                                                    \
+        if (WB_UNLIKELY(!(lo_ok) || !(hi_ok)))                                                   \
+            TRAP(WB_TRAP_INT_OVERFLOW);                                                          \
+        W(TO, B1, (CT)a);                                                                        \
+        NEXT(2);                                                                                 \
+    }
+    TRUNC(I32_TRUNC_F32_S, f32, i32, int32_t, a >= -2147483648.0f, a < 2147483648.0f)
+    TRUNC(I32_TRUNC_F32_U, f32, u32, uint32_t, a > -1.0f, a < 4294967296.0f)
+    TRUNC(I32_TRUNC_F64_S, f64, i32, int32_t, a > -2147483649.0, a < 2147483648.0)
+    TRUNC(I32_TRUNC_F64_U, f64, u32, uint32_t, a > -1.0, a < 4294967296.0)
+    TRUNC(I64_TRUNC_F32_S, f32, i64, int64_t, a >= -9223372036854775808.0f, a < 9223372036854775808.0f)
+    TRUNC(I64_TRUNC_F32_U, f32, u64, uint64_t, a > -1.0f, a < 18446744073709551616.0f)
+    TRUNC(I64_TRUNC_F64_S, f64, i64, int64_t, a >= -9223372036854775808.0, a < 9223372036854775808.0)
+    TRUNC(I64_TRUNC_F64_U, f64, u64, uint64_t, a > -1.0, a < 18446744073709551616.0)
+
+    UN(I32_TRUNC_SAT_F32_S, f32, i32, sat_i32(a))
+    UN(I32_TRUNC_SAT_F32_U, f32, u32, sat_u32(a))
+    UN(I32_TRUNC_SAT_F64_S, f64, i32, sat_i32(a))
+    UN(I32_TRUNC_SAT_F64_U, f64, u32, sat_u32(a))
+    UN(I64_TRUNC_SAT_F32_S, f32, i64, sat_i64(a))
+    UN(I64_TRUNC_SAT_F32_U, f32, u64, sat_u64(a))
+    UN(I64_TRUNC_SAT_F64_S, f64, i64, sat_i64(a))
+    UN(I64_TRUNC_SAT_F64_U, f64, u64, sat_u64(a))
+
+    UN(I64_EXTEND_I32_S, i32, i64, (int64_t)a)
+    UN(I64_EXTEND_I32_U, u32, u64, (uint64_t)a)
+    UN(F32_CONVERT_I32_S, i32, f32, (float)a)
+    UN(F32_CONVERT_I32_U, u32, f32, (float)a)
+    UN(F32_CONVERT_I64_S, i64, f32, (float)a)
+    UN(F32_CONVERT_I64_U, u64, f32, (float)a)
+    UN(F32_DEMOTE_F64, f64, f32, (float)a)
+    UN(F64_CONVERT_I32_S, i32, f64, (double)a)
+    UN(F64_CONVERT_I32_U, u32, f64, (double)a)
+    UN(F64_CONVERT_I64_S, i64, f64, (double)a)
+    UN(F64_CONVERT_I64_U, u64, f64, (double)a)
+    UN(F64_PROMOTE_F32, f32, f64, (double)a)
+    UN(I32_EXTEND8_S, u32, i32, (int32_t)(int8_t)a)
+    UN(I32_EXTEND16_S, u32, i32, (int32_t)(int16_t)a)
+    UN(I64_EXTEND8_S, u64, i64, (int64_t)(int8_t)a)
+    UN(I64_EXTEND16_S, u64, i64, (int64_t)(int16_t)a)
+    UN(I64_EXTEND32_S, u64, i64, (int64_t)(int32_t)a)
+
+check_point:
+    /* pc is the continuation; the frame is complete. */
+    why = fuel < 0 ? RUN_FUEL : RUN_INTERRUPT;
+    goto out;
+
+trap:
+    record_trap(c, trapc, inst, fn, pc);
+    why = RUN_TRAP;
+    goto out;
+
+out:
+    c->pc = pc;
+    c->fn = fn;
+    c->inst = inst;
+    c->fp = (uint32_t)((wb__slot *)fpb - c->stack);
+    *fuel_out = fuel;
+    return why;
+
+#undef NEXT
+#undef TRAP
+}
+
+const void *const *wb__op_handlers(void)
+{
+    if (!handler_table)
+        run(NULL, 0, NULL);
+    return handler_table;
+}
+
+/* ---- the call API ------------------------------------------------------------------- */
+
+static void apply_opts(wb_call *c, const wb_call_opts *opts)
+{
+    if (opts)
+        c->opts = *opts;
+    else
+        memset(&c->opts, 0, sizeof c->opts);
+    c->max_depth = c->opts.max_depth ? c->opts.max_depth : WB_DEFAULT_MAX_DEPTH;
+    uint64_t bytes = c->opts.max_stack ? c->opts.max_stack : WB_DEFAULT_MAX_STACK;
+    c->max_slots = bytes / 8 < WB_MIN_STACK_SLOTS ? WB_MIN_STACK_SLOTS : bytes / 8;
+}
+
+wb_call *wb_call_new(const wb_call_opts *opts)
+{
+    wb_call *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    apply_opts(c, opts);
+    return c;
+}
+
+void wb_call_free(wb_call *c)
+{
+    if (!c)
+        return;
+    free(c->stack);
+    free(c->frames);
+    free(c);
+}
+
+void wb_call_set_slice(wb_call *c, uint64_t slice) { c->slice = slice; }
+void wb_call_interrupt(wb_call *c) { c->interrupt_req = 1; }
+uint64_t wb_call_fuel_used(const wb_call *c) { return c->fuel_used; }
+int wb_call_exit_code(const wb_call *c) { return c->exit_code; }
+const wb_error *wb_call_error(const wb_call *c) { return c->has_err ? &c->err : NULL; }
+
+static wb_result trap_now(wb_call *c, wb_result code, const wb__func *fn)
+{
+    record_trap(c, code, c->inst, fn, fn ? fn->code : NULL);
+    c->state = ST_TRAPPED;
+    return code;
+}
+
+/* Run segments until the call ends or must stop. */
+static wb_result drive(wb_call *c)
+{
+    for (;;) {
+        int64_t allot = c->fuel_left > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)c->fuel_left;
+        if (c->slice && c->slice < (uint64_t)allot)
+            allot = (int64_t)c->slice;
+        int64_t left = allot;
+        int why = run(c, allot, &left);
+        uint64_t used = (uint64_t)(allot - left);
+        c->fuel_used += used;
+        if (c->fuel_left != UINT64_MAX)
+            c->fuel_left = used >= c->fuel_left ? 0 : c->fuel_left - used;
+        switch (why) {
+        case RUN_DONE:
+            c->state = ST_DONE;
+            return WB_OK;
+        case RUN_TRAP:
+            c->state = ST_TRAPPED;
+            return c->err.code;
+        case RUN_EXIT:
+            c->state = ST_DONE;
+            return WB_EXITED;
+        case RUN_YIELD:
+            c->state = ST_SUSPENDED;
+            return WB_SUSPENDED;
+        case RUN_INTERRUPT:
+            c->interrupt_req = 0;
+            if (c->trap_on_interrupt) {
+                record_trap(c, WB_TRAP_INTERRUPTED, c->inst, c->fn, c->pc);
+                c->state = ST_TRAPPED;
+                return WB_TRAP_INTERRUPTED;
+            }
+            c->state = ST_SUSPENDED;
+            return WB_SUSPENDED;
+        case RUN_FUEL:
+            if (c->fuel_left == 0) {
+                record_trap(c, WB_TRAP_OUT_OF_FUEL, c->inst, c->fn, c->pc);
+                c->state = ST_TRAPPED;
+                return WB_TRAP_OUT_OF_FUEL;
+            }
+            if (c->slice) {
+                c->state = ST_SUSPENDED;
+                return WB_SUSPENDED;
+            }
+            break; /* the allotment was only capped by INT64_MAX: go on */
+        }
+    }
+}
+
+wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nargs)
+{
+    const wb_functype *ft = f->type;
+    c->state = ST_IDLE;
+    c->has_err = false;
+    c->err.nframes = 0;
+    c->exit_code = 0;
+    c->fuel_used = 0;
+    c->fuel_left = c->opts.fuel ? c->opts.fuel : UINT64_MAX;
+    c->nframes = 0;
+    c->entry = f;
+    c->inst = f->inst;
+    c->fn = NULL;
+    if (nargs != ft->nparams) {
+        c->state = ST_TRAPPED;
+        return wb__error(&c->err, WB_ERR_ARG, 0, "expected %u arguments, got %u", ft->nparams, nargs);
+    }
+    for (uint32_t i = 0; i < nargs; i++)
+        if (args[i].type != ft->types[i]) {
+            c->state = ST_TRAPPED;
+            return wb__error(&c->err, WB_ERR_ARG, 0, "argument %u: expected %s, got %s", i,
+                             wb__type_name(ft->types[i]), wb__type_name(args[i].type));
+        }
+    uint64_t need = 2 * (uint64_t)(ft->nparams + ft->nresults) + 2;
+    if (f->code && f->code->frame_slots > need)
+        need = f->code->frame_slots;
+    if (!stack_reserve(c, need) || !frames_reserve(c))
+        return trap_now(c, WB_TRAP_STACK_EXHAUSTED, f->code);
+    vals_to_slots(ft, 0, nargs, args, c->stack);
+    if (!f->code) {
+        /* A host function called directly: nothing to interpret. */
+        wb_result r = host_call(c, f, NULL, c->stack);
+        if (r == WB_OK || r == WB_EXITED) {
+            c->state = ST_DONE;
+            return r;
+        }
+        if (r == WB_SUSPENDED) {
+            c->state = ST_SUSPENDED;
+            c->pc = NULL;
+            return r;
+        }
+        return trap_now(c, wb_result_is_trap(r) ? r : WB_TRAP_HOST, NULL);
+    }
+    const wb__func *fn = f->code;
+    c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
+    uint32_t np = fn->type->param_slots;
+    memset(c->stack + np, 0, (size_t)(fn->local_slots - np) * 8);
+    memcpy(c->stack + fn->local_slots, fn->consts, (size_t)fn->nconsts * 8);
+    c->pc = fn->code;
+    c->fn = fn;
+    c->fp = 0;
+    /* Entry fuel, charged as a call charges it. */
+    if (c->fuel_left != UINT64_MAX && fn->entry_fuel > c->fuel_left) {
+        c->fuel_used += c->fuel_left;
+        c->fuel_left = 0;
+        return trap_now(c, WB_TRAP_OUT_OF_FUEL, fn);
+    }
+    if (c->fuel_left != UINT64_MAX)
+        c->fuel_left -= fn->entry_fuel;
+    c->fuel_used += fn->entry_fuel;
+    return drive(c);
+}
+
+wb_result wb_call_resume(wb_call *c)
+{
+    if (c->state != ST_SUSPENDED)
+        return wb__error(&c->err, WB_ERR_ARG, 0, "no suspended call to resume");
+    if (!c->pc) {
+        /* A host function called directly asked to wait: ask it again. */
+        return wb_call_start(c, c->entry, NULL, 0);
+    }
+    return drive(c);
+}
+
+uint32_t wb_call_results(const wb_call *c, wb_val *out, uint32_t max)
+{
+    if (c->state != ST_DONE || !c->entry)
+        return 0;
+    const wb_functype *ft = c->entry->type;
+    uint32_t n = ft->nresults < max ? ft->nresults : max;
+    slots_to_vals(ft, ft->nparams, n, c->stack, out);
+    return n;
+}
+
+/* wb_invoke reuses one wb_call per thread, so a call costs no allocation
+ * after the first; a nested wb_invoke (from a host function) takes a new one. */
+static _Thread_local wb_call *spare;
+
+wb_result wb_invoke(wb_func *f, const wb_val *args, uint32_t nargs, wb_val *results, uint32_t nresults,
+                    const wb_call_opts *opts, wb_error *err)
+{
+    if (!f)
+        return wb__error(err, WB_ERR_ARG, 0, "no function");
+    if (nresults != f->type->nresults)
+        return wb__error(err, WB_ERR_ARG, 0, "expected %u results, got room for %u", f->type->nresults,
+                         nresults);
+    wb_call *c = spare;
+    spare = NULL;
+    if (!c && !(c = wb_call_new(opts)))
+        return wb__error(err, WB_ERR_NOMEM, 0, "out of memory");
+    apply_opts(c, opts);
+    c->slice = 0;
+    c->trap_on_interrupt = true;
+    c->interrupt_req = 0;
+    wb_result r = wb_call_start(c, f, args, nargs);
+    if (r == WB_SUSPENDED) {
+        /* A host function yielded, which a one-shot call cannot honour. */
+        record_trap(c, WB_TRAP_HOST, c->inst, c->fn, c->pc);
+        snprintf(c->err.message, sizeof c->err.message, "host function yielded in a call that cannot suspend");
+        r = WB_TRAP_HOST;
+    }
+    if (r == WB_OK)
+        wb_call_results(c, results, nresults);
+    else if (err) {
+        if (c->has_err || r == WB_ERR_ARG)
+            *err = c->err;
+        else
+            wb__error(err, r, 0, "%s", wb_result_message(r));
+    }
+    c->trap_on_interrupt = false;
+    if (!spare && c->cap <= 65536)
+        spare = c;
+    else
+        wb_call_free(c);
+    return r;
+}

@@ -1,0 +1,50 @@
+/*
+ * limits.h - every implementation limit of the engine, named once, with why.
+ *
+ * Module-shape caps follow the limits the web's JS embedding imposes on every
+ * browser engine (so any module that runs in a browser loads here), and are
+ * checked while decoding, before anything is allocated for the counted
+ * items, so an absurd count costs nothing.
+ */
+#ifndef WB_LIMITS_H
+#define WB_LIMITS_H
+
+/* Module shape (JS-API values). */
+#define WB_MAX_MODULE_BYTES (1u << 30)     /* 1 GiB: larger is certainly an attack */
+#define WB_MAX_TYPES 1000000u
+#define WB_MAX_FUNCS 1000000u
+#define WB_MAX_IMPORTS 100000u
+#define WB_MAX_EXPORTS 100000u
+#define WB_MAX_GLOBALS 1000000u
+#define WB_MAX_TABLES 100000u
+#define WB_MAX_ELEM_SEGMENTS 10000000u
+#define WB_MAX_DATA_SEGMENTS 100000u
+#define WB_MAX_PARAMS 1000u
+#define WB_MAX_RESULTS 1000u
+#define WB_MAX_LOCALS 50000u               /* per function, params included */
+#define WB_MAX_FUNC_BODY_BYTES 7654321u
+#define WB_MAX_NAME_BYTES 100000u          /* import/export names */
+/* Control nesting (block/loop/if) inside one function: the compiler keeps a
+ * control stack of this depth; 10k nested blocks must fail cleanly, not
+ * exhaust anything. */
+#define WB_MAX_NESTING 50000u
+/* Operand stack height of one function (in 8-byte slots), so frame offsets fit
+ * in 32 bits with room to spare. */
+#define WB_MAX_FRAME_SLOTS (1u << 20)
+
+/* Memory and tables. */
+#define WB_PAGE_SIZE 65536u
+#define WB_MAX_PAGES 65536u                /* 4 GiB, the wasm32 address space */
+/* Default per-instance memory cap when the host sets none: the whole wasm32
+ * space.  Hosts (the PostgreSQL extension, wasmboxd) set their own. */
+#define WB_DEFAULT_MAX_MEMORY_BYTES (4ull << 30)
+#define WB_MAX_TABLE_ELEMS 10000000u       /* JS-API table size limit */
+#define WB_DEFAULT_MAX_TABLE_ELEMS 10000000u
+
+/* Execution.  Frames live on the engine's own stack, never the C stack, so
+ * these bound memory, not C recursion. */
+#define WB_DEFAULT_MAX_DEPTH 10000u        /* nested wasm calls per wb_call */
+#define WB_DEFAULT_MAX_STACK (8u << 20)    /* value stack bytes per wb_call */
+#define WB_MIN_STACK_SLOTS 512u            /* first allocation, grown by doubling */
+
+#endif

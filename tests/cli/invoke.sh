@@ -1,0 +1,47 @@
+#!/bin/sh
+# The wasmbox command line: validate, invoke (argument parsing, result
+# printing, traps and limits as exit codes with messages), errors on bad files.
+B=${1:-build}
+W=$B/wasmbox
+M=build/modules
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME STATUS STDOUT STDERR-SUBSTRING -- COMMAND...
+expect() {
+    name=$1 want_rc=$2 want_out=$3 want_err=$4; shift 5
+    "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    out=$(cat "$tmp/out")
+    if [ "$rc" != "$want_rc" ] || [ "$out" != "$want_out" ] ||
+       { [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$tmp/err"; }; then
+        echo "FAIL $name: rc=$rc out=[$out] err=[$(cat "$tmp/err")]"
+        fail=$((fail + 1))
+    else
+        pass=$((pass + 1))
+    fi
+}
+
+expect validate-ok 0 "" "" -- $W validate $M/limits.wasm
+expect invoke-fib 0 "17711" "" -- $W invoke $M/limits.wasm fib 22
+expect invoke-sum 0 "5050" "" -- $W invoke $M/limits.wasm sum 100
+expect invoke-neg 0 "-3" "" -- $W invoke $M/limits.wasm div -7 2
+expect invoke-unsigned-spelling 0 "-1" "" -- $W invoke $M/limits.wasm div 4294967295 1
+expect invoke-floats 0 "$(printf '0.100000001\n0.10000000000000001\n-inf')" "" -- \
+    $W invoke $M/cli.wasm floats 0.1 0.1
+expect invoke-multi 0 "$(printf '2\n1')" "" -- $W invoke $M/cli.wasm swap 1 2
+expect div-trap 2 "" "integer divide by zero" -- $W invoke $M/limits.wasm div 1 0
+expect fuel 2 "" "fuel exhausted" -- $W invoke --fuel 100000 $M/limits.wasm spin
+expect recursion 2 "" "call stack exhausted" -- $W invoke $M/limits.wasm rec 0
+expect mem-cap 0 "3" "" -- $W invoke --max-memory 196608 $M/limits.wasm bomb
+expect mem-initial-over-cap 3 "" "memory" -- $W invoke --max-memory 65536 $M/bigmem.wasm x
+expect no-such-func 1 "" "no exported function" -- $W invoke $M/limits.wasm nope
+expect bad-arg 1 "" "not a valid i32" -- $W invoke $M/limits.wasm div x 1
+expect arg-count 1 "" "takes 2 argument" -- $W invoke $M/limits.wasm div 1
+expect missing-file 1 "" "cannot open" -- $W validate "$tmp/none.wasm"
+printf '\0asm\1\0\0\0\1\5' >"$tmp/trunc.wasm"
+expect truncated 1 "" "section 1, offset 0x9: length out of bounds" -- $W validate "$tmp/trunc.wasm"
+printf 'hello world' >"$tmp/junk.wasm"
+expect not-wasm 1 "" "magic header not detected" -- $W validate "$tmp/junk.wasm"
+expect usage 1 "" "usage" -- $W frobnicate
+
+echo "$pass passed, $fail failed"

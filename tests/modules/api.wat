@@ -1,0 +1,23 @@
+;; Imports and exports of every kind, for the embedding API tests.
+(module
+  (import "host" "add" (func $add (param i32 i32) (result i32)))
+  (import "host" "wait" (func $wait (result i32)))
+  (import "host" "fail" (func $fail))
+  (import "host" "g" (global $g i32))
+  (memory (export "mem") 1 4)
+  (table (export "tab") 2 funcref)
+  (global $counter (export "counter") (mut i64) (i64.const 5))
+  (elem (i32.const 1) $twice)
+  (data (i32.const 16) "hello")
+  (func $twice (export "twice") (param i32) (result i32)
+    (call $add (local.get 0) (local.get 0)))
+  (func (export "plus_g") (param i32) (result i32)
+    (i32.add (local.get 0) (global.get $g)))
+  (func (export "waiting") (result i32)
+    ;; calls the host, which suspends once, then adds 1 to what it returns
+    (i32.add (call $wait) (i32.const 1)))
+  (func (export "failing") (call $fail))
+  (func (export "bump") (result i64)
+    (global.set $counter (i64.add (global.get $counter) (i64.const 1)))
+    (global.get $counter))
+  (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0))))

@@ -1,0 +1,27 @@
+(module
+  (memory 1)
+  (func (export "spin") (loop (br 0)))
+  (func $rec (export "rec") (param i32) (result i32)
+    (call $rec (i32.add (local.get 0) (i32.const 1))))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "bomb") (result i32) (local i32)
+    ;; grow one page at a time until refused; return pages reached
+    (block (loop
+      (br_if 1 (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (br 0)))
+    (memory.size))
+  (func $fib (export "fib") (param i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get 0) (i64.const 2))
+      (then (local.get 0))
+      (else (i64.add (call $fib (i64.sub (local.get 0) (i64.const 1)))
+                     (call $fib (i64.sub (local.get 0) (i64.const 2)))))))
+  (func (export "sum") (param i32) (result i64) (local i64)
+    (block (loop
+      (br_if 1 (i32.eqz (local.get 0)))
+      (local.set 1 (i64.add (local.get 1) (i64.extend_i32_u (local.get 0))))
+      (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+      (br 0)))
+    (local.get 1))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+)

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Runs the test suites against the build in $1 (build or build-san).
+#   tests/run.sh build          every suite
+#   tests/run.sh build unit     unit tests only
+#   tests/run.sh build spec     the official spec suite only
+# Each suite prints "N passed, M failed"; the script ends with a total line
+# and exits non-zero if anything failed.
+B=${1:-build}
+WHAT=${2:-all}
+SUITE=${WB_TESTSUITE:-../shared/wasm-testsuite}
+export WB_MODULE_DIR=build/modules
+fail=0
+total_pass=0
+total_fail=0
+
+tally() { # $1 = name, $2 = output file with a "N passed, M failed" last line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2" | tail -1)
+    if [ -z "$line" ]; then
+        echo "FAIL $1: crashed or no summary"; tail -5 "$2"; fail=1; total_fail=$((total_fail + 1))
+        return
+    fi
+    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+    [ "$f" = 0 ] || fail=1
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+    for t in "$B"/tests/*; do
+        n=$(basename "$t")
+        "$t" >"$tmp/$n.out" 2>&1
+        echo "unit/$n: $(tail -1 "$tmp/$n.out")"
+        grep -E '^(FAIL|.*CHECK failed)' "$tmp/$n.out" | head -20
+        tally "unit/$n" "$tmp/$n.out"
+    done
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = spec ]; then
+    ls "$SUITE"/*.wast >"$tmp/list"
+    # Two at a time: the machine has two cores.
+    xargs -P2 -I{} sh -c '
+        f={}; n=$(basename "$f" .wast)
+        "$0/wasmbox" wast "$f" >"$1/spec-$n.out" 2>&1' "$B" "$tmp" <"$tmp/list"
+    sp=0; sf=0; bad=""
+    while read -r f; do
+        n=$(basename "$f" .wast)
+        out="$tmp/spec-$n.out"
+        line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -1)
+        if [ -z "$line" ]; then
+            bad="$bad $n(crash)"; sf=$((sf + 1)); tail -3 "$out"
+            continue
+        fi
+        p=${line%% passed*}; f2=${line#*passed, }; f2=${f2%% failed}
+        sp=$((sp + p)); sf=$((sf + f2))
+        if [ "$f2" != 0 ]; then
+            bad="$bad $n($f2)"
+            [ -n "$WB_VERBOSE" ] && grep -v -E '^[0-9]+ passed' "$out" | head -5
+        fi
+    done <"$tmp/list"
+    echo "spec: $(wc -l <"$tmp/list") files, $sp passed, $sf failed${bad:+ in:$bad}"
+    total_pass=$((total_pass + sp)); total_fail=$((total_fail + sf))
+    [ "$sf" = 0 ] || fail=1
+fi
+
+if [ "$WHAT" = all ]; then
+    for s in tests/cli/*.sh; do
+        [ -f "$s" ] || continue
+        n=$(basename "$s" .sh)
+        sh "$s" "$B" >"$tmp/cli-$n.out" 2>&1
+        echo "cli/$n: $(tail -1 "$tmp/cli-$n.out")"
+        grep -E '^FAIL' "$tmp/cli-$n.out" | head -20
+        tally "cli/$n" "$tmp/cli-$n.out"
+    done
+fi
+
+echo "total: $total_pass passed, $total_fail failed"
+exit $fail
