@@ -570,7 +570,8 @@ enter:
         wb__slot *s = (wb__slot *)nfp;
         uint32_t np = callee->type->param_slots;
         memset(s + np, 0, (size_t)(callee->local_slots - np) * 8);
-        memcpy(s + callee->local_slots, callee->consts, (size_t)callee->nconsts * 8);
+        if (callee->nconsts)
+            memcpy(s + callee->local_slots, callee->consts, (size_t)callee->nconsts * 8);
     }
     fpb = nfp;
     fn = callee;
@@ -1190,7 +1191,8 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
     c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
     uint32_t np = fn->type->param_slots;
     memset(c->stack + np, 0, (size_t)(fn->local_slots - np) * 8);
-    memcpy(c->stack + fn->local_slots, fn->consts, (size_t)fn->nconsts * 8);
+    if (fn->nconsts)
+        memcpy(c->stack + fn->local_slots, fn->consts, (size_t)fn->nconsts * 8);
     c->pc = fn->code;
     c->fn = fn;
     c->fp = 0;
