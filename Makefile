@@ -26,6 +26,7 @@ WAT     := $(wildcard tests/modules/*.wat)
 WASM    := $(WAT:tests/modules/%.wat=build/modules/%.wasm)
 
 DEPS_STAMP := build/.deps-ok
+SUITE   ?= ../shared/wasm-testsuite
 
 .PHONY: all check unit spec bench fuzz demo deps clean format
 all: $(B)/libwasmbox.a $(B)/wasmbox $(UNIT_BIN) $(WASM)
@@ -39,9 +40,14 @@ $(B)/obj/%.o: src/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# The interpreter's dispatch loop: GCSE merges the computed gotos into one
-# shared indirect jump, which defeats branch prediction per handler.
-$(B)/obj/interp.o: CFLAGS += -fno-gcse
+# The interpreter's dispatch loop (gcc only): GCSE merges the computed gotos
+# into one shared indirect jump, which defeats branch prediction per handler,
+# and loop distribution would turn the frame set-up loops of a call into
+# memset/memcpy calls.
+IS_GCC := $(shell $(CC) --version 2>/dev/null | grep -qi 'free software foundation' && echo 1)
+ifeq ($(IS_GCC),1)
+$(B)/obj/interp.o: CFLAGS += -fno-gcse -fno-tree-loop-distribute-patterns
+endif
 
 $(B)/obj/cli/%.o: cli/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -107,9 +113,15 @@ build/fuzz/fuzz_load: tests/fuzz/fuzz_load.c $(LIB_SRC) $(wildcard src/*.h) incl
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $< $(LIB_SRC) -lm -lpthread -o $@
 
+# Seeds: our test modules, the benchmark kernels and every binary module of
+# the spec suite (converted by wast2json).
 fuzz: build/fuzz/fuzz_load $(WASM) build/bench/kernels.wasm
-	@mkdir -p build/fuzz/corpus
+	@mkdir -p build/fuzz/corpus build/fuzz/spec
 	cp build/modules/*.wasm build/bench/kernels.wasm build/fuzz/corpus/
+	@for f in $(SUITE)/*.wast; do \
+		n=$$(basename $$f .wast); wast2json $$f -o build/fuzz/spec/$$n.json 2>/dev/null || true; \
+	done
+	cp build/fuzz/spec/*.wasm build/fuzz/corpus/
 	build/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
 		-print_final_stats=1 build/fuzz/corpus
 

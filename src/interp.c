@@ -541,8 +541,12 @@ L_RETURN: {
     pc = f->pc;
     fpb = (char *)(c->stack + f->fp);
     fn = f->fn;
-    inst = f->inst;
-    RELOAD_MEM();
+    /* Within one instance mem/memsize are current (memory.grow and host
+     * calls reload them); only a return across instances needs a reload. */
+    if (WB_UNLIKELY(f->inst != inst)) {
+        inst = f->inst;
+        RELOAD_MEM();
+    }
     NEXT(0);
 }
 
@@ -567,11 +571,16 @@ enter:
         c->frames[c->nframes++] = (frame){next, (uint32_t)((wb__slot *)fpb - c->stack), fn, inst};
     }
     {
-        wb__slot *s = (wb__slot *)nfp;
-        uint32_t np = callee->type->param_slots;
-        memset(s + np, 0, (size_t)(callee->local_slots - np) * 8);
-        if (callee->nconsts)
-            memcpy(s + callee->local_slots, callee->consts, (size_t)callee->nconsts * 8);
+        /* Zero the locals, copy the constants: a few slots each, so plain
+         * loops beat calls to memset/memcpy (the Makefile keeps gcc from
+         * turning them back into calls). */
+        uint64_t *s = (uint64_t *)nfp;
+        for (uint32_t i = callee->type->param_slots; i < callee->local_slots; i++)
+            s[i] = 0;
+        s += callee->local_slots;
+        const uint64_t *k = (const uint64_t *)callee->consts;
+        for (uint32_t i = 0; i < callee->nconsts; i++)
+            s[i] = k[i];
     }
     fpb = nfp;
     fn = callee;
