@@ -123,6 +123,7 @@ fuzz: build/fuzz/fuzz_load $(WASM) build/bench/kernels.wasm
 	done
 	cp build/fuzz/spec/*.wasm build/fuzz/corpus/
 	build/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
+		-artifact_prefix=build/fuzz/ \
 		-print_final_stats=1 build/fuzz/corpus
 
 # ---- demo -------------------------------------------------------------------

@@ -88,6 +88,8 @@ typedef struct {
     uint32_t nconsts, cconsts;
     uint32_t *cht; /* constant hash table: index + 1 */
     uint32_t chtcap;
+    uint32_t *depths; /* br_table targets, reused (freed with the rest on failure) */
+    uint32_t cdepths;
 
     uint32_t nlocals; /* params + locals */
     uint32_t *local_off;
@@ -1362,26 +1364,13 @@ static void body(comp *c)
             uint32_t cnt = u32(c);
             if (cnt > (uint32_t)(c->end - c->p))
                 MALFORMED("unexpected end");
-            uint32_t *depths = malloc(((size_t)cnt + 1) * sizeof *depths);
-            if (!depths)
-                fail(c, WB_ERR_NOMEM, "out of memory compiling");
+            uint32_t *depths = c->depths = grow(c, c->depths, &c->cdepths, cnt + 1, sizeof *depths);
             for (uint32_t i = 0; i <= cnt; i++) {
-                if (c->p >= c->end) {
-                    free(depths);
+                if (c->p >= c->end)
                     MALFORMED("unexpected end");
-                }
                 depths[i] = u32(c);
             }
-            sval idx;
-            /* Validate before emitting; free `depths` on every failure. */
-            jmp_buf saved;
-            memcpy(saved, c->jb, sizeof saved);
-            if (setjmp(c->jb)) {
-                free(depths);
-                memcpy(c->jb, saved, sizeof saved);
-                longjmp(c->jb, 1);
-            }
-            idx = pop(c, WB_I32);
+            sval idx = pop(c, WB_I32);
             uint32_t arity;
             label_types(label_at(c, depths[cnt]), &arity);
             for (uint32_t i = 0; i <= cnt; i++) {
@@ -1421,8 +1410,6 @@ static void body(comp *c)
                     jump(c, depths[i]);
                 }
             }
-            memcpy(c->jb, saved, sizeof saved);
-            free(depths);
             truncate_stack(c, c->cs[c->ncs - 1].height);
             c->cs[c->ncs - 1].unreachable = true;
             break;
@@ -1928,6 +1915,7 @@ out:
     free(c->pm);
     free(c->consts);
     free(c->cht);
+    free(c->depths);
     free(c->local_off);
     free(c->local_type);
     free(c->alias_head);

@@ -151,6 +151,27 @@ TEST(overlong_and_overlarge_leb128)
     CHECK(strstr(err.message, "integer too large") != NULL);
 }
 
+/* A bad LEB128 inside a function body (here a br_table target) fails
+ * without leaking what the compiler had allocated (found by make fuzz;
+ * the leak shows under make check SANITIZE=1). */
+TEST(bad_leb128_in_code)
+{
+    wb_error err;
+    body.n = 0;
+    byte(&body, 0);                /* no locals */
+    byte(&body, 0x02), byte(&body, 0x40); /* block */
+    byte(&body, 0x41), byte(&body, 0);    /* i32.const 0 */
+    byte(&body, 0x0e), byte(&body, 2);    /* br_table, 2 targets + default */
+    byte(&body, 0);
+    put(&body, "\x80\x80\x80\x80\x80\x00", 6); /* overlong */
+    byte(&body, 0);
+    byte(&body, 0x0b), byte(&body, 0x41), byte(&body, 0), byte(&body, 0x0b);
+    one_func(&w, &body);
+    CHECK_EQ_INT(load(&w, &err), WB_ERR_MALFORMED);
+    CHECK(strstr(err.message, "integer representation too long") != NULL);
+    CHECK(strstr(err.message, "section 10, offset 0x") != NULL);
+}
+
 TEST(absurd_counts_cost_nothing)
 {
     wb_error err;
