@@ -1070,6 +1070,30 @@ static void apply_opts(wb_call *c, const wb_call_opts *opts)
     c->max_depth = c->opts.max_depth ? c->opts.max_depth : WB_DEFAULT_MAX_DEPTH;
     uint64_t bytes = c->opts.max_stack ? c->opts.max_stack : WB_DEFAULT_MAX_STACK;
     c->max_slots = bytes / 8 < WB_MIN_STACK_SLOTS ? WB_MIN_STACK_SLOTS : bytes / 8;
+    /* The hot paths only compare against what is allocated, so a reused
+     * call whose stacks grew under laxer limits gives the excess back. */
+    if (c->cap > c->max_slots) {
+        wb__slot *s = realloc(c->stack, c->max_slots * sizeof *s);
+        if (s) {
+            c->stack = s;
+            c->cap = c->max_slots;
+        } else {
+            free(c->stack);
+            c->stack = NULL;
+            c->cap = 0;
+        }
+    }
+    if (c->fcap > c->max_depth + 1) {
+        frame *f = realloc(c->frames, ((size_t)c->max_depth + 1) * sizeof *f);
+        if (f) {
+            c->frames = f;
+            c->fcap = c->max_depth + 1;
+        } else {
+            free(c->frames);
+            c->frames = NULL;
+            c->fcap = 0;
+        }
+    }
 }
 
 wb_call *wb_call_new(const wb_call_opts *opts)

@@ -24,4 +24,15 @@
       (br 0)))
     (local.get 1))
   (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (table $t 1 funcref)
+  (func (export "table_grow") (param i32) (result i32)
+    (table.grow $t (ref.null func) (local.get 0)))
+  ;; A frame of 2000 slots per call: the value-stack cap, not the depth cap,
+  ;; is what stops it.
+  (func $wide (export "wide") (param i32) (result i32)
+    (local v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
+    (local v128 v128 v128 v128 v128 v128 v128 v128 v128 v128)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $wide (i32.sub (local.get 0) (i32.const 1)))))))
 )

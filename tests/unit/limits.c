@@ -124,6 +124,46 @@ TEST(deep_recursion_traps_cleanly)
     CHECK_EQ_INT(res.of.i64, 6765);
 }
 
+TEST(value_stack_cap_traps_cleanly)
+{
+    setup(0);
+    if (!inst)
+        return;
+    wb_func *wide = wb_instance_func(inst, "wide");
+    wb_val arg = wb_i32(50), res;
+    wb_error err;
+    /* 50 frames of ~50 slots fit in the default stack. */
+    CHECK_EQ_INT(wb_invoke(wide, &arg, 1, &res, 1, NULL, &err), WB_OK);
+    CHECK_EQ_INT(res.of.i32, 50);
+    /* With 16 KiB of value stack they do not, long before the depth cap. */
+    wb_call_opts o = {.max_stack = 16384};
+    CHECK_EQ_INT(wb_invoke(wide, &arg, 1, &res, 1, &o, &err), WB_TRAP_STACK_EXHAUSTED);
+    CHECK(strstr(err.message, "call stack exhausted") != NULL);
+    CHECK(err.nframes > 5 && err.nframes < 50);
+}
+
+TEST(table_cap_refuses_growth)
+{
+    if (!mod)
+        mod = load_module("limits");
+    if (!mod)
+        return;
+    wb_instance *i = NULL;
+    wb_error err;
+    wb_instance_limits lim = {.max_table_elems = 100};
+    CHECK_EQ_INT(wb_instantiate(mod, NULL, 0, &lim, NULL, &i, &err), WB_OK);
+    if (!i)
+        return;
+    wb_func *grow = wb_instance_func(i, "table_grow");
+    wb_val arg = wb_i32(99), res;
+    CHECK_EQ_INT(wb_invoke(grow, &arg, 1, &res, 1, NULL, &err), WB_OK);
+    CHECK_EQ_INT(res.of.i32, 1); /* old size */
+    arg = wb_i32(1);
+    CHECK_EQ_INT(wb_invoke(grow, &arg, 1, &res, 1, NULL, &err), WB_OK);
+    CHECK_EQ_INT(res.of.i32, -1); /* refused: would exceed 100 */
+    wb_instance_free(i);
+}
+
 TEST(memory_cap_refuses_growth)
 {
     setup(10 * 65536);
