@@ -68,7 +68,7 @@ build/modules/%.wasm: tests/modules/%.wat $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	wat2wasm --enable-all $< -o $@
 
-check: all
+check: all build/examples/udfs.wasm
 	@tests/run.sh $(B)
 
 unit: all

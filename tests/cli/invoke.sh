@@ -22,6 +22,13 @@ expect() {
 }
 
 expect validate-ok 0 "" "" -- $W validate $M/limits.wasm
+
+# The README's first example (examples/udfs.c, built by clang for wasm32).
+X=build/examples/udfs.wasm
+expect readme-gcd 0 "21" "" -- $W invoke $X gcd 1071 462
+expect readme-collatz 0 "111" "" -- $W invoke $X collatz 27
+expect readme-fuel 2 "" "fuel exhausted (in function 3 \$forever at offset 0x" -- \
+    $W invoke --fuel 10000000 $X forever 1
 expect invoke-fib 0 "17711" "" -- $W invoke $M/limits.wasm fib 22
 expect invoke-sum 0 "5050" "" -- $W invoke $M/limits.wasm sum 100
 expect invoke-neg 0 "-3" "" -- $W invoke $M/limits.wasm div -7 2
