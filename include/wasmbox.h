@@ -4,6 +4,7 @@
  * Life cycle:
  *
  *   wb_module_load()      bytes -> decode -> validate -> compile, once.  A module
+ *   (wb_module_from_wat() the same from the text format)
  *                         is immutable afterwards and may be shared by any number
  *                         of instances and threads.
  *   wb_instantiate()      module + imports + limits -> instance.  An instance
@@ -147,6 +148,15 @@ typedef struct wb_module wb_module;
  * ("section 10, offset 0x1f3: type mismatch in i32.add, expected i32 got f64"). */
 wb_result wb_module_load(const uint8_t *bytes, size_t len, wb_module **out, wb_error *err);
 void wb_module_free(wb_module *m);
+
+/* The text format.  A .wat text is either one (module ...) or the fields of
+ * a module alone.  Syntax errors read "LINE:COL: reason" ("3:17: unknown
+ * operator i32.addd"), and so do validation errors of a text module: the
+ * byte offset is mapped back to the text.  wb_wat_to_wasm hands back the
+ * binary encoding in *out (release it with wb_free). */
+wb_result wb_wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out_len, wb_error *err);
+wb_result wb_module_from_wat(const char *text, size_t len, wb_module **out, wb_error *err);
+void wb_free(void *p);
 
 typedef enum wb_extern_kind {
     WB_EXTERN_FUNC = 0,
