@@ -361,8 +361,6 @@ enum { RUN_DONE, RUN_TRAP, RUN_FUEL, RUN_INTERRUPT, RUN_YIELD, RUN_EXIT };
 
 static const void *const *handler_table;
 
-/* Runs from the registers saved in c until the entry frame returns or the
- * call stops.  With c == NULL it only publishes the handler table. */
 /* Integer division: the two traps, and rem_s of MIN by -1 is 0 (C leaves
  * it undefined). */
 #define INT_DIVS(N, S, U, MIN)                                                                   \
@@ -397,6 +395,8 @@ static const void *const *handler_table;
         NEXT(3);                                                                                 \
     }
 
+/* Runs from the registers saved in c until the entry frame returns or the
+ * call stops.  With c == NULL it only publishes the handler table. */
 static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
 {
 #define X(name) &&L_##name,
