@@ -171,7 +171,7 @@ static const uint8_t *bytes(rd *r, uint32_t n)
     return p;
 }
 
-static bool utf8_valid(const uint8_t *s, size_t n)
+bool wb__utf8_valid(const uint8_t *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -217,7 +217,7 @@ static const char *name(rd *r, uint32_t *len)
     if (n > WB_MAX_NAME_BYTES)
         LIMIT(at, "name of %u bytes exceeds the limit of %u", n, WB_MAX_NAME_BYTES);
     const uint8_t *s = bytes(r, n);
-    if (!utf8_valid(s, n))
+    if (!wb__utf8_valid(s, n))
         MALFORMED(at, "malformed UTF-8 encoding");
     *len = n;
     return (const char *)s;
@@ -907,7 +907,7 @@ static void name_section(wb_module *m, const uint8_t *p, const uint8_t *end)
                 break;
             const uint8_t *str = sub.p;
             sub.p += len;
-            if (!utf8_valid(str, len))
+            if (!wb__utf8_valid(str, len))
                 continue;
             if (k && names[k - 1].index >= idx)
                 sorted = false;

@@ -8,6 +8,8 @@
  *   memory.c    linear-memory allocation (lazy, pooled, explicit bounds)
  *   interp.c    the interpreter and the wb_call / wb_invoke API
  *   simd.c      v128 semantics and the SIMD opcode table
+ *   opnames.c   instruction names (compile.c messages, wat*.c mnemonics)
+ *   wat*.c      the text format: lexer, module parser and encoder (wat.h)
  *   errors.c    result names and the error funnel
  *
  * Public names are wb_*, internal non-static ones wb__*.
@@ -238,6 +240,14 @@ wb_result wb__decode(wb_module *m, wb_error *err);
 
 /* compile.c: validate and compile one defined function. */
 wb_result wb__compile(wb_module *m, wb__func *f, wb_error *err);
+
+/* opnames.c: instruction names by opcode (NULL for holes; 0x1b and 0x1c are
+ * both "select"), and of the 0xFC-prefixed sub-opcodes 0..17. */
+extern const char *const wb__opnames[256];
+extern const char *const wb__fcnames[18];
+
+/* decode.c: well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+bool wb__utf8_valid(const uint8_t *s, size_t n);
 
 const char *wb__func_name(const wb_module *m, uint32_t index, uint32_t *len);
 

@@ -32,6 +32,16 @@
  * in 32 bits with room to spare. */
 #define WB_MAX_FRAME_SLOTS (1u << 20)
 
+/* The text format. */
+/* Largest .wat text: the lexer's offsets and columns are 32-bit, and, as for
+ * binaries, a larger text is certainly an attack. */
+#define WB_MAX_TEXT_BYTES (1u << 30)
+/* Open constructs (folded instructions, blocks) at once.  The parser keeps
+ * them on its own heap stack, not the C stack, so this bounds memory (about
+ * 80 bytes a level, 20 MiB at the cap); it is five times the control nesting
+ * a function may have (WB_MAX_NESTING), since folded operands nest too. */
+#define WB_MAX_TEXT_NESTING 250000u
+
 /* Memory and tables. */
 #define WB_PAGE_SIZE 65536u
 #define WB_MAX_PAGES 65536u                /* 4 GiB, the wasm32 address space */
