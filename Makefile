@@ -28,7 +28,7 @@ WASM    := $(WAT:tests/modules/%.wat=build/modules/%.wasm)
 DEPS_STAMP := build/.deps-ok
 SUITE   ?= ../shared/wasm-testsuite
 
-.PHONY: all check unit spec bench fuzz demo deps clean format
+.PHONY: all check unit spec bench fuzz fuzz-wat demo deps clean format
 all: $(B)/libwasmbox.a $(B)/wasmbox $(UNIT_BIN) $(WASM)
 
 # Missing Debian packages are installed once (idempotent script).
@@ -58,7 +58,27 @@ $(B)/libwasmbox.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/wasmbox: $(CLI_OBJ) $(B)/libwasmbox.a
-	$(CC) $(LDFLAGS) $^ -ljansson $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ -ljansson -lcurl $(LDLIBS) -o $@
+
+# wasmboxd: the sandbox host (libevent's HTTP server, jansson, OpenSSL's SHA-256).
+SBD_SRC := $(wildcard sandboxd/*.c)
+SBD_OBJ := $(SBD_SRC:sandboxd/%.c=$(B)/obj/sandboxd/%.o)
+$(B)/obj/sandboxd/%.o: sandboxd/%.c sandboxd/sandboxd.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -D_GNU_SOURCE $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/wasmboxd: $(SBD_OBJ) $(B)/libwasmbox.a
+	$(CC) $(LDFLAGS) $^ -levent_pthreads -levent_core -levent_extra -ljansson -lcrypto $(LDLIBS) -o $@
+
+# Guests of the daemon's tests and density benchmark.
+SBD_GUESTS := build/sandboxd/ticker.wasm $(patsubst tests/sandboxd/%.wat,build/sandboxd/%.wasm,$(wildcard tests/sandboxd/*.wat))
+build/sandboxd/%.wasm: tests/sandboxd/%.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	clang --target=wasm32-wasi -O2 $< -o $@
+build/sandboxd/%.wasm: tests/sandboxd/%.wat $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
+all: $(SBD_GUESTS)
 
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libwasmbox.a
 	@mkdir -p $(@D)
@@ -83,7 +103,7 @@ clean:
 format:
 	clang-format -i src/*.c src/*.h include/*.h cli/*.c tests/unit/*.c tests/unit/*.h
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SBD_OBJ:.o=.d)
 
 # ---- benchmarks -------------------------------------------------------------
 WASM_CC := clang --target=wasm32 -O2 -mbulk-memory -nostdlib -Wl,--no-entry
@@ -104,27 +124,45 @@ build/bench/kernels_native.o: bench/kernels.c
 build/bench/bench: bench/bench.c build/bench/kernels_native.o build/libwasmbox.a
 	$(CC) $(CPPFLAGS) $(WFLAGS) -O2 $^ $(LDLIBS) -o $@
 
-bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm
+bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox
 	build/bench/bench
+	@bench/wat_parse.sh build
 
 # ---- fuzzing: clang libFuzzer + ASan over load, instantiate and call ---------
 FUZZ_SECONDS ?= 600
-build/fuzz/fuzz_load: tests/fuzz/fuzz_load.c $(LIB_SRC) $(wildcard src/*.h) include/wasmbox.h
+build/fuzz/fuzz_load: tests/fuzz/fuzz_load.c tests/fuzz/exercise.h $(LIB_SRC) $(wildcard src/*.h) include/wasmbox.h
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $< $(LIB_SRC) -lm -lpthread -o $@
 
-# Seeds: our test modules, the benchmark kernels and every binary module of
-# the spec suite (converted by wast2json).
-fuzz: build/fuzz/fuzz_load $(WASM) build/bench/kernels.wasm
+# Seeds: our test modules, the benchmark kernels and every module of the
+# spec suite (as `wasmbox wast --dump` writes them: N.wasm encoded from
+# text, N.bin binary as given).
+fuzz: build/fuzz/fuzz_load $(WASM) build/bench/kernels.wasm build/wasmbox
 	@mkdir -p build/fuzz/corpus build/fuzz/spec
 	cp build/modules/*.wasm build/bench/kernels.wasm build/fuzz/corpus/
 	@for f in $(SUITE)/*.wast; do \
-		n=$$(basename $$f .wast); wast2json $$f -o build/fuzz/spec/$$n.json 2>/dev/null || true; \
+		n=$$(basename $$f .wast); mkdir -p build/fuzz/spec/$$n; \
+		build/wasmbox wast --dump build/fuzz/spec/$$n $$f >/dev/null || true; \
+		for m in build/fuzz/spec/$$n/*; do cp $$m build/fuzz/corpus/$$n.$${m##*/}; done; \
 	done
-	cp build/fuzz/spec/*.wasm build/fuzz/corpus/
 	build/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
 		-artifact_prefix=build/fuzz/ \
 		-print_final_stats=1 build/fuzz/corpus
+
+# The text format: wb_wat_to_wasm, wb_module_from_wat and the .wast lexer.
+# Seeds: the spec suite's scripts cut into commands, and our .wat files.
+build/fuzz/fuzz_wat: tests/fuzz/fuzz_wat.c tests/fuzz/exercise.h $(LIB_SRC) $(wildcard src/*.h) include/wasmbox.h
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		$< $(LIB_SRC) -lm -lpthread -o $@
+
+fuzz-wat: build/fuzz/fuzz_wat
+	@mkdir -p build/fuzz/wat-corpus
+	awk -v out=build/fuzz/wat-corpus -f tests/fuzz/split_wast.awk $(SUITE)/*.wast
+	cp $(WAT) bench/density.wat build/fuzz/wat-corpus/
+	build/fuzz/fuzz_wat -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -rss_limit_mb=4096 \
+		-artifact_prefix=build/fuzz/wat- \
+		-print_final_stats=1 build/fuzz/wat-corpus
 
 # ---- demo -------------------------------------------------------------------
 build/examples/%.wasm: examples/%.c $(DEPS_STAMP)

@@ -23,5 +23,7 @@ void cli_print_value(const wb_val *v);
 void cli_print_error(const char *path, const wb_error *err);
 
 int cli_wast(int argc, char **argv);
+/* `wasmbox sandbox ...`: the client of wasmboxd (sandbox.c). */
+int cli_sandbox(int argc, char **argv);
 
 #endif

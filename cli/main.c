@@ -1,9 +1,11 @@
 /*
  * main.c - the `wasmbox` command: validate, invoke and run spec scripts.
  *
- *   wasmbox validate FILE.wasm
- *   wasmbox invoke [--fuel N] [--max-memory BYTES] FILE.wasm FUNC [ARGS...]
- *   wasmbox wast FILE.wast
+ *   wasmbox validate FILE.wasm|FILE.wat
+ *   wasmbox invoke [--fuel N] [--max-memory BYTES] FILE.wasm|FILE.wat FUNC [ARGS...]
+ *   wasmbox wast [--stats] FILE.wast
+ *   wasmbox wat2wasm [--no-check] IN.wat [-o OUT.wasm]
+ *   wasmbox sandbox ...            (sandbox.c: the client of wasmboxd)
  *
  * Exit status: 0 success, 1 usage or load error, 2 the call trapped (or ran
  * out of fuel), 3 a resource limit was hit while instantiating.
@@ -149,10 +151,30 @@ void cli_print_error(const char *path, const wb_error *err)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: wasmbox validate FILE.wasm\n"
-                    "       wasmbox invoke [--fuel N] [--max-memory BYTES] FILE.wasm FUNC [ARGS...]\n"
-                    "       wasmbox wast FILE.wast\n");
+    fprintf(stderr, "usage: wasmbox validate FILE.wasm|FILE.wat\n"
+                    "       wasmbox invoke [--fuel N] [--max-memory BYTES] FILE.wasm|FILE.wat FUNC [ARGS...]\n"
+                    "       wasmbox wast [--stats] FILE.wast\n"
+                    "       wasmbox wat2wasm [--no-check] IN.wat [-o OUT.wasm]\n"
+                    "       wasmbox sandbox create|start|ps|inspect|logs|kill|wait|rm|metrics ... (wasmboxd's client)\n");
     return 1;
+}
+
+/* A binary starts with "\0asm"; anything else not named .wasm is text. */
+static bool is_text(const char *path, const uint8_t *bytes, size_t len)
+{
+    if (len >= 4 && memcmp(bytes, "\0asm", 4) == 0)
+        return false;
+    size_t n = strlen(path);
+    return !(n >= 5 && strcmp(path + n - 5, ".wasm") == 0);
+}
+
+/* Text errors read "FILE:LINE:COL: reason", as a compiler's do. */
+static void text_error(const char *path, const wb_error *err)
+{
+    if (err->message[0] >= '1' && err->message[0] <= '9')
+        fprintf(stderr, "%s:%s\n", path, err->message);
+    else
+        cli_print_error(path, err);
 }
 
 static wb_module *load(const char *path)
@@ -163,11 +185,83 @@ static wb_module *load(const char *path)
         return NULL;
     wb_module *m = NULL;
     wb_error err;
-    if (wb_module_load(bytes, len, &m, &err) != WB_OK) {
+    if (is_text(path, bytes, len)) {
+        if (wb_module_from_wat((const char *)bytes, len, &m, &err) != WB_OK)
+            text_error(path, &err);
+    } else if (wb_module_load(bytes, len, &m, &err) != WB_OK) {
         cli_print_error(path, &err);
     }
     free(bytes);
     return m;
+}
+
+/* wat2wasm [--no-check] IN.wat [-o OUT.wasm]: the encoding is wabt's, byte
+ * for byte; like wabt the module is validated unless --no-check.  Without
+ * -o, OUT is IN with its .wat extension replaced by .wasm. */
+static int cmd_wat2wasm(int argc, char **argv)
+{
+    const char *in = NULL, *out = NULL;
+    bool check = true;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && !out)
+            out = argv[++i];
+        else if (strcmp(argv[i], "--no-check") == 0)
+            check = false;
+        else if (!in && (argv[i][0] != '-' || !argv[i][1]))
+            in = argv[i];
+        else
+            return usage();
+    }
+    if (!in)
+        return usage();
+    char *outbuf = NULL;
+    if (!out) {
+        size_t n = strlen(in);
+        if (n > 4 && strcmp(in + n - 4, ".wat") == 0)
+            n -= 4;
+        outbuf = malloc(n + 6);
+        if (!outbuf)
+            return 1;
+        memcpy(outbuf, in, n);
+        memcpy(outbuf + n, ".wasm", 6);
+        out = outbuf;
+    }
+    int rc = 1;
+    size_t len, blen = 0;
+    uint8_t *text = cli_read_file(in, &len), *bin = NULL;
+    wb_error err;
+    wb_module *m = NULL;
+    if (!text)
+        goto done;
+    if (wb_wat_to_wasm((const char *)text, len, &bin, &blen, &err) != WB_OK) {
+        text_error(in, &err);
+        goto done;
+    }
+    /* A load error is located in the text only by the path that keeps the
+     * source map; it runs only when the module is invalid. */
+    if (check && wb_module_load(bin, blen, &m, &err) != WB_OK) {
+        wb_module_from_wat((const char *)text, len, &m, &err);
+        text_error(in, &err);
+        goto done;
+    }
+    FILE *f = fopen(out, "wb");
+    if (!f) {
+        fprintf(stderr, "wasmbox: cannot create %s: %s\n", out, strerror(errno));
+        goto done;
+    }
+    bool ok = fwrite(bin, 1, blen, f) == blen;
+    if (fclose(f) != 0 || !ok) {
+        fprintf(stderr, "wasmbox: cannot write %s\n", out);
+        remove(out);
+        goto done;
+    }
+    rc = 0;
+done:
+    wb_module_free(m);
+    wb_free(bin);
+    free(text);
+    free(outbuf);
+    return rc;
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -283,6 +377,10 @@ int main(int argc, char **argv)
         return cmd_invoke(argc - 2, argv + 2);
     if (strcmp(argv[1], "wast") == 0)
         return cli_wast(argc - 2, argv + 2);
+    if (strcmp(argv[1], "wat2wasm") == 0)
+        return cmd_wat2wasm(argc - 2, argv + 2);
+    if (strcmp(argv[1], "sandbox") == 0)
+        return cli_sandbox(argc - 2, argv + 2);
     if (strcmp(argv[1], "--version") == 0) {
         printf("wasmbox %s\n", WB_VERSION);
         return 0;

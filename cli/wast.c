@@ -1,44 +1,59 @@
 /*
- * wast.c - `wasmbox wast FILE.wast`: runs an official spec test script.
+ * wast.c - `wasmbox wast [--stats] FILE.wast`: runs an official spec test
+ * script with the engine's own text-format lexer and module parser (src/wat.h).
  *
- * The script is converted by wabt's wast2json (Debian's package) into a JSON
- * command list plus one .wasm per module; this file walks the commands with
- * jansson.  Until wasmbox parses the text format itself, modules that exist
- * only as text (assert_malformed on quoted text) are counted as skipped, not
- * passed.  The last line is "N passed, M failed".
+ * The script is read one command at a time and each is run before the next
+ * is parsed, so a module's instance exists when a later command names it.
+ * Modules of every form go through wb__wat_module: text is encoded, quoted
+ * text is parsed as a module of its own, binary strings are only joined (the
+ * decoder judges them).  Hence the two kinds of assert_malformed stay apart:
+ * a quoted (or text) module must fail in the parser, a binary one in
+ * wb_module_load.
+ *
+ * Output: one line per failure, "FILE:LINE: FAIL reason" (LINE of the
+ * command), then "N passed, M failed".  A syntax error in the script itself
+ * (outside any module) stops the run: "FILE:LINE:COL: reason", counted as a
+ * failure.  --stats adds, before the summary, the number of text modules that
+ * assert_malformed saw rejected ("malformed text modules: N").  --dump DIR
+ * writes each module's bytes to DIR (see dump_module).
  */
 #include "cli.h"
+#include "wat.h"
 
-#include <jansson.h>
-
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #define MAX_VALUES 64
+#define MAX_EITHER 8
 
 typedef struct named {
-    char *name;
+    char *name; /* "$id" of a module, or the "as" bytes of a register */
+    size_t len;
     wb_instance *inst;
     wb_module *mod;
 } named;
 
 typedef struct script {
-    const char *dir;  /* where wast2json wrote its files */
-    const char *file; /* the .wast, for messages */
+    const char *file;
+    wb__lex lx;
+    wb_error lerr; /* syntax errors of the script itself */
+    jmp_buf fatal;
     named *instances; /* every instance made, with its $name if any */
     size_t ninst, cap;
-    named *registered; /* register "as" names */
+    named *registered;
     size_t nreg, regcap;
     wb_instance *current;
-    int passed, failed, skipped;
-    int line;
+    int passed, failed;
+    int malformed_text; /* quoted/text modules assert_malformed saw rejected */
+    uint32_t line;      /* of the command being run */
+    void *owned[8];     /* the current command's strings, freed before the next */
+    int nowned;
+    wb__watmod wm;     /* the current command's module, freed likewise */
+    const char *dump;  /* --dump DIR: where modules' bytes go */
+    unsigned nmodules; /* modules met so far, numbered as wast2json does */
 } script;
 
 /* ---- the spectest host module -------------------------------------------- */
@@ -137,37 +152,136 @@ static void fail(script *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    printf("%s:%d: FAIL ", s->file, s->line);
+    printf("%s:%u: FAIL ", s->file, s->line);
     vprintf(fmt, ap);
     printf("\n");
     va_end(ap);
     s->failed++;
 }
 
+static void *xmalloc(script *s, size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        wb__lex_fail(&s->lx, NULL, "out of memory");
+    return p;
+}
+
+/* Strings a command parses live until the next command starts (or the run
+ * ends), so a syntax error half-way through a command leaks nothing. */
+static void release(script *s)
+{
+    while (s->nowned > 0)
+        free(s->owned[--s->nowned]);
+    wb__watmod_free(&s->wm);
+}
+
+/* ---- script syntax -------------------------------------------------------- */
+
+static bool at_lpar_kw(script *s, const char *kw)
+{
+    if (s->lx.cur.kind != WB__TOK_LPAREN)
+        return false;
+    wb__tok t = wb__lex_peek(&s->lx);
+    return wb__tok_is(&t, kw);
+}
+
+static void expect(script *s, wb__tokkind kind, const char *kw)
+{
+    wb__lex_expect(&s->lx, kind, kw);
+}
+
+/* The current STRING token, decoded and NUL-terminated (owned by the
+ * command); advances. */
+static char *string_tok(script *s, size_t *len)
+{
+    wb__tok t = s->lx.cur;
+    if (t.kind != WB__TOK_STRING)
+        wb__lex_fail(&s->lx, NULL, "unexpected token, expected a string");
+    if (s->nowned == (int)(sizeof s->owned / sizeof s->owned[0]))
+        wb__lex_fail(&s->lx, NULL, "too many strings in one command");
+    char *buf = xmalloc(s, t.len + 1);
+    s->owned[s->nowned++] = buf;
+    size_t n = wb__lit_string(&s->lx, &t, (uint8_t *)buf);
+    buf[n] = 0;
+    if (len)
+        *len = n;
+    wb__lex_next(&s->lx);
+    return buf;
+}
+
 /* ---- modules ---------------------------------------------------------------- */
 
-static wb_instance *find_instance(script *s, const char *name)
+static wb_instance *find_instance(script *s, const wb__tok *id)
 {
-    if (!name)
+    if (!id)
         return s->current;
     for (size_t i = s->ninst; i-- > 0;)
-        if (s->instances[i].name && strcmp(s->instances[i].name, name) == 0)
+        if (s->instances[i].name && s->instances[i].len == id->len &&
+            memcmp(s->instances[i].name, id->p, id->len) == 0)
             return s->instances[i].inst;
     return NULL;
 }
 
-static wb_result load_file(script *s, const char *filename, wb_module **m, wb_error *err)
+/* The form of the (module ...) at cur, read ahead without parsing it. */
+static wb__watform module_form(script *s)
+{
+    wb__lex ahead = s->lx;
+    wb__lex_next(&ahead);
+    wb__lex_next(&ahead);
+    if (ahead.cur.kind == WB__TOK_ID)
+        wb__lex_next(&ahead);
+    if (wb__tok_is(&ahead.cur, "binary"))
+        return WB__WATMOD_BINARY;
+    if (wb__tok_is(&ahead.cur, "quote"))
+        return WB__WATMOD_QUOTE;
+    return WB__WATMOD_TEXT;
+}
+
+/* --dump: DIR/N.wasm for an encoded text module, DIR/N.bin for a binary
+ * one, N counting every module of the script from 0 as wast2json numbers
+ * its FILE.N.wasm, so that tests/cli/wat.sh can compare the encodings. */
+static void dump_module(script *s, unsigned n, const char *ext, const uint8_t *bytes, size_t len)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", s->dir, filename);
-    size_t len;
-    uint8_t *bytes = cli_read_file(path, &len);
-    if (!bytes) {
-        snprintf(err->message, sizeof err->message, "cannot read %.400s", path);
-        return err->code = WB_ERR_ARG;
+    snprintf(path, sizeof path, "%s/%u.%s", s->dump, n, ext);
+    FILE *f = fopen(path, "wb");
+    if (!f || (len && fwrite(bytes, 1, len, f) != len))
+        fprintf(stderr, "wasmbox: cannot write %s\n", path);
+    if (f)
+        fclose(f);
+}
+
+/* Parses the (module ...) at cur into *wm.  A module that does not parse is
+ * skipped (the script goes on after it) and false returned, with the reason
+ * in *err; a script so broken that the module cannot even be skipped is a
+ * fatal syntax error. */
+static bool parse_module(script *s, wb__watmod *wm, wb_error *err)
+{
+    s->nmodules++;
+    wb__lex saved = s->lx;
+    jmp_buf jb;
+    s->lx.jb = &jb;
+    s->lx.err = err;
+    if (setjmp(jb)) {
+        s->lx = saved;
+        wb__lex_skip(&s->lx);
+        return false;
     }
-    wb_result r = wb_module_load(bytes, len, m, err);
-    free(bytes);
+    wb__wat_module(&s->lx, wm);
+    s->lx.jb = saved.jb;
+    s->lx.err = saved.err;
+    if (s->dump)
+        dump_module(s, s->nmodules - 1, wm->form == WB__WATMOD_BINARY ? "bin" : "wasm", wm->bytes,
+                    wm->len);
+    return true;
+}
+
+static wb_result load_watmod(const wb__watmod *wm, wb_module **m, wb_error *err)
+{
+    wb_result r = wb_module_load(wm->bytes, wm->len, m, err);
+    if (r != WB_OK)
+        wb__watmod_locate(wm, err);
     return r;
 }
 
@@ -183,10 +297,9 @@ static wb_result link_imports(script *s, wb_module *m, wb_extern *ext, wb_error 
             found = spectest_lookup(d.name, d.name_len, &ext[i]);
         } else {
             for (size_t k = s->nreg; k-- > 0 && !found;) {
-                const char *rn = s->registered[k].name;
-                if (strlen(rn) == d.module_len && memcmp(rn, d.module, d.module_len) == 0)
-                    found = wb_instance_export(s->registered[k].inst, d.name, d.name_len, &ext[i]) ==
-                            WB_OK;
+                const named *rg = &s->registered[k];
+                if (rg->len == d.module_len && memcmp(rg->name, d.module, d.module_len) == 0)
+                    found = wb_instance_export(rg->inst, d.name, d.name_len, &ext[i]) == WB_OK;
             }
         }
         if (!found) {
@@ -199,18 +312,21 @@ static wb_result link_imports(script *s, wb_module *m, wb_extern *ext, wb_error 
     return WB_OK;
 }
 
-/* Load, link and instantiate; on success the instance is kept for the rest
- * of the script (registered instances may be imported from later). */
-static wb_result instantiate(script *s, const char *filename, const char *name, wb_instance **out,
-                             wb_error *err)
+/* Link and instantiate m (which the script then owns); on success the
+ * instance is kept for the rest of the script (registered instances may be
+ * imported from later), under `id` if that is a $name. */
+static wb_result instantiate_loaded(script *s, wb_module *m, const wb__tok *id, wb_instance **out,
+                                    wb_error *err)
 {
-    wb_module *m = NULL;
     *out = NULL;
-    wb_result r = load_file(s, filename, &m, err);
-    if (r != WB_OK)
-        return r;
+    wb_result r;
     uint32_t n = wb_module_import_count(m);
     wb_extern *ext = calloc(n + 1, sizeof *ext);
+    if (!ext) {
+        wb_module_free(m);
+        snprintf(err->message, sizeof err->message, "out of memory");
+        return err->code = WB_ERR_NOMEM;
+    }
     r = link_imports(s, m, ext, err);
     wb_call_opts opts = {0};
     if (r == WB_OK)
@@ -223,105 +339,197 @@ static wb_result instantiate(script *s, const char *filename, const char *name, 
     /* An instance whose initialisation trapped is kept, unnamed, to the end:
      * tables it wrote into may still refer to its functions. */
     if (s->ninst == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 16;
-        s->instances = realloc(s->instances, s->cap * sizeof *s->instances);
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        named *ni = realloc(s->instances, cap * sizeof *ni);
+        if (!ni) {
+            wb_instance_free(*out);
+            wb_module_free(m);
+            *out = NULL;
+            snprintf(err->message, sizeof err->message, "out of memory");
+            return err->code = WB_ERR_NOMEM;
+        }
+        s->instances = ni;
+        s->cap = cap;
     }
-    s->instances[s->ninst++] = (named){name && r == WB_OK ? strdup(name) : NULL, *out, m};
+    named e = {NULL, 0, *out, m};
+    if (id && r == WB_OK && id->kind == WB__TOK_ID) {
+        e.len = id->len;
+        e.name = xmalloc(s, e.len);
+        memcpy(e.name, id->p, e.len);
+    }
+    s->instances[s->ninst++] = e;
     if (r != WB_OK)
         *out = NULL;
     return r;
 }
 
+/* Load wm, then as instantiate_loaded (named when `bind`). */
+static wb_result instantiate(script *s, const wb__watmod *wm, bool bind, wb_instance **out,
+                             wb_error *err)
+{
+    wb_module *m = NULL;
+    *out = NULL;
+    wb_result r = load_watmod(wm, &m, err);
+    if (r != WB_OK)
+        return r;
+    return instantiate_loaded(s, m, bind ? &wm->id : NULL, out, err);
+}
+
 /* ---- values ------------------------------------------------------------------ */
 
-static uint8_t type_code(const char *t)
-{
-    static const struct {
-        const char *name;
-        uint8_t code;
-    } map[] = {{"i32", WB_I32},     {"i64", WB_I64},         {"f32", WB_F32},
-               {"f64", WB_F64},     {"v128", WB_V128},       {"funcref", WB_FUNCREF},
-               {"externref", WB_EXTERNREF}};
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (t && strcmp(t, map[i].name) == 0)
-            return map[i].code;
-    return 0;
-}
+enum { NAN_NONE, NAN_CANONICAL, NAN_ARITHMETIC };
+
+/* A constant of the script: an argument, or an expected result (which may
+ * be a NaN pattern per float lane, or any non-null reference). */
+typedef struct constant {
+    wb_val val;
+    uint8_t lane_bits; /* v128: the shape's lane width */
+    bool lane_float;   /* v128: f32x4 / f64x2 */
+    uint8_t nan[16];   /* NAN_* per lane (a scalar uses nan[0]) */
+    bool any;          /* (ref.func) / (ref.extern) with no index */
+    const char *text;  /* its source, for messages */
+    uint32_t text_len;
+} constant;
 
 /* Externref n of the script is the host pointer n + 1, so ref.extern 0 is
  * not null. */
-static void *extern_ref(uint64_t n) { return (void *)(uintptr_t)(n + 1); }
-
-static int lane_bits(const char *lt)
+static void *extern_ref(uint64_t n)
 {
-    if (!lt)
-        return 0;
-    if (strcmp(lt, "i8") == 0)
-        return 8;
-    if (strcmp(lt, "i16") == 0)
-        return 16;
-    if (strcmp(lt, "i32") == 0 || strcmp(lt, "f32") == 0)
-        return 32;
-    if (strcmp(lt, "i64") == 0 || strcmp(lt, "f64") == 0)
-        return 64;
-    return 0;
+    return (void *)(uintptr_t)(n + 1);
 }
 
-/* Argument values (no NaN patterns). */
-static bool parse_arg(json_t *j, wb_val *v)
+static uint8_t nan_kind(const wb__tok *t)
 {
-    const char *t = json_string_value(json_object_get(j, "type"));
-    json_t *val = json_object_get(j, "value");
-    memset(v, 0, sizeof *v);
-    v->type = type_code(t);
-    if (!v->type)
-        return false;
-    if (v->type == WB_V128) {
-        int bits = lane_bits(json_string_value(json_object_get(j, "lane_type")));
-        if (!bits || !json_is_array(val))
-            return false;
-        for (size_t i = 0; i < json_array_size(val) && i * bits < 128; i++) {
-            uint64_t x = strtoull(json_string_value(json_array_get(val, i)), NULL, 10);
-            memcpy(v->of.v128 + i * bits / 8, &x, (size_t)bits / 8);
-        }
-        return true;
-    }
-    const char *str = json_string_value(val);
-    if (!str)
-        return false;
-    if (v->type == WB_FUNCREF || v->type == WB_EXTERNREF) {
-        if (strcmp(str, "null") != 0) {
-            if (v->type == WB_FUNCREF)
-                return false;
-            v->of.extern_ = extern_ref(strtoull(str, NULL, 10));
-        }
-        return true;
-    }
-    uint64_t x = strtoull(str, NULL, 10);
-    if (v->type == WB_I32 || v->type == WB_F32)
-        v->of.f32_bits = (uint32_t)x;
-    else
-        v->of.f64_bits = x;
-    return true;
+    if (wb__tok_is(t, "nan:canonical"))
+        return NAN_CANONICAL;
+    if (wb__tok_is(t, "nan:arithmetic"))
+        return NAN_ARITHMETIC;
+    return NAN_NONE;
 }
 
-static bool nan_matches(const char *pattern, uint64_t bits, int width)
+/* A float lane or scalar: bits, or a NaN pattern when `pattern`. */
+static uint64_t float_lit(script *s, unsigned bits, bool pattern, uint8_t *nan)
+{
+    wb__lex *lx = &s->lx;
+    uint8_t k = nan_kind(&lx->cur);
+    if (k && !pattern)
+        wb__lex_fail(lx, NULL, "a NaN pattern is only allowed in a result");
+    *nan = k;
+    uint64_t v = 0;
+    if (!k)
+        v = bits == 32 ? wb__lit_f32(lx, &lx->cur) : wb__lit_f64(lx, &lx->cur);
+    wb__lex_next(lx);
+    return v;
+}
+
+static void v128_lanes(script *s, constant *c, bool pattern)
+{
+    wb__lex *lx = &s->lx;
+    static const struct {
+        const char *shape;
+        uint8_t bits;
+        bool fl;
+    } shapes[] = {{"i8x16", 8, false},  {"i16x8", 16, false}, {"i32x4", 32, false},
+                  {"i64x2", 64, false}, {"f32x4", 32, true},  {"f64x2", 64, true}};
+    size_t k = 0;
+    while (k < 6 && !wb__tok_is(&lx->cur, shapes[k].shape))
+        k++;
+    if (k == 6)
+        wb__lex_fail(lx, NULL, "unexpected token, expected a v128 shape");
+    wb__lex_next(lx);
+    c->lane_bits = shapes[k].bits;
+    c->lane_float = shapes[k].fl;
+    unsigned lanes = 128u / c->lane_bits, nb = c->lane_bits / 8u;
+    for (unsigned i = 0; i < lanes; i++) {
+        if (lx->cur.kind == WB__TOK_RPAREN || lx->cur.kind == WB__TOK_EOF)
+            wb__lex_fail(lx, NULL, "wrong number of lane literals");
+        uint64_t v;
+        if (c->lane_float) {
+            v = float_lit(s, c->lane_bits, pattern, &c->nan[i]);
+        } else {
+            v = wb__lit_int(lx, &lx->cur, c->lane_bits);
+            wb__lex_next(lx);
+        }
+        memcpy(c->val.of.v128 + i * nb, &v, nb); /* little-endian lanes */
+    }
+}
+
+/* ( i32.const n ) and the others; the result forms when `result`. */
+static void parse_const(script *s, constant *c, bool result)
+{
+    wb__lex *lx = &s->lx;
+    memset(c, 0, sizeof *c);
+    c->text = lx->cur.p;
+    expect(s, WB__TOK_LPAREN, NULL);
+    wb__tok op = lx->cur;
+    if (op.kind != WB__TOK_KEYWORD)
+        wb__lex_fail(lx, NULL, "unexpected token, expected a constant");
+    wb__lex_next(lx);
+    if (wb__tok_is(&op, "i32.const")) {
+        c->val.type = WB_I32;
+        c->val.of.f32_bits = (uint32_t)wb__lit_int(lx, &lx->cur, 32);
+        wb__lex_next(lx);
+    } else if (wb__tok_is(&op, "i64.const")) {
+        c->val.type = WB_I64;
+        c->val.of.f64_bits = wb__lit_int(lx, &lx->cur, 64);
+        wb__lex_next(lx);
+    } else if (wb__tok_is(&op, "f32.const")) {
+        c->val.type = WB_F32;
+        c->val.of.f32_bits = (uint32_t)float_lit(s, 32, result, &c->nan[0]);
+    } else if (wb__tok_is(&op, "f64.const")) {
+        c->val.type = WB_F64;
+        c->val.of.f64_bits = float_lit(s, 64, result, &c->nan[0]);
+    } else if (wb__tok_is(&op, "v128.const")) {
+        c->val.type = WB_V128;
+        v128_lanes(s, c, result);
+    } else if (wb__tok_is(&op, "ref.null")) {
+        if (wb__tok_is(&lx->cur, "func") || wb__tok_is(&lx->cur, "funcref"))
+            c->val.type = WB_FUNCREF;
+        else if (wb__tok_is(&lx->cur, "extern") || wb__tok_is(&lx->cur, "externref"))
+            c->val.type = WB_EXTERNREF;
+        else
+            wb__lex_fail(lx, NULL, "unexpected token, expected func or extern");
+        wb__lex_next(lx);
+    } else if (wb__tok_is(&op, "ref.extern")) {
+        c->val.type = WB_EXTERNREF;
+        if (lx->cur.kind == WB__TOK_NUMBER) {
+            c->val.of.extern_ = extern_ref(wb__lit_nat(lx, &lx->cur, UINT32_MAX));
+            wb__lex_next(lx);
+        } else if (result) {
+            c->any = true;
+        } else {
+            wb__lex_fail(lx, NULL, "unexpected token, expected a number");
+        }
+    } else if (wb__tok_is(&op, "ref.func") && result) {
+        /* The script cannot name a function of an instance; any non-null
+         * reference matches. */
+        c->val.type = WB_FUNCREF;
+        c->any = true;
+        if (lx->cur.kind == WB__TOK_NUMBER || lx->cur.kind == WB__TOK_ID)
+            wb__lex_next(lx);
+    } else {
+        wb__lex_fail(lx, &op, "unknown operator %.*s", (int)(op.len > 40 ? 40 : op.len), op.p);
+    }
+    c->text_len = (uint32_t)(lx->cur.p + 1 - c->text);
+    expect(s, WB__TOK_RPAREN, NULL);
+}
+
+static bool nan_matches(uint8_t kind, uint64_t bits, int width)
 {
     uint64_t exp = width == 32 ? 0x7f800000u : 0x7ff0000000000000ull;
     uint64_t quiet = width == 32 ? 0x00400000u : 0x0008000000000000ull;
     uint64_t mant = width == 32 ? 0x007fffffu : 0x000fffffffffffffull;
     if ((bits & exp) != exp || (bits & mant) == 0)
         return false;
-    if (strcmp(pattern, "nan:canonical") == 0)
+    if (kind == NAN_CANONICAL)
         return (bits & mant) == quiet;
     return (bits & quiet) != 0; /* nan:arithmetic */
 }
 
-static bool scalar_matches(const char *str, uint64_t bits, int width, bool is_float)
+static bool lane_matches(uint8_t nan, uint64_t want, uint64_t bits, int width)
 {
-    if (is_float && strncmp(str, "nan:", 4) == 0)
-        return nan_matches(str, bits, width);
-    uint64_t want = strtoull(str, NULL, 10);
+    if (nan)
+        return nan_matches(nan, bits, width);
     if (width < 64) {
         want &= (1ull << width) - 1;
         bits &= (1ull << width) - 1;
@@ -329,49 +537,32 @@ static bool scalar_matches(const char *str, uint64_t bits, int width, bool is_fl
     return want == bits;
 }
 
-static bool result_matches(json_t *j, const wb_val *got)
+static bool result_matches(const constant *e, const wb_val *got)
 {
-    const char *t = json_string_value(json_object_get(j, "type"));
-    json_t *val = json_object_get(j, "value");
-    uint8_t type = type_code(t);
-    if (type != got->type)
+    if (e->val.type != got->type)
         return false;
-    switch (type) {
+    switch (e->val.type) {
     case WB_I32:
     case WB_F32:
-        return scalar_matches(json_string_value(val), got->of.f32_bits, 32, type == WB_F32);
+        return lane_matches(e->nan[0], e->val.of.f32_bits, got->of.f32_bits, 32);
     case WB_I64:
     case WB_F64:
-        return scalar_matches(json_string_value(val), got->of.f64_bits, 64, type == WB_F64);
+        return lane_matches(e->nan[0], e->val.of.f64_bits, got->of.f64_bits, 64);
     case WB_V128: {
-        const char *lt = json_string_value(json_object_get(j, "lane_type"));
-        int bits = lane_bits(lt);
-        bool fl = lt && lt[0] == 'f';
-        if (!bits || !json_is_array(val))
-            return false;
-        for (size_t i = 0; i * bits < 128; i++) {
-            uint64_t lane = 0;
-            memcpy(&lane, got->of.v128 + i * bits / 8, (size_t)bits / 8);
-            const char *ls = json_string_value(json_array_get(val, i));
-            if (!ls || !scalar_matches(ls, lane, bits, fl))
+        unsigned nb = e->lane_bits / 8u;
+        for (unsigned i = 0; i * e->lane_bits < 128; i++) {
+            uint64_t want = 0, lane = 0;
+            memcpy(&want, e->val.of.v128 + i * nb, nb);
+            memcpy(&lane, got->of.v128 + i * nb, nb);
+            if (!lane_matches(e->nan[i], want, lane, e->lane_bits))
                 return false;
         }
         return true;
     }
-    case WB_FUNCREF: {
-        const char *s = json_string_value(val);
-        if (!s) /* (ref.func) without an index: any non-null function */
-            return got->of.func != NULL;
-        return strcmp(s, "null") == 0 ? got->of.func == NULL : got->of.func != NULL;
-    }
-    case WB_EXTERNREF: {
-        const char *s = json_string_value(val);
-        if (!s)
-            return got->of.extern_ != NULL;
-        if (strcmp(s, "null") == 0)
-            return got->of.extern_ == NULL;
-        return got->of.extern_ == extern_ref(strtoull(s, NULL, 10));
-    }
+    case WB_FUNCREF:
+        return e->any ? got->of.func != NULL : got->of.func == NULL;
+    case WB_EXTERNREF:
+        return e->any ? got->of.extern_ != NULL : got->of.extern_ == e->val.of.extern_;
     }
     return false;
 }
@@ -400,50 +591,80 @@ static void format_val(const wb_val *v, char *buf, size_t n)
 
 /* ---- actions ------------------------------------------------------------------- */
 
-/* Runs an invoke or get action.  Returns the result code; results in out. */
-static wb_result run_action(script *s, json_t *a, wb_val *out, uint32_t *nout, wb_error *err)
+typedef struct action {
+    bool get;
+    bool has_module;
+    wb__tok module; /* $id, when has_module */
+    char *field;    /* export name (may hold NUL bytes) */
+    size_t field_len;
+    wb_val args[MAX_VALUES];
+    uint32_t nargs;
+} action;
+
+/* ( invoke $id? "name" const* ) | ( get $id? "name" ) */
+static void parse_action(script *s, action *a)
 {
-    const char *type = json_string_value(json_object_get(a, "type"));
-    const char *modname = json_string_value(json_object_get(a, "module"));
-    const char *field = json_string_value(json_object_get(a, "field"));
+    wb__lex *lx = &s->lx;
+    memset(a, 0, sizeof *a);
+    expect(s, WB__TOK_LPAREN, NULL);
+    if (wb__tok_is(&lx->cur, "get"))
+        a->get = true;
+    else if (!wb__tok_is(&lx->cur, "invoke"))
+        wb__lex_fail(lx, NULL, "unexpected token, expected invoke or get");
+    wb__lex_next(lx);
+    if (lx->cur.kind == WB__TOK_ID) {
+        a->has_module = true;
+        a->module = lx->cur;
+        wb__lex_next(lx);
+    }
+    a->field = string_tok(s, &a->field_len);
+    while (!a->get && lx->cur.kind == WB__TOK_LPAREN) {
+        if (a->nargs == MAX_VALUES)
+            wb__lex_fail(lx, NULL, "more than %d arguments", MAX_VALUES);
+        constant c;
+        parse_const(s, &c, false);
+        a->args[a->nargs++] = c.val;
+    }
+    expect(s, WB__TOK_RPAREN, NULL);
+}
+
+/* Runs an invoke or get action.  Returns the result code; results in out. */
+static wb_result run_action(script *s, const action *a, wb_val *out, uint32_t *nout, wb_error *err)
+{
     *nout = 0;
     err->nframes = 0;
-    wb_instance *inst = find_instance(s, modname);
-    if (!inst || !field) {
-        snprintf(err->message, sizeof err->message, "no module %s", modname ? modname : "(current)");
+    wb_instance *inst = find_instance(s, a->has_module ? &a->module : NULL);
+    if (!inst) {
+        snprintf(err->message, sizeof err->message, "no module %.*s",
+                 a->has_module ? (int)a->module.len : 9, a->has_module ? a->module.p : "(current)");
         return err->code = WB_ERR_NOT_FOUND;
     }
     wb_extern ext;
-    /* Export names may hold NUL bytes (names.wast). */
-    json_t *jfield = json_object_get(a, "field");
-    if (wb_instance_export(inst, field, json_string_length(jfield), &ext) != WB_OK) {
-        snprintf(err->message, sizeof err->message, "no export \"%s\"", field);
+    if (wb_instance_export(inst, a->field, a->field_len, &ext) != WB_OK) {
+        snprintf(err->message, sizeof err->message, "no export \"%s\"", a->field);
         return err->code = WB_ERR_NOT_FOUND;
     }
-    if (type && strcmp(type, "get") == 0) {
-        if (ext.kind != WB_EXTERN_GLOBAL)
-            return WB_ERR_NOT_FOUND;
+    if (a->get) {
+        if (ext.kind != WB_EXTERN_GLOBAL) {
+            snprintf(err->message, sizeof err->message, "\"%s\" is not a global", a->field);
+            return err->code = WB_ERR_NOT_FOUND;
+        }
         out[0] = wb_global_get(ext.of.global);
         *nout = 1;
         return WB_OK;
     }
-    if (ext.kind != WB_EXTERN_FUNC)
-        return WB_ERR_NOT_FOUND;
-    json_t *jargs = json_object_get(a, "args");
-    wb_val args[MAX_VALUES];
-    uint32_t nargs = (uint32_t)json_array_size(jargs);
-    if (nargs > MAX_VALUES)
-        return WB_ERR_ARG;
-    for (uint32_t i = 0; i < nargs; i++)
-        if (!parse_arg(json_array_get(jargs, i), &args[i])) {
-            snprintf(err->message, sizeof err->message, "bad argument %u", i);
-            return err->code = WB_ERR_ARG;
-        }
+    if (ext.kind != WB_EXTERN_FUNC) {
+        snprintf(err->message, sizeof err->message, "\"%s\" is not a function", a->field);
+        return err->code = WB_ERR_NOT_FOUND;
+    }
     const wb_functype *ft = wb_func_type(ext.of.func);
-    if (ft->nresults > MAX_VALUES || ft->nparams != nargs)
-        return WB_ERR_ARG;
+    if (ft->nresults > MAX_VALUES || ft->nparams != a->nargs) {
+        snprintf(err->message, sizeof err->message, "\"%s\" takes %u arguments, %u given", a->field,
+                 ft->nparams, a->nargs);
+        return err->code = WB_ERR_ARG;
+    }
     wb_call_opts opts = {0};
-    wb_result r = wb_invoke(ext.of.func, args, nargs, out, ft->nresults, &opts, err);
+    wb_result r = wb_invoke(ext.of.func, a->args, a->nargs, out, ft->nresults, &opts, err);
     if (r == WB_OK)
         *nout = ft->nresults;
     return r;
@@ -457,92 +678,213 @@ static bool text_matches(const char *want, const wb_error *err)
     return strncmp(want, msg, strlen(msg)) == 0 || strstr(err->message, want) != NULL;
 }
 
-static void cmd_assert_return(script *s, json_t *cmd)
+/* ---- commands ------------------------------------------------------------------ */
+
+static void cmd_module(script *s)
 {
+    wb__watmod *wm = &s->wm;
+    wb_error err;
+    if (!parse_module(s, wm, &err)) {
+        s->current = NULL;
+        fail(s, "module does not parse: %s", err.message);
+        return;
+    }
+    wb_instance *inst;
+    wb_result r = instantiate(s, wm, true, &inst, &err);
+    wb__watmod_free(wm);
+    s->current = inst;
+    if (r != WB_OK)
+        fail(s, "module: %s: %s", wb_result_name(r), err.message);
+    else
+        s->passed++;
+}
+
+/* ( register "as" $id? ) after its "register" */
+static void cmd_register(script *s)
+{
+    size_t len;
+    const char *as = string_tok(s, &len);
+    wb__tok id = s->lx.cur;
+    bool has_id = id.kind == WB__TOK_ID;
+    if (has_id)
+        wb__lex_next(&s->lx);
+    expect(s, WB__TOK_RPAREN, NULL);
+    wb_instance *inst = find_instance(s, has_id ? &id : NULL);
+    if (!inst) {
+        fail(s, "register: no such module");
+        return;
+    }
+    if (s->nreg == s->regcap) {
+        size_t cap = s->regcap ? 2 * s->regcap : 8;
+        named *nr = realloc(s->registered, cap * sizeof *nr);
+        if (!nr)
+            wb__lex_fail(&s->lx, NULL, "out of memory");
+        s->registered = nr;
+        s->regcap = cap;
+    }
+    named rg = {xmalloc(s, len), len, inst, NULL};
+    memcpy(rg.name, as, len);
+    s->registered[s->nreg++] = rg;
+}
+
+static void cmd_action(script *s)
+{
+    action a;
+    parse_action(s, &a);
     wb_val out[MAX_VALUES];
     uint32_t n;
     wb_error err;
-    wb_result r = run_action(s, json_object_get(cmd, "action"), out, &n, &err);
+    wb_result r = run_action(s, &a, out, &n, &err);
+    if (r != WB_OK)
+        fail(s, "action: %s: %s", wb_result_name(r), err.message);
+    else
+        s->passed++;
+}
+
+/* ( assert_return action result* ) after its keyword; a result may be
+ * ( either result+ ). */
+static void cmd_assert_return(script *s)
+{
+    wb__lex *lx = &s->lx;
+    action a;
+    parse_action(s, &a);
+    constant exp[MAX_VALUES][MAX_EITHER];
+    uint32_t nalt[MAX_VALUES], nexp = 0;
+    while (lx->cur.kind == WB__TOK_LPAREN) {
+        if (nexp == MAX_VALUES)
+            wb__lex_fail(lx, NULL, "more than %d results", MAX_VALUES);
+        nalt[nexp] = 0;
+        if (at_lpar_kw(s, "either")) {
+            wb__lex_next(lx);
+            wb__lex_next(lx);
+            while (lx->cur.kind == WB__TOK_LPAREN) {
+                if (nalt[nexp] == MAX_EITHER)
+                    wb__lex_fail(lx, NULL, "more than %d alternatives", MAX_EITHER);
+                parse_const(s, &exp[nexp][nalt[nexp]++], true);
+            }
+            expect(s, WB__TOK_RPAREN, NULL);
+        } else {
+            parse_const(s, &exp[nexp][nalt[nexp]++], true);
+        }
+        nexp++;
+    }
+    expect(s, WB__TOK_RPAREN, NULL);
+
+    wb_val out[MAX_VALUES];
+    uint32_t n;
+    wb_error err;
+    wb_result r = run_action(s, &a, out, &n, &err);
     if (r != WB_OK) {
         fail(s, "assert_return: %s: %s", wb_result_name(r), err.message);
         return;
     }
-    json_t *exp = json_object_get(cmd, "expected");
-    if (json_array_size(exp) != n) {
-        fail(s, "assert_return: %u results, expected %zu", n, json_array_size(exp));
+    if (n != nexp) {
+        fail(s, "assert_return: %u results, expected %u", n, nexp);
         return;
     }
     for (uint32_t i = 0; i < n; i++) {
-        json_t *e = json_array_get(exp, i);
-        /* (either v1 v2 ...) alternatives, from the relaxed proposals */
-        json_t *either = json_object_get(e, "either");
         bool ok = false;
-        if (either) {
-            for (size_t k = 0; k < json_array_size(either) && !ok; k++)
-                ok = result_matches(json_array_get(either, k), &out[i]);
-        } else {
-            ok = result_matches(e, &out[i]);
-        }
+        for (uint32_t k = 0; k < nalt[i] && !ok; k++)
+            ok = result_matches(&exp[i][k], &out[i]);
         if (!ok) {
             char got[128];
             format_val(&out[i], got, sizeof got);
-            char *want = json_dumps(e, JSON_COMPACT);
-            fail(s, "assert_return: result %u: got %s, expected %s", i, got, want);
-            free(want);
+            const constant *e = &exp[i][0];
+            fail(s, "assert_return: result %u: got %s, expected %.*s%s", i, got,
+                 (int)(e->text_len > 200 ? 200 : e->text_len), e->text,
+                 nalt[i] > 1 ? " (or ...)" : "");
             return;
         }
     }
     s->passed++;
 }
 
-static void cmd_assert_trap(script *s, json_t *cmd, bool exhaustion)
+/* assert_trap / assert_exhaustion on an action, after the keyword. */
+static void cmd_assert_trap(script *s, bool exhaustion)
 {
+    action a;
+    parse_action(s, &a);
+    char *text = string_tok(s, NULL);
+    expect(s, WB__TOK_RPAREN, NULL);
     wb_val out[MAX_VALUES];
     uint32_t n;
     wb_error err;
-    const char *text = json_string_value(json_object_get(cmd, "text"));
-    wb_result r = run_action(s, json_object_get(cmd, "action"), out, &n, &err);
-    if (!wb_result_is_trap(r)) {
-        fail(s, "expected trap \"%s\", got %s", text, wb_result_name(r));
-    } else if (exhaustion ? r != WB_TRAP_STACK_EXHAUSTED : !text_matches(text, &err)) {
+    wb_result r = run_action(s, &a, out, &n, &err);
+    if (!wb_result_is_trap(r))
+        fail(s, "expected trap \"%s\", got %s%s%s", text, wb_result_name(r), r ? ": " : "",
+             r ? err.message : "");
+    else if (exhaustion ? r != WB_TRAP_STACK_EXHAUSTED : !text_matches(text, &err))
         fail(s, "expected trap \"%s\", got \"%s\"", text, err.message);
-    } else {
+    else
         s->passed++;
-    }
 }
 
-/* assert_invalid / assert_malformed: loading must fail. */
-static void cmd_assert_bad_module(script *s, json_t *cmd, bool malformed)
+static void note_text(script *s, const char *want, const char *said)
 {
-    const char *mtype = json_string_value(json_object_get(cmd, "module_type"));
-    const char *filename = json_string_value(json_object_get(cmd, "filename"));
-    const char *text = json_string_value(json_object_get(cmd, "text"));
-    if (mtype && strcmp(mtype, "text") == 0) {
-        s->skipped++; /* text-format parsing: issue 3 */
+    if (getenv("WB_WAST_TEXTS") && !strstr(said, want))
+        printf("%s:%u: note: expected \"%s\", said \"%s\"\n", s->file, s->line, want, said);
+}
+
+/* assert_malformed / assert_invalid, after the keyword.  A quoted or text
+ * module is malformed when the parser rejects it; a binary one when the
+ * loader does.  An invalid module must parse and then fail to load. */
+static void cmd_assert_bad_module(script *s, bool malformed)
+{
+    if (!at_lpar_kw(s, "module"))
+        wb__lex_fail(&s->lx, NULL, "unexpected token, expected (module ...)");
+    wb__watform form = module_form(s);
+    wb__watmod *wm = &s->wm;
+    wb_error err;
+    bool parsed = parse_module(s, wm, &err);
+    char *text = string_tok(s, NULL);
+    expect(s, WB__TOK_RPAREN, NULL);
+    const char *what = malformed ? "malformed" : "invalid";
+    if (!parsed) {
+        if (malformed && form != WB__WATMOD_BINARY) {
+            s->malformed_text++;
+            s->passed++;
+            note_text(s, text, err.message);
+        } else {
+            fail(s, "expected %s \"%s\", but the module does not parse: %s", what, text,
+                 err.message);
+        }
+        return;
+    }
+    if (malformed && form != WB__WATMOD_BINARY) {
+        fail(s, "the text module parsed, expected malformed \"%s\"", text);
+        wb__watmod_free(wm);
         return;
     }
     wb_module *m = NULL;
-    wb_error err;
-    wb_result r = load_file(s, filename, &m, &err);
+    wb_result r = load_watmod(wm, &m, &err);
+    wb__watmod_free(wm);
     if (r == WB_OK) {
-        fail(s, "module loaded, expected %s \"%s\"", malformed ? "malformed" : "invalid", text);
+        fail(s, "module loaded, expected %s \"%s\"", what, text);
         wb_module_free(m);
     } else if (r != WB_ERR_MALFORMED && r != WB_ERR_INVALID && r != WB_ERR_LIMIT) {
-        fail(s, "expected \"%s\", got %s: %s", text, wb_result_name(r), err.message);
+        fail(s, "expected %s \"%s\", got %s: %s", what, text, wb_result_name(r), err.message);
     } else {
-        if (getenv("WB_WAST_TEXTS") && !strstr(err.message, text))
-            printf("%s:%d: note: expected \"%s\", said \"%s\"\n", s->file, s->line, text, err.message);
+        note_text(s, text, err.message);
         s->passed++;
     }
 }
 
-static void cmd_assert_unlinkable(script *s, json_t *cmd, bool trap)
+/* assert_unlinkable, or assert_trap / assert_uninstantiable on a module
+ * (`trap`), after the keyword. */
+static void cmd_assert_unlinkable(script *s, bool trap)
 {
-    const char *filename = json_string_value(json_object_get(cmd, "filename"));
-    const char *text = json_string_value(json_object_get(cmd, "text"));
-    wb_instance *inst;
+    wb__watmod *wm = &s->wm;
     wb_error err;
-    wb_result r = instantiate(s, filename, NULL, &inst, &err);
+    bool parsed = parse_module(s, wm, &err);
+    char *text = string_tok(s, NULL);
+    expect(s, WB__TOK_RPAREN, NULL);
+    if (!parsed) {
+        fail(s, "module does not parse: %s", err.message);
+        return;
+    }
+    wb_instance *inst;
+    wb_result r = instantiate(s, wm, false, &inst, &err);
+    wb__watmod_free(wm);
     if (r == WB_OK)
         fail(s, "module instantiated, expected \"%s\"", text);
     else if (trap && !wb_result_is_trap(r))
@@ -553,141 +895,152 @@ static void cmd_assert_unlinkable(script *s, json_t *cmd, bool trap)
         s->passed++;
 }
 
-static void run_command(script *s, json_t *cmd)
+static void run_command(script *s)
 {
-    const char *type = json_string_value(json_object_get(cmd, "type"));
-    s->line = (int)json_integer_value(json_object_get(cmd, "line"));
-    if (!type)
+    wb__lex *lx = &s->lx;
+    release(s);
+    if (lx->cur.kind != WB__TOK_LPAREN)
+        wb__lex_fail(lx, NULL, "unexpected token, expected a command");
+    s->line = lx->cur.line;
+    wb__tok kw = wb__lex_peek(lx);
+    if (wb__tok_is(&kw, "module")) {
+        cmd_module(s);
         return;
-    if (strcmp(type, "module") == 0) {
-        wb_instance *inst;
-        wb_error err;
-        const char *name = json_string_value(json_object_get(cmd, "name"));
-        wb_result r =
-            instantiate(s, json_string_value(json_object_get(cmd, "filename")), name, &inst, &err);
-        s->current = inst;
-        if (r != WB_OK)
-            fail(s, "module: %s: %s", wb_result_name(r), err.message);
-        else
-            s->passed++;
-    } else if (strcmp(type, "register") == 0) {
-        wb_instance *inst = find_instance(s, json_string_value(json_object_get(cmd, "name")));
-        const char *as = json_string_value(json_object_get(cmd, "as"));
-        if (!inst || !as) {
-            fail(s, "register: no such module");
-            return;
-        }
-        if (s->nreg == s->regcap) {
-            s->regcap = s->regcap ? 2 * s->regcap : 8;
-            s->registered = realloc(s->registered, s->regcap * sizeof *s->registered);
-        }
-        s->registered[s->nreg++] = (named){strdup(as), inst, NULL};
-    } else if (strcmp(type, "action") == 0) {
-        wb_val out[MAX_VALUES];
-        uint32_t n;
-        wb_error err;
-        wb_result r = run_action(s, json_object_get(cmd, "action"), out, &n, &err);
-        if (r != WB_OK)
-            fail(s, "action: %s: %s", wb_result_name(r), err.message);
-        else
-            s->passed++;
-    } else if (strcmp(type, "assert_return") == 0) {
-        cmd_assert_return(s, cmd);
-    } else if (strcmp(type, "assert_trap") == 0) {
-        cmd_assert_trap(s, cmd, false);
-    } else if (strcmp(type, "assert_exhaustion") == 0) {
-        cmd_assert_trap(s, cmd, true);
-    } else if (strcmp(type, "assert_invalid") == 0) {
-        cmd_assert_bad_module(s, cmd, false);
-    } else if (strcmp(type, "assert_malformed") == 0) {
-        cmd_assert_bad_module(s, cmd, true);
-    } else if (strcmp(type, "assert_unlinkable") == 0) {
-        cmd_assert_unlinkable(s, cmd, false);
-    } else if (strcmp(type, "assert_uninstantiable") == 0) {
-        cmd_assert_unlinkable(s, cmd, true);
-    } else {
-        fail(s, "unknown command %s", type);
     }
+    if (wb__tok_is(&kw, "invoke") || wb__tok_is(&kw, "get")) {
+        cmd_action(s);
+        return;
+    }
+    wb__lex_next(lx);
+    wb__lex_next(lx);
+    if (wb__tok_is(&kw, "register"))
+        cmd_register(s);
+    else if (wb__tok_is(&kw, "assert_return"))
+        cmd_assert_return(s);
+    else if (wb__tok_is(&kw, "assert_trap") && at_lpar_kw(s, "module"))
+        cmd_assert_unlinkable(s, true);
+    else if (wb__tok_is(&kw, "assert_trap"))
+        cmd_assert_trap(s, false);
+    else if (wb__tok_is(&kw, "assert_exhaustion"))
+        cmd_assert_trap(s, true);
+    else if (wb__tok_is(&kw, "assert_invalid"))
+        cmd_assert_bad_module(s, false);
+    else if (wb__tok_is(&kw, "assert_malformed"))
+        cmd_assert_bad_module(s, true);
+    else if (wb__tok_is(&kw, "assert_unlinkable"))
+        cmd_assert_unlinkable(s, false);
+    else if (wb__tok_is(&kw, "assert_uninstantiable"))
+        cmd_assert_unlinkable(s, true);
+    else if (kw.kind == WB__TOK_KEYWORD)
+        wb__lex_fail(lx, &kw, "unknown command %.*s", (int)(kw.len > 40 ? 40 : kw.len), kw.p);
+    else
+        wb__lex_fail(lx, &kw, "unexpected token, expected a command");
 }
 
-/* wast2json FILE -o DIR/script.json; returns 0 on success. */
-static int convert(const char *wast, const char *json)
+/* A script may be a module's fields alone ("(func) (memory 0)"): one
+ * module, instantiated as the script's only command. */
+static bool inline_module(script *s, const char *text, size_t len)
 {
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        execlp("wast2json", "wast2json", wast, "-o", json, (char *)NULL);
-        fprintf(stderr, "wasmbox: cannot run wast2json: %s (install the wabt package)\n",
-                strerror(errno));
-        _exit(127);
+    static const char *const fields[] = {"type",   "import", "func",  "table", "memory",
+                                         "global", "export", "start", "elem",  "data"};
+    if (s->lx.cur.kind != WB__TOK_LPAREN)
+        return false;
+    wb__tok kw = wb__lex_peek(&s->lx);
+    size_t i = 0;
+    while (i < sizeof fields / sizeof fields[0] && !wb__tok_is(&kw, fields[i]))
+        i++;
+    if (i == sizeof fields / sizeof fields[0])
+        return false;
+    s->line = s->lx.cur.line;
+    wb_module *m;
+    wb_instance *inst;
+    wb_error err;
+    if (s->dump) {
+        uint8_t *bin;
+        size_t blen;
+        if (wb_wat_to_wasm(text, len, &bin, &blen, &err) == WB_OK)
+            dump_module(s, 0, "wasm", bin, blen);
+        wb_free(bin);
     }
-    int st;
-    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return -1;
-    return 0;
+    wb_result r = wb_module_from_wat(text, len, &m, &err);
+    if (r == WB_OK)
+        r = instantiate_loaded(s, m, NULL, &inst, &err);
+    s->current = r == WB_OK ? inst : NULL;
+    if (r != WB_OK)
+        fail(s, "module: %s: %s", wb_result_name(r), err.message);
+    else
+        s->passed++;
+    return true;
 }
 
-static void remove_dir(const char *dir)
+/* Every command; false after a syntax error of the script (in s->lerr).
+ * setjmp is here, in a function whose locals do not change after it: the
+ * state lives in *s. */
+static bool run_commands(script *s, const char *text, size_t len)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", dir, (char *)NULL);
-        _exit(127);
-    }
-    if (pid > 0)
-        waitpid(pid, NULL, 0);
+    if (setjmp(s->fatal))
+        return false;
+    wb__lex_init(&s->lx, text, len, &s->lerr, &s->fatal);
+    if (inline_module(s, text, len))
+        return true;
+    while (s->lx.cur.kind != WB__TOK_EOF)
+        run_command(s);
+    return true;
 }
 
 int cli_wast(int argc, char **argv)
 {
-    if (argc != 1) {
-        fprintf(stderr, "usage: wasmbox wast FILE.wast\n");
+    bool stats = false;
+    const char *dump = NULL;
+    int a = 0;
+    for (; a < argc - 1; a++) {
+        if (strcmp(argv[a], "--stats") == 0)
+            stats = true;
+        else if (strcmp(argv[a], "--dump") == 0 && a + 2 < argc)
+            dump = argv[++a];
+        else
+            break;
+    }
+    if (a != argc - 1) {
+        fprintf(stderr, "usage: wasmbox wast [--stats] [--dump DIR] FILE.wast\n");
         return 1;
     }
-    const char *tmp = getenv("TMPDIR");
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/wasmbox-wast-XXXXXX", tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        fprintf(stderr, "wasmbox: mkdtemp: %s\n", strerror(errno));
+    const char *path = argv[a];
+    size_t len;
+    uint8_t *text = cli_read_file(path, &len);
+    if (!text) {
+        printf("0 passed, 1 failed\n");
         return 1;
     }
-    char json_path[4200];
-    snprintf(json_path, sizeof json_path, "%s/script.json", dir);
-    script s = {.dir = dir, .file = argv[0]};
-    int rc = 1;
-    if (convert(argv[0], json_path) != 0) {
-        fprintf(stderr, "wasmbox: wast2json could not convert %s\n", argv[0]);
-        printf("0 passed, 1 failed\n");
-        goto out;
+    script *s = calloc(1, sizeof *s);
+    if (!s) {
+        free(text);
+        fprintf(stderr, "wasmbox: out of memory\n");
+        return 1;
     }
-    json_error_t jerr;
-    json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
-    if (!root) {
-        fprintf(stderr, "wasmbox: %s: %s\n", json_path, jerr.text);
-        printf("0 passed, 1 failed\n");
-        goto out;
+    s->file = path;
+    s->dump = dump;
+    if (!run_commands(s, (const char *)text, len)) {
+        printf("%s:%s\n", path, s->lerr.message);
+        s->failed++;
     }
-    json_t *cmds = json_object_get(root, "commands");
-    for (size_t i = 0; i < json_array_size(cmds); i++)
-        run_command(&s, json_array_get(cmds, i));
-    json_decref(root);
-    if (s.skipped)
-        printf("%d skipped (text-format modules)\n", s.skipped);
-    printf("%d passed, %d failed\n", s.passed, s.failed);
-    rc = s.failed != 0;
-out:
+    if (stats)
+        printf("malformed text modules: %d\n", s->malformed_text);
+    printf("%d passed, %d failed\n", s->passed, s->failed);
+    int rc = s->failed != 0;
     /* Instances may import from earlier ones: free in reverse order. */
-    for (size_t i = s.ninst; i-- > 0;) {
-        wb_instance_free(s.instances[i].inst);
-        wb_module_free(s.instances[i].mod);
-        free(s.instances[i].name);
+    for (size_t i = s->ninst; i-- > 0;) {
+        wb_instance_free(s->instances[i].inst);
+        wb_module_free(s->instances[i].mod);
+        free(s->instances[i].name);
     }
-    for (size_t i = 0; i < s.nreg; i++)
-        free(s.registered[i].name);
-    free(s.instances);
-    free(s.registered);
+    for (size_t i = 0; i < s->nreg; i++)
+        free(s->registered[i].name);
+    free(s->instances);
+    free(s->registered);
+    release(s);
+    free(s);
+    free(text);
     spectest_free();
-    remove_dir(dir);
     return rc;
 }

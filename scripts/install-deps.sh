@@ -3,7 +3,8 @@
 # Idempotent: does nothing when everything is present.
 set -e
 PKGS="build-essential clang lld wabt libjansson-dev wasi-libc
-      postgresql-15 postgresql-server-dev-15 libsqlite3-dev"
+      postgresql-15 postgresql-server-dev-15 libsqlite3-dev
+      libevent-dev libcurl4-openssl-dev libssl-dev libclang-rt-14-dev-wasm32 curl"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

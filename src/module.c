@@ -89,7 +89,8 @@ wb_result wb_module_load(const uint8_t *bytes, size_t len, wb_module **out, wb_e
         free(m);
         return wb__error(err, WB_ERR_NOMEM, 0, "out of memory loading module");
     }
-    memcpy(m->bytes, bytes, len);
+    if (len) /* bytes may be NULL when len is 0 */
+        memcpy(m->bytes, bytes, len);
     m->len = len;
     wb_result r = wb__decode(m, err);
     for (uint32_t i = 0; r == WB_OK && i < m->nfuncs - m->nimported_funcs; i++)

@@ -287,6 +287,8 @@ static void scan(wb__lex *lx)
 void wb__lex_init(wb__lex *lx, const char *text, size_t len, wb_error *err, jmp_buf *jb)
 {
     classes_init();
+    if (!text) /* an empty (module quote) has no buffer: no arithmetic on NULL */
+        text = "";
     lx->src = lx->p = lx->bol = text;
     lx->end = text + len;
     lx->line = 1;

@@ -42,8 +42,8 @@ if [ "$WHAT" = all ] || [ "$WHAT" = spec ]; then
     # Two at a time: the machine has two cores.
     xargs -P2 -I{} sh -c '
         f={}; n=$(basename "$f" .wast)
-        "$0/wasmbox" wast "$f" >"$1/spec-$n.out" 2>&1' "$B" "$tmp" <"$tmp/list"
-    sp=0; sf=0; bad=""
+        "$0/wasmbox" wast --stats "$f" >"$1/spec-$n.out" 2>&1' "$B" "$tmp" <"$tmp/list"
+    sp=0; sf=0; bad=""; mt=0
     while read -r f; do
         n=$(basename "$f" .wast)
         out="$tmp/spec-$n.out"
@@ -54,12 +54,14 @@ if [ "$WHAT" = all ] || [ "$WHAT" = spec ]; then
         fi
         p=${line%% passed*}; f2=${line#*passed, }; f2=${f2%% failed}
         sp=$((sp + p)); sf=$((sf + f2))
+        m=$(sed -n 's/^malformed text modules: //p' "$out")
+        mt=$((mt + ${m:-0}))
         if [ "$f2" != 0 ]; then
             bad="$bad $n($f2)"
             [ -n "$WB_VERBOSE" ] && grep -v -E '^[0-9]+ passed' "$out" | head -5
         fi
     done <"$tmp/list"
-    echo "spec: $(wc -l <"$tmp/list") files, $sp passed, $sf failed${bad:+ in:$bad}"
+    echo "spec: $(wc -l <"$tmp/list") files, $sp passed, $sf failed${bad:+ in:$bad} ($mt assert_malformed text modules)"
     total_pass=$((total_pass + sp)); total_fail=$((total_fail + sf))
     [ "$sf" = 0 ] || fail=1
 fi

@@ -1,0 +1,91 @@
+/*
+ * exercise.h - shared by the fuzz targets: instantiate a loaded module
+ * (imports satisfied by type-correct stand-ins) and call every exported
+ * function with zero arguments and a small fuel budget, freeing all of it.
+ */
+#ifndef WB_FUZZ_EXERCISE_H
+#define WB_FUZZ_EXERCISE_H
+
+#include "wasmbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static wb_result stub(wb_host_ctx *ctx, const wb_val *args, wb_val *results)
+{
+    return WB_TRAP_HOST;
+}
+
+static void exercise(wb_module *m)
+{
+    wb_error err;
+    uint32_t ni = wb_module_import_count(m);
+    wb_extern *ext = calloc(ni + 1, sizeof *ext);
+    void **owned = calloc(ni + 1, sizeof *owned);
+    for (uint32_t i = 0; i < ni; i++) {
+        wb_extern_desc d;
+        wb_module_import(m, i, &d);
+        ext[i].kind = d.kind;
+        switch (d.kind) {
+        case WB_EXTERN_FUNC:
+            owned[i] = ext[i].of.func = wb_func_new_host(&d.type.func, stub, NULL);
+            break;
+        case WB_EXTERN_TABLE:
+            owned[i] = ext[i].of.table = wb_table_new(d.type.table.elem, d.type.table.limits.min,
+                                                      d.type.table.limits.max,
+                                                      d.type.table.limits.has_max);
+            break;
+        case WB_EXTERN_MEMORY:
+            owned[i] = ext[i].of.memory = wb_memory_new(d.type.memory.min, d.type.memory.max,
+                                                        d.type.memory.has_max);
+            break;
+        case WB_EXTERN_GLOBAL: {
+            wb_val v;
+            memset(&v, 0, sizeof v);
+            v.type = d.type.global.type;
+            owned[i] = ext[i].of.global = wb_global_new(v, d.type.global.mutable_);
+            break;
+        }
+        }
+    }
+    wb_instance_limits lim = {.max_memory_bytes = 16u << 20, .max_table_elems = 100000};
+    wb_call_opts opts = {.fuel = 100000};
+    wb_instance *inst;
+    if (wb_instantiate(m, ext, ni, &lim, &opts, &inst, &err) != WB_OK) {
+        wb_instance_free(inst); /* set after a trap in initialisation */
+    } else {
+        uint32_t ne = wb_module_export_count(m);
+        for (uint32_t i = 0; i < ne; i++) {
+            wb_extern_desc d;
+            wb_module_export(m, i, &d);
+            wb_extern e;
+            if (d.kind != WB_EXTERN_FUNC ||
+                wb_instance_export(inst, d.name, d.name_len, &e) != WB_OK)
+                continue;
+            const wb_functype *ft = wb_func_type(e.of.func);
+            wb_val args[16], res[16];
+            if (ft->nparams > 16 || ft->nresults > 16)
+                continue;
+            for (uint32_t k = 0; k < ft->nparams; k++) {
+                memset(&args[k], 0, sizeof args[k]);
+                args[k].type = ft->types[k];
+            }
+            wb_invoke(e.of.func, args, ft->nparams, res, ft->nresults, &opts, &err);
+        }
+        wb_instance_free(inst);
+    }
+    for (uint32_t i = 0; i < ni; i++) {
+        if (!owned[i])
+            continue;
+        switch (ext[i].kind) {
+        case WB_EXTERN_FUNC: wb_func_free(owned[i]); break;
+        case WB_EXTERN_TABLE: wb_table_free(owned[i]); break;
+        case WB_EXTERN_MEMORY: wb_memory_free(owned[i]); break;
+        case WB_EXTERN_GLOBAL: wb_global_free(owned[i]); break;
+        }
+    }
+    free(owned);
+    free(ext);
+}
+
+#endif
