@@ -97,8 +97,16 @@ unit: all
 spec: all
 	@tests/run.sh $(B) spec
 
+pg: all
+	@tests/run.sh $(B) pg
+
+# The PostgreSQL extension into the system server (PGXS, as pg_config says).
+install: $(DEPS_STAMP)
+	$(MAKE) -C pg install
+
 clean:
 	rm -rf build build-san
+	-$(MAKE) -C pg clean >/dev/null 2>&1
 
 format:
 	clang-format -i src/*.c src/*.h include/*.h cli/*.c tests/unit/*.c tests/unit/*.h

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make demo`: the engine runs an example tenant module from the command
-# line.  (Once the PostgreSQL extension lands, the demo runs the same module
-# as UDFs in a throwaway cluster.)
+# line, then the PostgreSQL extension runs UDFs in a throwaway cluster
+# (pg/run-tests.sh demo: install, initdb as the postgres user on a private
+# socket and port, pg/demo.sql, stop and remove the cluster).
 set -e
 W=build/wasmbox
 M=build/examples/udfs.wasm
@@ -15,3 +16,5 @@ run $W invoke --fuel 10000000 $M forever 1
 echo "# a malformed module is refused with its location:"
 head -c 40 $M >build/examples/truncated.wasm
 run $W validate build/examples/truncated.wasm
+echo "# the same kind of code as SQL functions, in a throwaway PostgreSQL cluster:"
+pg/run-tests.sh demo

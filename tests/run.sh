@@ -3,6 +3,7 @@
 #   tests/run.sh build          every suite
 #   tests/run.sh build unit     unit tests only
 #   tests/run.sh build spec     the official spec suite only
+#   tests/run.sh build pg       the PostgreSQL extension only (pg/run-tests.sh)
 # Each suite prints "N passed, M failed"; the script ends with a total line
 # and exits non-zero if anything failed.
 B=${1:-build}
@@ -75,6 +76,14 @@ if [ "$WHAT" = all ]; then
         grep -E '^FAIL' "$tmp/cli-$n.out" | head -20
         tally "cli/$n" "$tmp/cli-$n.out"
     done
+fi
+
+# The PostgreSQL extension, in a throwaway cluster of its own.
+if [ "$WHAT" = all ] || [ "$WHAT" = pg ]; then
+    sh pg/run-tests.sh >"$tmp/pg.out" 2>&1
+    echo "pg: $(tail -1 "$tmp/pg.out")"
+    grep -E '^FAIL' -A30 "$tmp/pg.out" | head -60
+    tally pg "$tmp/pg.out"
 fi
 
 echo "total: $total_pass passed, $total_fail failed"

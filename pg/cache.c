@@ -1,0 +1,411 @@
+/*
+ * cache.c - per-backend caches of compiled modules and their instances.
+ *
+ * A module is compiled once per backend and kept until the catalog row (or
+ * the pg_proc tuple, for a function with an inline module) it came from
+ * changes.  Changes are noticed through invalidations: a statement trigger
+ * on wasm.modules sends a relcache invalidation for the table, pg_proc
+ * changes arrive through the syscache; both only set flags (pg_wasm.c), and
+ * the next resolve sweeps: one query re-checks the (id, xmin) of every
+ * cached catalog module, a syscache probe each inline one.
+ *
+ * Instances are per (module, role) and never shared between roles, so one
+ * role's calls cannot see another's data left in linear memory or globals.
+ * An instance is thrown away after a trap or any error in the middle of a
+ * call, and re-made when the memory limit changed.
+ *
+ * Each module owns a memory context (child of "wasm cache"); its instances
+ * own child contexts.  Reset callbacks free the engine objects, so deleting
+ * a module's context releases everything it holds, instances first.
+ */
+#include "wasm_pg.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+static MemoryContext cache_cxt;
+static wpg_module *modules; /* every cached module, newest first */
+
+Oid wpg_modules_relid = InvalidOid;
+static Oid catalog_owner = InvalidOid;
+
+/* ---- the catalog tables --------------------------------------------------------- */
+
+void wpg_catalog_forget(void)
+{
+    wpg_modules_relid = InvalidOid;
+    catalog_owner = InvalidOid;
+}
+
+/* Find wasm.modules and its owner; false when the extension is absent. */
+static bool catalog_find(void)
+{
+    if (OidIsValid(wpg_modules_relid) && OidIsValid(catalog_owner))
+        return true;
+    Oid nsp = get_namespace_oid("wasm", true);
+    Oid rel = OidIsValid(nsp) ? get_relname_relid("modules", nsp) : InvalidOid;
+    if (!OidIsValid(rel))
+        return false;
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
+    if (!HeapTupleIsValid(tup))
+        return false;
+    catalog_owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
+    ReleaseSysCache(tup);
+    wpg_modules_relid = rel;
+    return true;
+}
+
+Oid wpg_catalog_owner(void)
+{
+    if (!catalog_find())
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("extension \"wasm\" is not installed in this database")));
+    return catalog_owner;
+}
+
+/* The catalog tables are readable only by their owner (module code is a
+ * tenant's property); the extension reads and writes them as the owner,
+ * with a restricted security context.  Errors restore the user id through
+ * (sub)transaction abort. */
+void wpg_become_owner(Oid *saved_user, int *saved_sec)
+{
+    Oid owner = wpg_catalog_owner();
+    GetUserIdAndSecContext(saved_user, saved_sec);
+    SetUserIdAndSecContext(owner, *saved_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+}
+
+void wpg_restore_user(Oid saved_user, int saved_sec) { SetUserIdAndSecContext(saved_user, saved_sec); }
+
+bool wpg_catalog_lookup(const char *ns, int64 *id, Oid *owner)
+{
+    Oid user;
+    int sec;
+    wpg_become_owner(&user, &sec);
+    SPI_connect();
+    Oid types[1] = {TEXTOID};
+    Datum vals[1] = {CStringGetTextDatum(ns)};
+    int rc = SPI_execute_with_args("SELECT id, owner::pg_catalog.oid FROM wasm.modules "
+                                   "WHERE namespace OPERATOR(pg_catalog.=) $1",
+                                   1, types, vals, NULL, true, 1);
+    if (rc != SPI_OK_SELECT)
+        elog(ERROR, "wasm: catalog look-up failed: %s", SPI_result_code_string(rc));
+    bool found = SPI_processed == 1;
+    if (found) {
+        bool isnull;
+        *id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+        *owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+    }
+    SPI_finish();
+    wpg_restore_user(user, sec);
+    return found;
+}
+
+/* ---- module objects ------------------------------------------------------------------ */
+
+static void module_free_cb(void *arg)
+{
+    wpg_module *m = arg;
+    wb_module_free(m->mod);
+    m->mod = NULL;
+}
+
+static void instance_free_cb(void *arg)
+{
+    wpg_instance *wi = arg;
+    wb_instance_free(wi->inst);
+    wi->inst = NULL;
+}
+
+/* A new cache entry owning `mod`.  The engine module is freed with the
+ * context, also if making the context fails half-way. */
+static wpg_module *module_new(wb_module *mod, const char *name, const uint8 *bytes, size_t len)
+{
+    if (!cache_cxt)
+        cache_cxt = AllocSetContextCreate(TopMemoryContext, "wasm cache", ALLOCSET_SMALL_SIZES);
+    MemoryContext volatile cxt = NULL;
+    volatile bool owned = false; /* the context's callback frees mod */
+    wpg_module *volatile m = NULL;
+    PG_TRY();
+    {
+        cxt = AllocSetContextCreate(cache_cxt, "wasm module", ALLOCSET_SMALL_SIZES);
+        MemoryContextCallback *cb = MemoryContextAlloc(cxt, sizeof *cb);
+        m = MemoryContextAllocZero(cxt, sizeof *m);
+        m->cxt = cxt;
+        m->mod = mod;
+        strlcpy(m->name, name, sizeof m->name);
+        MemoryContextSetIdentifier(cxt, m->name);
+        cb->func = module_free_cb;
+        cb->arg = m;
+        MemoryContextRegisterResetCallback(cxt, cb);
+        owned = true;
+        if (bytes) {
+            MemoryContext old = MemoryContextSwitchTo(cxt);
+            m->names = wpg_read_names(bytes, len);
+            MemoryContextSwitchTo(old);
+        }
+    }
+    PG_CATCH();
+    {
+        if (!owned)
+            wb_module_free(mod);
+        if (cxt)
+            MemoryContextDelete(cxt);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    m->next = modules;
+    modules = m;
+    return m;
+}
+
+/* ---- sweeping stale modules ---------------------------------------------------------- */
+
+/* Mark cached catalog modules whose row is gone or was rewritten. */
+static void check_catalog_modules(void)
+{
+    int n = 0;
+    for (wpg_module *m = modules; m; m = m->next)
+        n += m->id > 0 && !m->evicted;
+    if (n == 0)
+        return;
+    if (!catalog_find()) {
+        /* The extension was dropped: nothing backs these any more. */
+        for (wpg_module *m = modules; m; m = m->next)
+            if (m->id > 0)
+                m->evicted = true;
+        return;
+    }
+    Datum *ids = palloc(n * sizeof(Datum));
+    int i = 0;
+    for (wpg_module *m = modules; m; m = m->next)
+        if (m->id > 0 && !m->evicted)
+            ids[i++] = Int64GetDatum(m->id);
+    ArrayType *arr = construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+
+    Oid user;
+    int sec;
+    wpg_become_owner(&user, &sec);
+    SPI_connect();
+    Oid types[1] = {INT8ARRAYOID};
+    Datum vals[1] = {PointerGetDatum(arr)};
+    int rc = SPI_execute_with_args("SELECT id, xmin FROM wasm.modules WHERE id OPERATOR(pg_catalog.=) ANY ($1)", 1,
+                                   types, vals, NULL, true, 0);
+    if (rc != SPI_OK_SELECT)
+        elog(ERROR, "wasm: catalog check failed: %s", SPI_result_code_string(rc));
+    for (wpg_module *m = modules; m; m = m->next) {
+        if (m->id <= 0 || m->evicted)
+            continue;
+        bool live = false;
+        for (uint64 r = 0; r < SPI_processed && !live; r++) {
+            bool isnull;
+            HeapTuple t = SPI_tuptable->vals[r];
+            int64 id = DatumGetInt64(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &isnull));
+            TransactionId xmin = DatumGetTransactionId(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &isnull));
+            live = id == m->id && xmin == m->xmin;
+        }
+        m->evicted = !live;
+    }
+    SPI_finish();
+    wpg_restore_user(user, sec);
+}
+
+/* Mark inline modules whose function was replaced or dropped. */
+static void check_inline_modules(void)
+{
+    for (wpg_module *m = modules; m; m = m->next) {
+        if (m->id > 0 || m->evicted)
+            continue;
+        HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(m->fn_oid));
+        if (!HeapTupleIsValid(tup)) {
+            m->evicted = true;
+            continue;
+        }
+        m->evicted = HeapTupleHeaderGetRawXmin(tup->t_data) != m->xmin || !ItemPointerEquals(&tup->t_self, &m->tid);
+        ReleaseSysCache(tup);
+    }
+}
+
+void wpg_sweep(void)
+{
+    if (wpg_catalog_stale) {
+        wpg_catalog_stale = false;
+        check_catalog_modules();
+    }
+    if (wpg_procs_stale) {
+        wpg_procs_stale = false;
+        check_inline_modules();
+    }
+    for (wpg_module **p = &modules; *p;) {
+        wpg_module *m = *p;
+        if (m->evicted) {
+            *p = m->next;
+            MemoryContextDelete(m->cxt);
+            wpg_generation++;
+        } else
+            p = &m->next;
+    }
+}
+
+/* ---- finding modules ------------------------------------------------------------------- */
+
+wpg_module *wpg_module_by_namespace(const char *ns)
+{
+    for (wpg_module *m = modules; m; m = m->next)
+        if (m->id > 0 && !m->evicted && strcmp(m->name, ns) == 0)
+            return m;
+
+    Oid user;
+    int sec;
+    wpg_become_owner(&user, &sec);
+    SPI_connect();
+    Oid types[1] = {TEXTOID};
+    Datum vals[1] = {CStringGetTextDatum(ns)};
+    int rc = SPI_execute_with_args("SELECT id, xmin, owner::pg_catalog.oid, code FROM wasm.modules "
+                                   "WHERE namespace OPERATOR(pg_catalog.=) $1",
+                                   1, types, vals, NULL, true, 1);
+    if (rc != SPI_OK_SELECT)
+        elog(ERROR, "wasm: catalog look-up failed: %s", SPI_result_code_string(rc));
+    if (SPI_processed != 1)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("wasm module \"%s\" does not exist", ns)));
+    HeapTuple t = SPI_tuptable->vals[0];
+    TupleDesc td = SPI_tuptable->tupdesc;
+    bool isnull;
+    int64 id = DatumGetInt64(SPI_getbinval(t, td, 1, &isnull));
+    TransactionId xmin = DatumGetTransactionId(SPI_getbinval(t, td, 2, &isnull));
+    Oid owner = DatumGetObjectId(SPI_getbinval(t, td, 3, &isnull));
+    bytea *code = DatumGetByteaPP(SPI_getbinval(t, td, 4, &isnull));
+    wb_module *mod = wpg_compile((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), ns);
+    wpg_module *m = module_new(mod, ns, (const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
+    SPI_finish();
+    wpg_restore_user(user, sec);
+
+    m->id = id;
+    m->xmin = xmin;
+    m->owner = owner;
+    return m;
+}
+
+wpg_module *wpg_module_inline(Oid fn_oid, const char *proname, TransactionId xmin, ItemPointer tid,
+                              const char *body)
+{
+    for (wpg_module *m = modules; m; m = m->next)
+        if (m->id == 0 && !m->evicted && m->fn_oid == fn_oid) {
+            if (m->xmin == xmin && ItemPointerEquals(&m->tid, tid))
+                return m;
+            m->evicted = true; /* replaced: swept at the next resolve */
+        }
+    uint8 *bytes;
+    size_t len;
+    wb_module *mod = wpg_compile_body(body ? body : wpg_proc_body(fn_oid), proname, &bytes, &len);
+    wpg_module *m = module_new(mod, proname, bytes, len);
+    m->fn_oid = fn_oid;
+    m->xmin = xmin;
+    m->tid = *tid;
+    return m;
+}
+
+/* ---- instances -------------------------------------------------------------------------- */
+
+void wpg_instance_discard(wpg_instance *wi)
+{
+    wpg_module *m = wi->module;
+    for (wpg_instance **p = &m->instances; *p; p = &(*p)->next)
+        if (*p == wi) {
+            *p = wi->next;
+            break;
+        }
+    MemoryContextDelete(wi->cxt);
+    wpg_generation++;
+}
+
+wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
+{
+    wb_instance_limits lim = {.max_memory_bytes = cap};
+    wb_error err;
+    wb_instance *inst = NULL;
+    wb_result r;
+    for (int tries = 0;; tries++) {
+        wb_call_opts opts = {.fuel = wpg_effective_fuel(),
+                             .max_depth = (uint32)wpg_max_call_depth,
+                             .interrupt = INTERRUPTS_CAN_BE_PROCESSED()
+                                              ? (const volatile int *)&InterruptPending
+                                              : NULL};
+        r = wb_instantiate(mod, NULL, 0, &lim, &opts, &inst, &err);
+        if (r != WB_TRAP_INTERRUPTED || tries >= 100)
+            break;
+        /* A cancel raises here; any other interrupt is served and the
+         * instantiation (which has no effects outside itself) is redone. */
+        wb_instance_free(inst);
+        inst = NULL;
+        CHECK_FOR_INTERRUPTS();
+    }
+    if (r != WB_OK) {
+        bool mem = inst && wb_instance_memory_limit_hit(inst);
+        wb_instance_free(inst);
+        if (mem && r != WB_ERR_MEMORY_LIMIT)
+            r = WB_ERR_MEMORY_LIMIT;
+        wpg_raise_call_error(r, &err, NULL, what);
+    }
+    return inst;
+}
+
+static wpg_instance *instance_new(wpg_module *m, Oid role)
+{
+    uint64 cap = wpg_effective_max_memory();
+    wb_instance *inst = wpg_instantiate(m->mod, cap, m->name);
+    wpg_instance *volatile wi = NULL;
+    PG_TRY();
+    {
+        MemoryContext cxt = AllocSetContextCreate(m->cxt, "wasm instance", ALLOCSET_SMALL_SIZES);
+        MemoryContextCallback *cb = MemoryContextAlloc(cxt, sizeof *cb);
+        wpg_instance *w = MemoryContextAllocZero(cxt, sizeof *w);
+        w->cxt = cxt;
+        w->inst = inst;
+        cb->func = instance_free_cb;
+        cb->arg = w;
+        MemoryContextRegisterResetCallback(cxt, cb);
+        wi = w;
+    }
+    PG_CATCH();
+    {
+        /* Nothing allocated after the callback can fail, so either the
+         * instance is owned by a context or it is freed here.  (A context
+         * made before a failed allocation stays empty in m->cxt until the
+         * module goes.) */
+        if (!wi)
+            wb_instance_free(inst);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    wi->module = m;
+    wi->role = role;
+    wi->max_memory = cap;
+    wi->mem = wb_instance_memory(inst);
+    wi->realloc = wb_instance_func(inst, "cabi_realloc");
+    wi->next = m->instances;
+    m->instances = wi;
+    return wi;
+}
+
+wpg_instance *wpg_instance_get(wpg_module *m)
+{
+    Oid role = GetUserId();
+    for (wpg_instance *wi = m->instances; wi; wi = wi->next) {
+        if (wi->role != role)
+            continue;
+        if (!wi->dirty && wi->max_memory == wpg_effective_max_memory())
+            return wi;
+        wpg_instance_discard(wi);
+        break;
+    }
+    return instance_new(m, role);
+}

@@ -1,0 +1,129 @@
+/*
+ * pg_wasm.c - module entry of the `wasm` extension: the limits as GUCs and
+ * the cache invalidation hooks.
+ *
+ * Limits come in pairs.  wasm.fuel_per_call and wasm.max_memory are
+ * PGC_SUSET: only a superuser (or a role granted SET on them) chooses the
+ * ceiling, in postgresql.conf, ALTER SYSTEM, ALTER DATABASE/ROLE or SET.
+ * wasm.user_fuel_per_call and wasm.user_max_memory are PGC_USERSET and can
+ * only lower it: the effective limit is the smaller of the two (0 in a user
+ * twin means "no further limit").  A single PGC_USERSET variable with a check
+ * hook cannot do this safely: the hook does not know who set the value it
+ * would compare with (a database owner's ALTER DATABASE SET, a role's own
+ * ALTER ROLE SET, a SECURITY DEFINER function's SET clause all count as
+ * "defaults"), whereas PGC_SUSET is enforced by PostgreSQL itself everywhere.
+ */
+#include "wasm_pg.h"
+
+#include <limits.h>
+#include <signal.h>
+
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
+
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+
+/* PostgreSQL's signal handlers set InterruptPending; the engine reads it
+ * through a const volatile int pointer. */
+StaticAssertDecl(sizeof(sig_atomic_t) == sizeof(int), "InterruptPending must be an int");
+
+static int fuel_per_call = 1000000000;
+static int user_fuel_per_call = 0;
+static int max_memory_kb = 64 * 1024;
+static int user_max_memory_kb = 0;
+static char *allowed_imports = NULL;
+int wpg_max_call_depth = 10000;
+bool wpg_track_time = true;
+
+uint64 wpg_generation = 1;
+bool wpg_catalog_stale = false;
+bool wpg_procs_stale = false;
+uint64 wpg_call_generation = 1;
+
+uint64 wpg_effective_fuel(void)
+{
+    uint64 admin = (uint64)fuel_per_call, user = (uint64)user_fuel_per_call;
+    if (user == 0)
+        return admin;
+    return admin == 0 || user < admin ? user : admin;
+}
+
+uint64 wpg_effective_max_memory(void)
+{
+    int kb = max_memory_kb;
+    if (user_max_memory_kb > 0 && user_max_memory_kb < kb)
+        kb = user_max_memory_kb;
+    return (uint64)kb * 1024;
+}
+
+/* Memory caps are fixed when an instance is made: a change re-resolves every
+ * cached call, which re-creates instances whose cap differs. */
+static void memory_assign(int newval, void *extra) { wpg_generation++; }
+static void call_assign(int newval, void *extra) { wpg_call_generation++; }
+
+/* No host import sets exist yet; the variable is reserved so an
+ * administrator's configuration keeps its meaning when some do. */
+static bool imports_check(char **newval, void **extra, GucSource source)
+{
+    if (*newval == NULL || (*newval)[0] == '\0')
+        return true;
+    GUC_check_errdetail("No host import sets are available in this version of wasm.");
+    return false;
+}
+
+/* The trigger on wasm.modules sends a relcache invalidation for the table
+ * (to every backend, at commit): cached modules must be re-checked. */
+static void relcache_cb(Datum arg, Oid relid)
+{
+    if (relid != InvalidOid && relid != wpg_modules_relid)
+        return;
+    wpg_catalog_stale = true;
+    wpg_generation++;
+    wpg_catalog_forget();
+}
+
+/* A function was created, replaced or dropped: its cached call data and an
+ * inline module may be stale. */
+static void proc_cb(Datum arg, int cacheid, uint32 hashvalue)
+{
+    wpg_procs_stale = true;
+    wpg_generation++;
+}
+
+static void define_gucs(void)
+{
+    DefineCustomIntVariable("wasm.fuel_per_call",
+                            "Instruction budget of one wasm call (0: unlimited); the ceiling for all users.",
+                            NULL, &fuel_per_call, 1000000000, 0, INT_MAX, PGC_SUSET, 0, NULL,
+                            call_assign, NULL);
+    DefineCustomIntVariable("wasm.user_fuel_per_call",
+                            "Lowers wasm.fuel_per_call for this session (0: no further limit).", NULL,
+                            &user_fuel_per_call, 0, 0, INT_MAX, PGC_USERSET, 0, NULL, call_assign, NULL);
+    DefineCustomIntVariable("wasm.max_memory", "Linear memory cap of one wasm instance.", NULL,
+                            &max_memory_kb, 64 * 1024, 64, 4 * 1024 * 1024, PGC_SUSET, GUC_UNIT_KB,
+                            NULL, memory_assign, NULL);
+    DefineCustomIntVariable("wasm.user_max_memory",
+                            "Lowers wasm.max_memory for this session (0: no further limit).", NULL,
+                            &user_max_memory_kb, 0, 0, 4 * 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, NULL,
+                            memory_assign, NULL);
+    DefineCustomIntVariable("wasm.max_call_depth", "Nested wasm calls allowed in one call.", NULL,
+                            &wpg_max_call_depth, 10000, 16, 1000000, PGC_SUSET, 0, NULL, call_assign,
+                            NULL);
+    DefineCustomStringVariable("wasm.allowed_imports",
+                               "Named sets of host functions wasm modules may import (none exist yet).",
+                               NULL, &allowed_imports, "", PGC_SUSET, 0, imports_check, NULL, NULL);
+    DefineCustomBoolVariable("wasm.track_time", "Collect the time spent in wasm functions in wasm.stats.",
+                             NULL, &wpg_track_time, true, PGC_USERSET, 0, NULL, NULL, NULL);
+    MarkGUCPrefixReserved("wasm");
+}
+
+void _PG_init(void)
+{
+    define_gucs();
+    CacheRegisterRelcacheCallback(relcache_cb, (Datum)0);
+    CacheRegisterSyscacheCallback(PROCOID, proc_cb, (Datum)0);
+}

@@ -1,0 +1,683 @@
+/*
+ * plang.c - LANGUAGE wasm: function bodies, type mapping, signatures, the
+ * validator and the inline (DO) handler.
+ *
+ * A function body is one of
+ *   'namespace.export'      an export of a module loaded with wasm.load
+ *   '\x0061736d...'         a binary module in bytea hex
+ *   'AGFzbQEAAAA...'        a binary module in base64
+ *   '(module ...)'          a module in the text format
+ * and for an inline module the export named like the SQL function is called
+ * (or the module's only exported function).
+ *
+ * SQL types map to wasm types as follows (the Component Model's canonical
+ * ABI for strings and byte lists):
+ *   boolean, smallint, integer   i32
+ *   bigint                       i64
+ *   real, double precision       f32, f64
+ *   text, varchar, bytea         argument: (ptr i32, len i32) in the guest's
+ *                                memory, allocated by its cabi_realloc;
+ *                                result: an i32 pointer to (ptr, len)
+ *   void (result)                no result
+ */
+#include "wasm_pg.h"
+
+#include <ctype.h>
+
+#include "access/detoast.h"
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+PG_FUNCTION_INFO_V1(wasm_validator);
+PG_FUNCTION_INFO_V1(wasm_inline_handler);
+
+/* ---- compiling ----------------------------------------------------------------------- */
+
+static int load_errcode(wb_result r)
+{
+    switch (r) {
+    case WB_ERR_MALFORMED:
+        return ERRCODE_INVALID_BINARY_REPRESENTATION;
+    case WB_ERR_LIMIT:
+        return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+    case WB_ERR_NOMEM:
+        return ERRCODE_OUT_OF_MEMORY;
+    default:
+        return ERRCODE_INVALID_FUNCTION_DEFINITION;
+    }
+}
+
+/* Modules get no host functions: an import could only be satisfied by the
+ * host, and no import set is enabled (wasm.allowed_imports). */
+static void refuse_imports(wb_module *mod, const char *what)
+{
+    if (wb_module_import_count(mod) == 0)
+        return;
+    wb_extern_desc d;
+    wb_module_import(mod, 0, &d);
+    char *mname = pnstrdup(d.module, d.module_len), *name = pnstrdup(d.name, d.name_len);
+    wb_module_free(mod);
+    ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+                    errmsg("wasm module \"%s\" imports \"%s\".\"%s\", but modules cannot import host functions",
+                           what, mname, name),
+                    errdetail("wasm.allowed_imports enables no import set.")));
+}
+
+wb_module *wpg_compile(const uint8 *bytes, size_t len, const char *what)
+{
+    wb_module *mod;
+    wb_error err;
+    wb_result r = wb_module_load(bytes, len, &mod, &err);
+    if (r != WB_OK)
+        ereport(ERROR, (errcode(load_errcode(r)), errmsg("invalid wasm module \"%s\": %s", what, err.message)));
+    refuse_imports(mod, what);
+    return mod;
+}
+
+/* ---- bodies -------------------------------------------------------------------------- */
+
+typedef enum body_form { FORM_TEXT, FORM_HEX, FORM_BASE64 } body_form;
+
+static const char *skip_space(const char *s)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+/* base64 of "\0asm" is "AGFzbQ": a body that starts so and holds only base64
+ * characters is a binary module; anything else not hex is text. */
+static body_form classify(const char *body)
+{
+    const char *s = skip_space(body);
+    if (s[0] == '\\' && (s[1] == 'x' || s[1] == 'X'))
+        return FORM_HEX;
+    if (strncmp(s, "AGFzbQ", 6) != 0)
+        return FORM_TEXT;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '+' && *s != '/' && *s != '=' && !isspace((unsigned char)*s))
+            return FORM_TEXT;
+    return FORM_BASE64;
+}
+
+/* A text that does not parse or validate is a bad function definition
+ * (42P13); 22P03 is for binaries. */
+static void raise_text_error(const wb_error *err, const char *what)
+{
+    int code = err->code == WB_ERR_MALFORMED ? ERRCODE_INVALID_FUNCTION_DEFINITION : load_errcode(err->code);
+    ereport(ERROR, (errcode(code), errmsg("invalid wasm module \"%s\": %s", what, err->message)));
+}
+
+/* Binary bytes of a hex or base64 body (palloc'd). */
+static bytea *decode_binary(const char *body, body_form form)
+{
+    const char *s = skip_space(body);
+    if (form == FORM_HEX)
+        return DatumGetByteaPP(DirectFunctionCall1(byteain, CStringGetDatum(s)));
+    return DatumGetByteaPP(
+        DirectFunctionCall2(binary_decode, CStringGetTextDatum(s), CStringGetTextDatum("base64")));
+}
+
+wb_module *wpg_compile_body(const char *body, const char *what, uint8 **bytes, size_t *len)
+{
+    body_form form = classify(body);
+    if (form != FORM_TEXT) {
+        bytea *b = decode_binary(body, form);
+        *bytes = (uint8 *)VARDATA_ANY(b);
+        *len = VARSIZE_ANY_EXHDR(b);
+        return wpg_compile(*bytes, *len, what);
+    }
+    /* From the text directly, so validation errors point at LINE:COL; then
+     * the binary, for its name section. */
+    wb_module *mod;
+    wb_error err;
+    if (wb_module_from_wat(body, strlen(body), &mod, &err) != WB_OK)
+        raise_text_error(&err, what);
+    refuse_imports(mod, what);
+    uint8 *out;
+    *bytes = NULL;
+    *len = 0;
+    if (wb_wat_to_wasm(body, strlen(body), &out, len, &err) == WB_OK) {
+        PG_TRY();
+        {
+            *bytes = palloc(*len ? *len : 1);
+            memcpy(*bytes, out, *len);
+        }
+        PG_FINALLY();
+        {
+            wb_free(out);
+        }
+        PG_END_TRY();
+    }
+    return mod;
+}
+
+bool wpg_body_reference(const char *body, char *ns, char **export_name)
+{
+    const char *s = skip_space(body), *p = s;
+    if (!(isalpha((unsigned char)*p) || *p == '_'))
+        return false;
+    while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
+    if (*p != '.' || p - s >= NAMEDATALEN || p[1] == '\0')
+        return false;
+    const char *e = p + 1, *end = e;
+    while (*end && !isspace((unsigned char)*end) && *end != '(' && *end != ')')
+        end++;
+    if (*skip_space(end) != '\0')
+        return false;
+    memcpy(ns, s, p - s);
+    ns[p - s] = '\0';
+    *export_name = pnstrdup(e, end - e);
+    return true;
+}
+
+/* ---- types ------------------------------------------------------------------------------ */
+
+int wpg_kind_of(Oid type)
+{
+    switch (type) {
+    case BOOLOID:
+        return WK_BOOL;
+    case INT2OID:
+        return WK_INT2;
+    case INT4OID:
+        return WK_INT4;
+    case INT8OID:
+        return WK_INT8;
+    case FLOAT4OID:
+        return WK_FLOAT4;
+    case FLOAT8OID:
+        return WK_FLOAT8;
+    case TEXTOID:
+    case VARCHAROID:
+        return WK_TEXT;
+    case BYTEAOID:
+        return WK_BYTEA;
+    case VOIDOID:
+        return WK_VOID;
+    default:
+        return -1;
+    }
+}
+
+const char *wpg_kind_sqlname(wpg_kind k)
+{
+    static const char *const names[] = {"void", "boolean", "smallint", "integer", "bigint", "real",
+                                        "double precision", "text", "bytea"};
+    return names[k];
+}
+
+/* The core wasm types a kind becomes, as a parameter (1 or 2) or result. */
+static int core_params(wpg_kind k, uint8_t *out)
+{
+    switch (k) {
+    case WK_VOID:
+        return 0;
+    case WK_INT8:
+        out[0] = WB_I64;
+        return 1;
+    case WK_FLOAT4:
+        out[0] = WB_F32;
+        return 1;
+    case WK_FLOAT8:
+        out[0] = WB_F64;
+        return 1;
+    case WK_TEXT:
+    case WK_BYTEA:
+        out[0] = out[1] = WB_I32;
+        return 2;
+    default:
+        out[0] = WB_I32;
+        return 1;
+    }
+}
+
+static const char *valtype_name(uint8_t t)
+{
+    switch (t) {
+    case WB_I32:
+        return "i32";
+    case WB_I64:
+        return "i64";
+    case WB_F32:
+        return "f32";
+    case WB_F64:
+        return "f64";
+    case WB_V128:
+        return "v128";
+    case WB_FUNCREF:
+        return "funcref";
+    case WB_EXTERNREF:
+        return "externref";
+    default:
+        return "?";
+    }
+}
+
+static void append_types(StringInfo buf, const uint8_t *types, uint32_t n, bool parens)
+{
+    if (parens)
+        appendStringInfoChar(buf, '(');
+    for (uint32_t i = 0; i < n; i++)
+        appendStringInfo(buf, "%s%s", i ? ", " : "", valtype_name(types[i]));
+    if (parens)
+        appendStringInfoChar(buf, ')');
+}
+
+char *wpg_wasm_sig_string(const wb_functype *ft)
+{
+    StringInfoData buf;
+    initStringInfo(&buf);
+    append_types(&buf, ft->types, ft->nparams, true);
+    appendStringInfoString(&buf, " -> ");
+    append_types(&buf, ft->types + ft->nparams, ft->nresults, ft->nresults != 1);
+    return buf.data;
+}
+
+bool wpg_sig_matches(const wb_functype *ft, const wpg_kind *args, int nargs, wpg_kind ret, char *why,
+                     size_t whylen)
+{
+    uint8_t want[2 * FUNC_MAX_ARGS + 1];
+    uint32_t np = 0;
+    for (int i = 0; i < nargs; i++)
+        np += core_params(args[i], want + np);
+    /* A string or byte list comes back through a return area: one i32. */
+    uint32_t nr = 0;
+    if (WK_IS_BYREF(ret))
+        want[np + nr++] = WB_I32;
+    else
+        nr = (uint32_t)core_params(ret, want + np);
+    bool ok = ft->nparams == np && ft->nresults == nr && memcmp(ft->types, want, np + nr) == 0;
+    if (!ok) {
+        wb_functype need = {np, nr, want};
+        snprintf(why, whylen, "the export has type %s, the SQL signature needs %s", wpg_wasm_sig_string(ft),
+                 wpg_wasm_sig_string(&need));
+    }
+    return ok;
+}
+
+bool wpg_module_func_type(const wb_module *m, const char *name, wb_functype *out)
+{
+    size_t len = strlen(name);
+    uint32_t n = wb_module_export_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wb_extern_desc d;
+        if (wb_module_export(m, i, &d) != WB_OK || d.kind != WB_EXTERN_FUNC)
+            continue;
+        if (d.name_len == len && memcmp(d.name, name, len) == 0) {
+            *out = d.type.func;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Exports that are ABI plumbing, not user functions. */
+static bool is_plumbing(const char *name, size_t len)
+{
+    return (len >= 5 && memcmp(name, "cabi_", 5) == 0) || (len >= 1 && name[0] == '_');
+}
+
+char *wpg_inline_export(const wb_module *m, const char *proname)
+{
+    wb_functype ft;
+    if (wpg_module_func_type(m, proname, &ft))
+        return pstrdup(proname);
+    char *only = NULL;
+    int count = 0;
+    uint32_t n = wb_module_export_count(m);
+    for (uint32_t i = 0; i < n; i++) {
+        wb_extern_desc d;
+        if (wb_module_export(m, i, &d) != WB_OK || d.kind != WB_EXTERN_FUNC || is_plumbing(d.name, d.name_len))
+            continue;
+        count++;
+        only = pnstrdup(d.name, d.name_len);
+    }
+    if (count != 1)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+                        errmsg("wasm module of function \"%s\" exports no function named \"%s\"", proname, proname),
+                        errhint("Export the function under the SQL function's name.")));
+    return only;
+}
+
+/* ---- SQL signatures declared in the module ("wasmbox.sql" custom section) ---------------- */
+
+static bool read_leb(const uint8 **p, const uint8 *end, uint32 *out)
+{
+    uint32 v = 0;
+    for (int shift = 0; shift < 35 && *p < end; shift += 7) {
+        uint8 b = *(*p)++;
+        v |= (uint32)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The payload of the custom section named `name`, or NULL. */
+static const char *custom_section(const uint8 *bytes, size_t len, const char *name, size_t *out_len)
+{
+    const uint8 *p = bytes + 8, *end = bytes + len;
+    size_t nlen = strlen(name);
+    if (len < 8)
+        return NULL;
+    while (p < end) {
+        uint8 id = *p++;
+        uint32 size, namelen;
+        if (!read_leb(&p, end, &size) || size > (size_t)(end - p))
+            return NULL;
+        const uint8 *next = p + size;
+        if (id == 0 && read_leb(&p, next, &namelen) && namelen <= (size_t)(next - p) && namelen == nlen &&
+            memcmp(p, name, nlen) == 0) {
+            *out_len = next - (p + namelen);
+            return (const char *)p + namelen;
+        }
+        p = next;
+    }
+    return NULL;
+}
+
+wpg_names *wpg_read_names(const uint8 *bytes, size_t len)
+{
+    size_t plen;
+    const uint8 *p = (const uint8 *)custom_section(bytes, len, "name", &plen), *end;
+    if (!p)
+        return NULL;
+    end = p + plen;
+    while (p < end) {
+        uint8 id = *p++;
+        uint32 size, count;
+        if (!read_leb(&p, end, &size) || size > (size_t)(end - p))
+            return NULL;
+        const uint8 *next = p + size;
+        if (id == 1 && read_leb(&p, next, &count) && count <= size) {
+            wpg_names *names = palloc0(sizeof *names);
+            names->index = palloc(sizeof(uint32) * (count ? count : 1));
+            names->name = palloc(sizeof(char *) * (count ? count : 1));
+            for (uint32 i = 0; i < count; i++) {
+                uint32 idx, nlen;
+                if (!read_leb(&p, next, &idx) || !read_leb(&p, next, &nlen) || nlen > (size_t)(next - p))
+                    break;
+                names->index[names->n] = idx;
+                names->name[names->n++] = pnstrdup((const char *)p, nlen > 64 ? 64 : nlen);
+                p += nlen;
+            }
+            return names;
+        }
+        p = next;
+    }
+    return NULL;
+}
+
+const char *wpg_name_of(const wpg_names *names, uint32 func)
+{
+    uint32 lo = 0, hi = names ? names->n : 0;
+    while (lo < hi) {
+        uint32 mid = lo + (hi - lo) / 2;
+        if (names->index[mid] < func)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return names && lo < names->n && names->index[lo] == func ? names->name[lo] : NULL;
+}
+
+/* Lines "export(type, ...) -> type"; NULs between lines (from C string
+ * literals) count as line ends. */
+char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name)
+{
+    size_t plen;
+    const char *s = custom_section(bytes, len, "wasmbox.sql", &plen), *end;
+    if (!s)
+        return NULL;
+    end = s + plen;
+    size_t elen = strlen(export_name);
+    while (s < end) {
+        const char *eol = s;
+        while (eol < end && *eol != '\n' && *eol != '\0')
+            eol++;
+        const char *l = s;
+        while (l < eol && isspace((unsigned char)*l))
+            l++;
+        if ((size_t)(eol - l) > elen && memcmp(l, export_name, elen) == 0 && l[elen] == '(')
+            return pnstrdup(l + elen, eol - (l + elen));
+        s = eol + 1;
+    }
+    return NULL;
+}
+
+/* One SQL type name of a signature. */
+static int kind_by_name(const char *s, size_t n)
+{
+    static const struct {
+        const char *name;
+        wpg_kind kind;
+    } names[] = {
+        {"bool", WK_BOOL},     {"boolean", WK_BOOL},   {"int2", WK_INT2},
+        {"smallint", WK_INT2}, {"int4", WK_INT4},      {"int", WK_INT4},
+        {"integer", WK_INT4},  {"int8", WK_INT8},      {"bigint", WK_INT8},
+        {"float4", WK_FLOAT4}, {"real", WK_FLOAT4},    {"float8", WK_FLOAT8},
+        {"double precision", WK_FLOAT8}, {"text", WK_TEXT}, {"varchar", WK_TEXT},
+        {"bytea", WK_BYTEA},   {"void", WK_VOID},
+    };
+    for (size_t i = 0; i < lengthof(names); i++)
+        if (strlen(names[i].name) == n && pg_strncasecmp(names[i].name, s, n) == 0)
+            return names[i].kind;
+    return -1;
+}
+
+static const char *type_token(const char *s, const char **end)
+{
+    s = skip_space(s);
+    const char *e = s;
+    while (*e && *e != ',' && *e != ')' && !(e[0] == '-' && e[1] == '>'))
+        e++;
+    while (e > s && isspace((unsigned char)e[-1]))
+        e--;
+    *end = e;
+    return s;
+}
+
+bool wpg_parse_sql_signature(const char *sig, wpg_kind *args, int *nargs, int maxargs, wpg_kind *ret)
+{
+    const char *s = skip_space(sig), *e;
+    if (*s++ != '(')
+        return false;
+    *nargs = 0;
+    s = skip_space(s);
+    if (*s == ')')
+        s++;
+    else
+        for (;;) {
+            const char *t = type_token(s, &e);
+            int k = kind_by_name(t, e - t);
+            if (k < 0 || k == WK_VOID || *nargs >= maxargs)
+                return false;
+            args[(*nargs)++] = k;
+            s = skip_space(e);
+            if (*s == ',') {
+                s++;
+                continue;
+            }
+            if (*s++ != ')')
+                return false;
+            break;
+        }
+    s = skip_space(s);
+    if (s[0] != '-' || s[1] != '>')
+        return false;
+    const char *t = type_token(s + 2, &e);
+    int k = kind_by_name(t, e - t);
+    if (k < 0 || *skip_space(e) != '\0')
+        return false;
+    *ret = k;
+    return true;
+}
+
+/* ---- pg_proc rows -------------------------------------------------------------------------- */
+
+static wpg_kind proc_kind(Oid type, bool result, const char *proname)
+{
+    int k = wpg_kind_of(type);
+    if (k < 0 || (!result && k == WK_VOID))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("wasm functions cannot %s type %s", result ? "return" : "take", format_type_be(type)),
+                        errdetail("Function \"%s\".  Supported: boolean, smallint, integer, bigint, real, "
+                                  "double precision, text, varchar, bytea%s.",
+                                  proname, result ? ", void" : "")));
+    return k;
+}
+
+void wpg_proc_read(Oid fn_oid, wpg_proc *out)
+{
+    HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+    if (!HeapTupleIsValid(tup))
+        elog(ERROR, "cache lookup failed for function %u", fn_oid);
+    Form_pg_proc p = (Form_pg_proc)GETSTRUCT(tup);
+    out->fn_oid = fn_oid;
+    out->proname = pstrdup(NameStr(p->proname));
+    out->owner = p->proowner;
+    out->xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
+    out->tid = tup->t_self;
+    if (p->proretset)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("wasm functions cannot return sets")));
+    if (p->prokind == PROKIND_PROCEDURE)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("wasm procedures are not supported")));
+    bool isnull;
+    SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proargmodes, &isnull);
+    if (!isnull)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("wasm functions cannot have OUT, INOUT or VARIADIC parameters")));
+    out->nargs = p->pronargs;
+    for (int i = 0; i < p->pronargs; i++)
+        out->args[i] = proc_kind(p->proargtypes.values[i], false, out->proname);
+    out->ret = proc_kind(p->prorettype, true, out->proname);
+    /* A reference is short; a long body is an inline module, read (and
+     * detoasted) only when it has to be compiled, not at every resolve. */
+    Datum src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
+    if (isnull)
+        out->body = pstrdup("");
+    else if (toast_raw_datum_size(src) <= VARHDRSZ + 2 * NAMEDATALEN + 64)
+        out->body = TextDatumGetCString(src);
+    else
+        out->body = NULL;
+    ReleaseSysCache(tup);
+}
+
+char *wpg_proc_body(Oid fn_oid)
+{
+    HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+    if (!HeapTupleIsValid(tup))
+        elog(ERROR, "cache lookup failed for function %u", fn_oid);
+    bool isnull;
+    Datum src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
+    char *body = isnull ? pstrdup("") : TextDatumGetCString(src);
+    ReleaseSysCache(tup);
+    return body;
+}
+
+wpg_module *wpg_proc_target(const wpg_proc *p, char **export_name)
+{
+    char ns[NAMEDATALEN];
+    wpg_module *m;
+    if (p->body && wpg_body_reference(p->body, ns, export_name)) {
+        m = wpg_module_by_namespace(ns);
+        /* Like a table: whoever owns the function must be allowed to use
+         * the module, so one tenant cannot wrap another's module. */
+        if (!has_privs_of_role(p->owner, m->owner) && !superuser_arg(p->owner))
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("permission denied for wasm module \"%s\"", ns),
+                            errdetail("Function \"%s\" is owned by a role that is not a member of the module's owner.",
+                                      p->proname)));
+    } else {
+        m = wpg_module_inline(p->fn_oid, p->proname, p->xmin, (ItemPointer)&p->tid, p->body);
+        *export_name = wpg_inline_export(m->mod, p->proname);
+    }
+    wb_functype ft;
+    if (!wpg_module_func_type(m->mod, *export_name, &ft))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                        errmsg("wasm module \"%s\" has no exported function \"%s\"", m->name, *export_name)));
+    char why[600];
+    if (!wpg_sig_matches(&ft, p->args, p->nargs, p->ret, why, sizeof why))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+                        errmsg("wasm export \"%s\" does not match the signature of function \"%s\"", *export_name,
+                               p->proname),
+                        errdetail("%s", why)));
+    return m;
+}
+
+/* ---- validator --------------------------------------------------------------------------------- */
+
+/* CREATE FUNCTION ... LANGUAGE wasm: types are always checked; with
+ * check_function_bodies the module is compiled (and cached, so the first
+ * call does not compile again) and the export's type checked. */
+Datum wasm_validator(PG_FUNCTION_ARGS)
+{
+    Oid fn_oid = PG_GETARG_OID(0);
+    if (!CheckFunctionValidatorAccess(fcinfo->flinfo->fn_oid, fn_oid))
+        PG_RETURN_VOID();
+    wpg_proc p;
+    wpg_proc_read(fn_oid, &p);
+    if (check_function_bodies) {
+        char *export_name;
+        wpg_sweep();
+        wpg_proc_target(&p, &export_name);
+    }
+    PG_RETURN_VOID();
+}
+
+/* ---- DO blocks ------------------------------------------------------------------------------------ */
+
+/* DO $$ (module ...) $$ LANGUAGE wasm: instantiate (running the start
+ * function) and call an exported "main" or "_start" taking and returning
+ * nothing, under the usual limits.  Nothing is cached. */
+Datum wasm_inline_handler(PG_FUNCTION_ARGS)
+{
+    InlineCodeBlock *code = castNode(InlineCodeBlock, DatumGetPointer(PG_GETARG_DATUM(0)));
+    uint8 *bytes;
+    size_t len;
+    wb_module *volatile mod = wpg_compile_body(code->source_text, "DO block", &bytes, &len);
+    wb_instance *volatile inst = NULL;
+    PG_TRY();
+    {
+        inst = wpg_instantiate(mod, wpg_effective_max_memory(), "DO block");
+        wb_func *f = wb_instance_func(inst, "main");
+        if (!f)
+            f = wb_instance_func(inst, "_start");
+        if (f) {
+            const wb_functype *ft = wb_func_type(f);
+            if (ft->nparams != 0 || ft->nresults != 0)
+                ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+                                errmsg("the \"main\" function of a wasm DO block must take and return nothing")));
+            wb_call *call = wpg_get_call();
+            wb_result r = wpg_finish_call(call, wb_call_start(call, f, NULL, 0), NULL);
+            if (r != WB_OK) {
+                if (wb_instance_memory_limit_hit(inst))
+                    r = WB_ERR_MEMORY_LIMIT;
+                wpg_raise_call_error(r, wb_call_error(call), NULL, "DO block");
+            }
+        }
+    }
+    PG_FINALLY();
+    {
+        wb_instance_free(inst);
+        wb_module_free(mod);
+    }
+    PG_END_TRY();
+    PG_RETURN_VOID();
+}

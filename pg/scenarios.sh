@@ -1,0 +1,327 @@
+# pg/scenarios.sh - scenarios of pg/run-tests.sh that need several sessions,
+# a server restart, pg_dump or pgbench.  Sourced by run-tests.sh, which
+# provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
+# Each scenario_NAME function works in its own database.
+
+SCENARIOS="backends restart timeout cancel encoding dump pgbench memory"
+
+newdb() { # $1 = database: fresh, with the extension and the example modules
+    $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
+        -c "CREATE DATABASE $1" >/dev/null &&
+        $PSQL -d "$1" >/dev/null <<EOF
+CREATE EXTENSION wasm;
+SELECT wasm_new_instance('$FILES/math.wasm', 'math');
+SELECT wasm_new_instance('$FILES/strings.wasm', 'str');
+SELECT wasm_new_instance_wat('$FILES/limits.wat', 'lim');
+EOF
+}
+
+q() { # $1 = database, $2 = SQL: the result, unaligned, tuples only
+    $PSQL -A -t -d "$1" -c "$2" 2>&1
+}
+
+expect() { # $1 = test name, $2 = expected, $3 = actual
+    if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected '$2', got '$3'"; fi
+}
+
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# ---- a persistent session (one at a time), fed through a fifo -----------------
+session_open() { # $1 = database
+    rm -f "$TMP/session.in"
+    : >"$TMP/session.out"
+    mkfifo "$TMP/session.in"
+    $PSQL -A -t -d "$1" <"$TMP/session.in" >"$TMP/session.out" 2>&1 &
+    SESSION_PID=$!
+    exec 7>"$TMP/session.in"
+}
+
+session_sql() { # $1 = SQL, $2 = seconds to wait (10); prints its output once done
+    # Called in $(...) subshells: the end marker is unique by time, not by
+    # a counter the subshell could not update.
+    mark="__done_$(date +%s%N)"
+    before=$(wc -l <"$TMP/session.out")
+    # A query, not \echo: psql flushes query results, not \echo output.
+    printf "%s\nSELECT '%s';\n" "$1" "$mark" >&7
+    for _ in $(seq 1 $((${2:-10} * 20))); do
+        grep -q "^$mark\$" "$TMP/session.out" && break
+        sleep 0.05
+    done
+    tail -n +$((before + 1)) "$TMP/session.out" | grep -v "^__done_"
+}
+
+session_close() {
+    exec 7>&-
+    wait "$SESSION_PID" 2>/dev/null
+}
+
+# ---- scenarios ----------------------------------------------------------------------
+
+# Another backend calls what the first loaded; a live backend notices when
+# a module it has cached is dropped and replaced.
+scenario_backends() {
+    newdb sc_backends || { bad "backends: setup"; return; }
+    q sc_backends "SELECT wasm.load_wat('v', '(module (func (export \"f\") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))')" >/dev/null
+    expect "backends: a second backend calls a function the first loaded" 42 "$(q sc_backends 'SELECT v_f(41)')"
+    session_open sc_backends
+    r1=$(session_sql "SELECT v_f(1), math_add(2, 3), str_reverse('abc');")
+    q sc_backends "SELECT wasm.drop_instance('v')" >/dev/null
+    q sc_backends "SELECT wasm.load_wat('v', '(module (func (export \"f\") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 100))))')" >/dev/null
+    r2=$(session_sql "SELECT v_f(1);")
+    q sc_backends "CREATE FUNCTION k() RETURNS integer LANGUAGE wasm AS '(module (func (export \"k\") (result i32) (i32.const 1)))'" >/dev/null
+    r3=$(session_sql "SELECT k();")
+    q sc_backends "CREATE OR REPLACE FUNCTION k() RETURNS integer LANGUAGE wasm AS '(module (func (export \"k\") (result i32) (i32.const 2)))'" >/dev/null
+    r4=$(session_sql "SELECT k();")
+    session_close
+    expect "backends: live session before the reload" "2|5|cba" "$r1"
+    expect "backends: live session sees the replaced module" "100" "$r2"
+    expect "backends: live session sees a replaced inline function" "1 2" "$r3 $r4"
+}
+
+# Modules live in the catalog: after a restart, functions work from it.
+scenario_restart() {
+    newdb sc_restart || { bad "restart: setup"; return; }
+    q sc_restart "CREATE FUNCTION sq(integer) RETURNS integer LANGUAGE wasm AS '(module (func (export \"sq\") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0))))'" >/dev/null
+    pgctl -w -m fast restart >/dev/null 2>&1 || { bad "restart: pg_ctl restart failed"; return; }
+    expect "restart: functions work after a server restart" "13|21|cba|49" \
+        "$(q sc_restart "SELECT math_add(6, 7), math_gcd(1071, 462), str_reverse('abc'), sq(7)")"
+}
+
+# statement_timeout stops an endless guest loop (fuel unlimited) within
+# 100 ms of the deadline.
+scenario_timeout() {
+    newdb sc_timeout || { bad "timeout: setup"; return; }
+    out=$(printf '\\timing on\nSET wasm.fuel_per_call = 0;\nSET statement_timeout = 500;\nSELECT lim_forever(1);\n' |
+        $PGBIN/psql -X -d sc_timeout 2>&1)
+    t=$(echo "$out" | grep '^Time:' | tail -1 | sed 's/Time: \([0-9.]*\) ms.*/\1/')
+    late=$(echo "$t" | awk '{printf "%d", $1 - 500}')
+    echo "     statement_timeout 500 ms: the loop stopped after $t ms ($late ms past the deadline)"
+    if echo "$out" | grep -q 'canceling statement due to statement timeout' && [ "$late" -lt 100 ]; then
+        ok "timeout: statement_timeout stops a wasm loop within 100 ms"
+    else
+        bad "timeout: $out"
+    fi
+    expect "timeout: a start function's endless loop is stopped too" "57014" \
+        "$(printf '\\set VERBOSITY sqlstate\nSET wasm.fuel_per_call = 0;\nSET statement_timeout = 100;\nDO $$ (module (func $s (loop (br 0))) (start $s)) $$ LANGUAGE wasm;\n' |
+            $PGBIN/psql -X -q -d sc_timeout 2>&1 | sed -n 's/ERROR:  //p')"
+    expect "timeout: the SQLSTATE is 57014" "57014" \
+        "$(printf '\\set VERBOSITY sqlstate\nSET wasm.fuel_per_call = 0;\nSET statement_timeout = 100;\nSELECT lim_forever(1);\n' |
+            $PGBIN/psql -X -q -d sc_timeout 2>&1 | sed -n 's/ERROR:  //p')"
+}
+
+# pg_cancel_backend from another session stops an endless loop.
+scenario_cancel() {
+    newdb sc_cancel || { bad "cancel: setup"; return; }
+    (printf '\\set VERBOSITY sqlstate\nSET wasm.fuel_per_call = 0;\nSELECT lim_forever(7);\n' |
+        $PGBIN/psql -X -q -d sc_cancel >"$TMP/cancel.out" 2>&1
+    ms_now >"$TMP/cancel.end") &
+    bg=$!
+    pid=""
+    for _ in $(seq 1 100); do
+        pid=$(q sc_cancel "SELECT pid FROM pg_stat_activity WHERE query LIKE '%lim_forever(7)%' AND state = 'active' AND pid <> pg_backend_pid()")
+        [ -n "$pid" ] && break
+        sleep 0.05
+    done
+    sleep 0.3
+    t0=$(ms_now)
+    q sc_cancel "SELECT pg_cancel_backend($pid)" >/dev/null
+    wait $bg
+    t1=$(cat "$TMP/cancel.end")
+    echo "     pg_cancel_backend: the client had its error $((t1 - t0)) ms after the cancel was sent (psql start-up included)"
+    if grep -q '57014' "$TMP/cancel.out" && [ $((t1 - t0)) -lt 100 ]; then
+        ok "cancel: pg_cancel_backend stops a wasm loop (57014) within 100 ms"
+    else
+        bad "cancel: $(cat "$TMP/cancel.out") after $((t1 - t0)) ms"
+    fi
+}
+
+# Text crosses as UTF-8 also when the database encoding is another one.
+scenario_encoding() {
+    $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS sc_latin1" \
+        -c "CREATE DATABASE sc_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null &&
+        $PSQL -d sc_latin1 -c "CREATE EXTENSION wasm" -c "SELECT wasm_new_instance('$FILES/strings.wasm', 'str')" >/dev/null ||
+        { bad "encoding: setup"; return; }
+    expect "encoding: a LATIN1 database passes text as UTF-8 and back" "5|cbñáa|t" \
+        "$(PGCLIENTENCODING=UTF8 q sc_latin1 "SELECT str_char_count('aáñbc'), str_reverse('aáñbc'), str_reverse('ñ') = 'ñ'")"
+}
+
+# pg_dump, drop the database, pg_restore into a new one: modules, generated
+# and hand-written functions, aggregates all work.
+scenario_dump() {
+    newdb sc_dump || { bad "dump: setup"; return; }
+    $PSQL -d sc_dump >/dev/null <<'EOF' || { bad "dump: setup SQL"; return; }
+CREATE FUNCTION sq(integer) RETURNS integer LANGUAGE wasm
+  AS '(module (func (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0))))';
+CREATE FUNCTION my_rev(text) RETURNS text LANGUAGE wasm AS 'str.reverse';
+CREATE AGGREGATE wasm_avg(double precision) (
+  SFUNC = str_avg_step, STYPE = bytea, FINALFUNC = str_avg_final, INITCOND = '');
+EOF
+    query="SELECT math_add(1, 2), sq(9), my_rev('dump'), str_upper_ascii('ok'), (SELECT wasm_avg(x) FROM generate_series(1, 9) x),
+                  (SELECT string_agg(namespace, ',' ORDER BY id) FROM wasm.instances),
+                  (SELECT count(*) FROM wasm.exported_functions)"
+    before=$(q sc_dump "$query")
+    as_pg "$PGBIN/pg_dump" -h "$SOCK" -p "$PORT" -Fc -f "$LOGDIR/sc_dump.dump" sc_dump 2>"$TMP/dump.err" ||
+        { bad "dump: pg_dump: $(cat "$TMP/dump.err")"; return; }
+    $PSQL -d postgres -c "DROP DATABASE sc_dump" -c "CREATE DATABASE sc_restored" >/dev/null
+    as_pg "$PGBIN/pg_restore" -h "$SOCK" -p "$PORT" -d sc_restored "$LOGDIR/sc_dump.dump" 2>"$TMP/restore.err" ||
+        { bad "dump: pg_restore: $(cat "$TMP/restore.err")"; return; }
+    after=$(q sc_restored "$query")
+    expect "dump: pg_dump/pg_restore round trip keeps modules and functions" "$before" "$after"
+    expect "dump: a module loaded after the restore gets a fresh id" "t" \
+        "$(q sc_restored "SELECT wasm.load_wat('more', '(module)') > (SELECT max(id) FROM wasm.instances WHERE namespace <> 'more')")"
+}
+
+# Memory of the backends serving pgbench: PostgreSQL contexts (logged by
+# pg_log_backend_memory_contexts, "Grand total" per pid) and private RSS.
+backend_memory() { # prints "pid context_bytes rss_anon_kB" per pgbench backend
+    pids=$(q sc_bench "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench' ORDER BY pid")
+    mark=$(wc -l <"$LOGDIR/server.log")
+    for p in $pids; do
+        sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status" >"$TMP/rss.$p" 2>/dev/null
+        q sc_bench "SELECT pg_log_backend_memory_contexts($p)" >/dev/null
+    done
+    sleep 1
+    for p in $pids; do
+        ctx=$(tail -n +$((mark + 1)) "$LOGDIR/server.log" | grep "\[$p\].*Grand total:" | tail -1 |
+            sed 's/.*Grand total: \([0-9]*\) bytes.*/\1/')
+        rss=$(cat "$TMP/rss.$p")
+        echo "$p ${ctx:-?} ${rss:-?}"
+    done
+}
+
+# 16 clients for PGBENCH_SECONDS: zero errors, backend memory flat between
+# a quarter of the run and three quarters.
+scenario_pgbench() {
+    # The memory samples need a run of 12 s at least.
+    [ "$PGBENCH_SECONDS" -lt 12 ] && PGBENCH_SECONDS=12
+    newdb sc_bench || { bad "pgbench: setup"; return; }
+    cat >"$TMP/bench.sql" <<'EOF'
+\set x random(1, 100000)
+SELECT math_add(:x, 1), math_gcd(:x, 462), str_reverse('pgbench ' || :x), str_fnv1a(convert_to(:x::text, 'UTF8'));
+SELECT sum(math_add(i, :x)) FROM generate_series(1, 100) i;
+SELECT str_avg_final(str_avg_step('', :x));
+EOF
+    "$PGBIN/pgbench" -n -c 16 -j 2 -T "$PGBENCH_SECONDS" -f "$TMP/bench.sql" sc_bench >"$TMP/pgbench.out" 2>&1 &
+    bench=$!
+    sleep $((PGBENCH_SECONDS / 4 + 1))
+    backend_memory >"$TMP/mem1"
+    sleep $((PGBENCH_SECONDS / 4))
+    backend_memory >"$TMP/mem2"
+    wait $bench
+    rc=$?
+    tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$TMP/pgbench.out" | head -1)
+    txs=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$TMP/pgbench.out")
+    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$TMP/pgbench.out")
+    echo "     pgbench: 16 clients, ${PGBENCH_SECONDS} s: $txs transactions, $tps tps, ${failed:-?} failed"
+    if [ "$rc" = 0 ] && [ "${failed:-0}" = 0 ] && [ "${txs:-0}" -gt 0 ] && ! grep -q 'ERROR' "$TMP/pgbench.out"; then
+        ok "pgbench: 16 concurrent clients, zero errors"
+    else
+        bad "pgbench: rc=$rc"
+        tail -20 "$TMP/pgbench.out"
+    fi
+    # Per backend: growth of contexts and private RSS between the samples.
+    growth=$(join "$TMP/mem1" "$TMP/mem2" | awk '$2 $3 $4 $5 !~ /[?]/ {
+        n++; dc = $4 - $2; dr = $5 - $3; if (dc > mc) mc = dc; if (dr > mr) mr = dr; c += $4; r += $5 }
+        END { if (n) printf "%d %d %d %d %d", n, mc, mr, c / n, r / n }')
+    set -- $growth
+    if [ "${1:-0}" -ge 8 ]; then
+        echo "     pgbench backends ($1): average $4 B in contexts, $5 kB private RSS; largest growth between samples $2 B, $3 kB"
+        if [ "$2" -le 65536 ] && [ "$3" -le 2048 ]; then
+            ok "pgbench: backend memory stable under load"
+        else
+            bad "pgbench: backend memory grew (contexts +$2 B, RSS +$3 kB)"
+        fi
+    else
+        bad "pgbench: could not sample backend memory ($(wc -l <"$TMP/mem1") / $(wc -l <"$TMP/mem2") backends)"
+    fi
+}
+
+# One backend's memory stays flat over repeated rounds of calls, traps,
+# module reloads and function replacements: PostgreSQL memory contexts
+# (pg_backend_memory_contexts) and the process RSS (/proc/self/status).
+scenario_memory() {
+    newdb sc_memory || { bad "memory: setup"; return; }
+    $PSQL -d sc_memory >/dev/null <<'EOF'
+CREATE FUNCTION round() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE traps int := 0;
+BEGIN
+  PERFORM sum(math_add(i, 1)), sum(length(str_reverse(repeat('x', i % 200)))) FROM generate_series(1, 20000) i;
+  PERFORM wasm_avg FROM (SELECT str_avg_final(str_avg_step('', i)) AS wasm_avg FROM generate_series(1, 2000) i) s;
+  FOR i IN 1..200 LOOP
+    BEGIN PERFORM lim_divide(i, 0); EXCEPTION WHEN external_routine_exception THEN traps := traps + 1; END;
+    BEGIN PERFORM lim_deep(1); EXCEPTION WHEN program_limit_exceeded THEN traps := traps + 1; END;
+  END LOOP;
+  FOR i IN 1..20 LOOP
+    BEGIN PERFORM str_repeat(repeat('x', 1000), 100000); EXCEPTION WHEN out_of_memory THEN traps := traps + 1; END;
+  END LOOP;
+  -- reload a module and replace an inline function: the old ones are freed
+  PERFORM wasm.drop_instance('tmp') FROM wasm.instances WHERE namespace = 'tmp';
+  PERFORM wasm.load_wat('tmp', '(module (memory 1) (func (export "f") (result i32) (i32.const 1)))');
+  PERFORM tmp_f();
+  EXECUTE format('CREATE OR REPLACE FUNCTION inl() RETURNS integer LANGUAGE wasm AS %L',
+                 '(module (memory 2) (func (export "inl") (result i32) (i32.const ' || (random() * 1000)::int || ')))');
+  PERFORM inl();
+  IF traps <> 420 THEN RAISE EXCEPTION 'expected 420 caught errors, got %', traps; END IF;
+END $$;
+CREATE FUNCTION mem() RETURNS text LANGUAGE sql AS $$
+  SELECT (SELECT sum(total_bytes) FROM pg_backend_memory_contexts) || ' ' ||
+         (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+)'))[1]
+$$;
+EOF
+    session_open sc_memory
+    session_sql "SELECT round(); SELECT round();" 120 >/dev/null
+    m1=$(session_sql "SELECT mem();")
+    r=$(session_sql "SELECT round(); SELECT round(); SELECT round(); SELECT round(); SELECT round();" 300)
+    m2=$(session_sql "SELECT mem();")
+    session_close
+    ctx1=${m1% *} rss1=${m1#* } ctx2=${m2% *} rss2=${m2#* }
+    echo "     memory over 5 rounds (each 20k text calls, 420 traps, a module reload): contexts $ctx1 -> $ctx2 bytes, RSS $rss1 -> $rss2 kB"
+    if [ -z "$ctx1" ] || [ -z "$ctx2" ] || [ -z "$rss1" ] || [ -z "$rss2" ] || echo "$m1 $m2" | grep -q '[^0-9 ]'; then
+        bad "memory: could not measure ($m1 / $m2)"
+    elif echo "$r" | grep -q ERROR; then
+        bad "memory: a round failed: $r"
+    elif [ $((ctx2 - ctx1)) -le 65536 ] && [ $((rss2 - rss1)) -le 4096 ]; then
+        ok "memory: backend memory stable (contexts +$((ctx2 - ctx1)) B, RSS +$((rss2 - rss1)) kB)"
+    else
+        bad "memory: grew: contexts +$((ctx2 - ctx1)) B, RSS +$((rss2 - rss1)) kB"
+    fi
+}
+
+# ---- the benchmark (not part of the default run: pg/run-tests.sh bench) -----------
+
+best_ms() { # $1 = database, $2 = query: best of 3 runs, in ms
+    # JIT off: compiling the expression would be measured along with the calls.
+    printf '\\timing on\n%s;\n%s;\n%s;\n' "$2" "$2" "$2" | PGOPTIONS='-c jit=off' $PGBIN/psql -X -q -d "$1" 2>&1 |
+        sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -n | head -1
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# The issue's acceptance measures, against the native C UDFs of pg/bench.
+scenario_bench() {
+    make -s -C bench >/dev/null 2>&1 && make -s -C bench install >/dev/null 2>&1 || { bad "bench: building pg/bench"; return; }
+    newdb sc_perf || { bad "bench: setup"; return; }
+    $PSQL -d sc_perf >/dev/null <<'EOF'
+CREATE EXTENSION wasm_bench;
+SET wasm.track_time = on;
+CREATE FUNCTION sql_add(integer, integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2';
+CREATE FUNCTION plpgsql_add(a integer, b integer) RETURNS integer LANGUAGE plpgsql AS 'BEGIN RETURN a + b; END';
+CREATE TABLE texts AS SELECT rpad(md5(i::text), 100, 'x') AS t FROM generate_series(1, 1000000) i;
+VACUUM ANALYZE texts;
+EOF
+    sum="FROM generate_series(1, 2000000) i"
+    c_add=$(best_ms sc_perf "SELECT sum(c_add(i, 1)) $sum")
+    w_add=$(best_ms sc_perf "SELECT sum(math_add(i, 1)) $sum")
+    plain=$(best_ms sc_perf "SELECT sum(i + 1) $sum")
+    sqlf=$(best_ms sc_perf "SELECT sum(sql_add(i, 1)) $sum")
+    plpg=$(best_ms sc_perf "SELECT sum(plpgsql_add(i, 1)) $sum")
+    c_fib=$(best_ms sc_perf "SELECT c_fib(30)")
+    w_fib=$(best_ms sc_perf "SELECT math_fib(30)")
+    c_rev=$(best_ms sc_perf "SELECT count(c_reverse(t)) FROM texts")
+    w_rev=$(best_ms sc_perf "SELECT count(str_reverse(t)) FROM texts")
+    echo "     call overhead, sum(f(i, 1)) over 2M rows: wasm $w_add ms, C UDF $c_add ms: $(ratio "$w_add" "$c_add")x (goal <= 1.25x)"
+    echo "       same machine: plain i+1 $plain ms, SQL function $sqlf ms, plpgsql $plpg ms"
+    echo "     fib(30): wasm $w_fib ms, C $c_fib ms ($(ratio "$w_fib" "$c_fib")x C); pllua anchor 91 ms: $(ratio 91 "$w_fib")x faster (goal >= 4x)"
+    echo "     reverse 100-byte text over 1M rows: wasm $w_rev ms, C UDF $c_rev ms: $(ratio "$w_rev" "$c_rev")x (goal <= 2x)"
+    ok "bench: measured (see the lines above)"
+}

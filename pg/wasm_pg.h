@@ -1,0 +1,218 @@
+/*
+ * wasm_pg.h - internal interface of the PostgreSQL extension `wasm`.
+ *
+ * The extension is split by job:
+ *   pg_wasm.c   _PG_init, the GUCs (limits), cache invalidation hooks
+ *   cache.c     per-backend caches: compiled modules, instances per role,
+ *               the catalog look-ups that fill them
+ *   call.c      the call handler (the hot path) and the canonical ABI
+ *   plang.c     function bodies, signatures, validator, inline handler
+ *   loader.c    wasm.load / wasm_new_instance / wasm.drop_instance
+ *   stats.c     per-backend call statistics (the wasm.stats view)
+ *
+ * Engine objects (wb_module, wb_instance) are malloc'ed by libwasmbox; each
+ * is owned by a PostgreSQL memory context whose reset callback frees it, so
+ * deleting the context is the one way to release a cached object.
+ */
+#ifndef WASM_PG_H
+#define WASM_PG_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "fmgr.h"
+#include "storage/itemptr.h"
+
+#include "wasmbox.h"
+
+/* SQL types a wasm function can take or return, and how they cross. */
+typedef enum wpg_kind {
+    WK_VOID,   /* result only: no wasm result */
+    WK_BOOL,   /* i32, 0 or 1 (any non-zero result is true) */
+    WK_INT2,   /* i32, range-checked on return */
+    WK_INT4,   /* i32 */
+    WK_INT8,   /* i64 */
+    WK_FLOAT4, /* f32 */
+    WK_FLOAT8, /* f64 */
+    WK_TEXT,   /* canonical ABI string: (ptr, len) of UTF-8 */
+    WK_BYTEA,  /* canonical ABI list<u8>: (ptr, len) */
+} wpg_kind;
+
+#define WK_IS_BYREF(k) ((k) == WK_TEXT || (k) == WK_BYTEA)
+
+/* ---- GUCs (pg_wasm.c) ---------------------------------------------------- */
+
+/* Effective limits: the administrator's value lowered by the user's. */
+extern uint64 wpg_effective_fuel(void);
+extern uint64 wpg_effective_max_memory(void);
+extern int wpg_max_call_depth;
+extern bool wpg_track_time;
+
+/* Bumped whenever something cached may be stale: catalog changes, pg_proc
+ * changes, a discarded instance, a changed memory limit.  A call compares
+ * its FmgrInfo cache's copy with it, one load and compare per call. */
+extern uint64 wpg_generation;
+/* Set by the invalidation callbacks: the catalog (resp. pg_proc) changed,
+ * so cached modules must be checked against it before the next use. */
+extern bool wpg_catalog_stale;
+extern bool wpg_procs_stale;
+/* Bumped when the fuel or depth limits change: the wb_call objects that
+ * carry them are rebuilt. */
+extern uint64 wpg_call_generation;
+
+/* ---- caches (cache.c) ------------------------------------------------------ */
+
+typedef struct wpg_module wpg_module;
+
+/* Function names from a module's "name" section, for backtraces (read by
+ * the extension: the engine's frame names are not NUL-terminated). */
+typedef struct wpg_names {
+    uint32 n;
+    uint32 *index; /* increasing */
+    char **name;
+} wpg_names;
+
+typedef struct wpg_instance {
+    struct wpg_instance *next;
+    wpg_module *module;
+    Oid role;
+    uint64 max_memory; /* the cap it was made with */
+    MemoryContext cxt; /* owns this struct; its reset callback frees inst */
+    wb_instance *inst;
+    wb_memory *mem;     /* memory 0, or NULL */
+    wb_func *realloc;   /* cabi_realloc, or NULL */
+    bool dirty;         /* an error left a call half done: discard */
+} wpg_instance;
+
+struct wpg_module {
+    /* Identity: a catalog module (id > 0) or a function's inline body
+     * (fn_oid valid, id 0). */
+    int64 id;
+    Oid fn_oid;
+    TransactionId xmin; /* of the catalog row or pg_proc tuple */
+    ItemPointerData tid;
+    Oid owner;          /* catalog modules: the owner role */
+    char name[NAMEDATALEN]; /* namespace, or the function's name */
+    MemoryContext cxt;  /* owns this struct, the instances, the engine module */
+    wb_module *mod;
+    wpg_names *names;   /* or NULL */
+    wpg_instance *instances;
+    bool evicted;       /* found stale; deleted at the next sweep */
+    struct wpg_module *next;
+};
+
+/* Drop cached modules that the catalog or pg_proc no longer backs (called at
+ * the start of every resolve; cheap when nothing is stale). */
+extern void wpg_sweep(void);
+/* The cached module of namespace `ns`, compiled from the catalog if needed.
+ * Errors if there is no such module. */
+extern wpg_module *wpg_module_by_namespace(const char *ns);
+/* The cached inline module of a function, compiled from `body` (read from
+ * pg_proc when NULL) if the pg_proc tuple (xmin, tid) is new. */
+extern wpg_module *wpg_module_inline(Oid fn_oid, const char *proname, TransactionId xmin,
+                                     ItemPointer tid, const char *body);
+/* This role's instance of m (created, or re-created after an error or a
+ * changed memory limit). */
+extern wpg_instance *wpg_instance_get(wpg_module *m);
+/* Instantiate a module with the current limits, its start function run
+ * with fuel and interrupts; raises the SQL error on failure. */
+extern wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what);
+/* Throw an instance away (after a trap); bumps wpg_generation. */
+extern void wpg_instance_discard(wpg_instance *wi);
+/* Look up the catalog row of a namespace as the catalog owner.  Returns
+ * false when absent. */
+extern bool wpg_catalog_lookup(const char *ns, int64 *id, Oid *owner);
+/* The owner of the wasm catalog tables, who runs the extension's SPI work on them. */
+extern Oid wpg_catalog_owner(void);
+/* Switch to the catalog owner for SPI work on the catalog tables, and back. */
+extern void wpg_become_owner(Oid *saved_user, int *saved_sec);
+extern void wpg_restore_user(Oid saved_user, int saved_sec);
+/* OID of wasm.modules once looked up (InvalidOid before), and forgetting it
+ * when the relcache says the table may have changed. */
+extern Oid wpg_modules_relid;
+extern void wpg_catalog_forget(void);
+
+/* ---- modules, bodies and signatures (plang.c) ---------------------------------- */
+
+/* What the call handler and validator need from a pg_proc row. */
+typedef struct wpg_proc {
+    Oid fn_oid;
+    char *proname;
+    Oid owner;
+    int nargs;
+    wpg_kind args[FUNC_MAX_ARGS];
+    wpg_kind ret;
+    char *body; /* NULL when long: an inline module, see wpg_proc_body */
+    TransactionId xmin;
+    ItemPointerData tid;
+} wpg_proc;
+
+/* Read a LANGUAGE wasm function's row; errors on types wasm cannot take. */
+extern void wpg_proc_read(Oid fn_oid, wpg_proc *out);
+/* A function's whole body. */
+extern char *wpg_proc_body(Oid fn_oid);
+/* The module and export a function calls, compiled or found in the cache,
+ * its type checked against the SQL signature and, for a reference, the
+ * function owner's right to use the module. */
+extern wpg_module *wpg_proc_target(const wpg_proc *p, char **export_name);
+/* Compile a function body (text format, \x hex or base64 of a binary); the
+ * binary is handed back in *bytes (palloc'd) for the name section. */
+extern wb_module *wpg_compile_body(const char *body, const char *what, uint8 **bytes, size_t *len);
+
+/* Compile bytes or text into an engine module, raising the engine's error
+ * (22P03 malformed, 42P13 invalid) otherwise.  Refuses host imports. */
+extern wb_module *wpg_compile(const uint8 *bytes, size_t len, const char *what);
+/* True when `body` is a 'namespace.export' reference; fills both. */
+extern bool wpg_body_reference(const char *body, char *ns, char **export_name);
+/* The kind of an SQL type, or -1 when unsupported. */
+extern int wpg_kind_of(Oid type);
+extern const char *wpg_kind_sqlname(wpg_kind k);
+/* Check that a wasm function type matches SQL argument/result kinds under
+ * the ABI; on mismatch returns false with a reason in why. */
+extern bool wpg_sig_matches(const wb_functype *ft, const wpg_kind *args, int nargs, wpg_kind ret,
+                            char *why, size_t whylen);
+/* "(i32, i32) -> i32" */
+extern char *wpg_wasm_sig_string(const wb_functype *ft);
+/* Find an exported function by name in a module; NULL type when absent. */
+extern bool wpg_module_func_type(const wb_module *m, const char *name, wb_functype *out);
+/* The export a function body calls: for references the named export, for
+ * inline modules the export named like the function (or the only one). */
+extern char *wpg_inline_export(const wb_module *m, const char *proname);
+/* The function names of a binary module, allocated in the current memory
+ * context; NULL when it has none. */
+extern wpg_names *wpg_read_names(const uint8 *bytes, size_t len);
+extern const char *wpg_name_of(const wpg_names *names, uint32 func);
+/* Signatures declared by the SDK in the "wasmbox.sql" custom section:
+ * returns the SQL signature text for `export` ("(text) -> text") or NULL. */
+extern char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name);
+/* Parse "(text, int4) -> text" into kinds; false on a syntax error. */
+extern bool wpg_parse_sql_signature(const char *sig, wpg_kind *args, int *nargs, int maxargs,
+                                    wpg_kind *ret);
+
+/* ---- errors (call.c) ------------------------------------------------------------- */
+
+/* Raise the SQL error for a failed call or instantiation (never returns).
+ * `what` names the function for the message. */
+extern void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi,
+                                 const char *what) pg_attribute_noreturn();
+/* The wb_call object for the next call with the current limits, and
+ * dropping them (after a failure). */
+extern wb_call *wpg_get_call(void);
+extern void wpg_drop_calls(void);
+/* Drive a started call to its end through interrupts (ProcessInterrupts
+ * runs at each; a cancel raises there). */
+extern wb_result wpg_finish_call(wb_call *call, wb_result r, wpg_instance *wi);
+
+/* ---- stats (stats.c) --------------------------------------------------------------- */
+
+typedef struct wpg_stat {
+    Oid fn_oid; /* hash key */
+    int64 calls;
+    int64 traps;
+    uint64 fuel;
+    int64 time_ns;
+} wpg_stat;
+
+extern wpg_stat *wpg_stat_entry(Oid fn_oid);
+
+#endif
