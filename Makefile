@@ -28,8 +28,8 @@ WASM    := $(WAT:tests/modules/%.wat=build/modules/%.wasm)
 DEPS_STAMP := build/.deps-ok
 SUITE   ?= ../shared/wasm-testsuite
 
-.PHONY: all check unit spec bench fuzz fuzz-wat demo deps clean format
-all: $(B)/libwasmbox.a $(B)/wasmbox $(UNIT_BIN) $(WASM)
+.PHONY: all check unit spec bench bench-density fuzz fuzz-wat demo deps clean format
+all: $(B)/libwasmbox.a $(B)/wasmbox $(B)/wasmboxd $(UNIT_BIN) $(WASM)
 
 # Missing Debian packages are installed once (idempotent script).
 deps $(DEPS_STAMP): scripts/install-deps.sh
@@ -135,6 +135,13 @@ build/bench/bench: bench/bench.c build/bench/kernels_native.o build/libwasmbox.a
 bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox
 	build/bench/bench
 	@bench/wat_parse.sh build
+	@scripts/install-deps.sh bench
+	@pg/run-tests.sh bench
+
+# wasmboxd's density: 100,000 tickers and 1,000,000 sleepers (minutes, ~10 GiB;
+# not in `make bench` or CI).  N and M override the counts.
+bench-density: all
+	@B=$(B) bench/sandboxd_density.sh $(N) $(M)
 
 # ---- fuzzing: clang libFuzzer + ASan over load, instantiate and call ---------
 FUZZ_SECONDS ?= 600

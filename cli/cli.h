@@ -22,7 +22,12 @@ void cli_print_value(const wb_val *v);
 /* Print err (message and backtrace) to stderr, prefixed with "wasmbox: ". */
 void cli_print_error(const char *path, const wb_error *err);
 
+/* A .wasm or .wat file as a module; NULL after printing why. */
+wb_module *cli_load(const char *path);
+
 int cli_wast(int argc, char **argv);
+/* `wasmbox run`: a WASI program (run.c). */
+int cli_run(int argc, char **argv);
 /* `wasmbox sandbox ...`: the client of wasmboxd (sandbox.c). */
 int cli_sandbox(int argc, char **argv);
 

@@ -5,6 +5,7 @@
  *   wasmbox invoke [--fuel N] [--max-memory BYTES] FILE.wasm|FILE.wat FUNC [ARGS...]
  *   wasmbox wast [--stats] FILE.wast
  *   wasmbox wat2wasm [--no-check] IN.wat [-o OUT.wasm]
+ *   wasmbox run ...                (run.c: a WASI program)
  *   wasmbox sandbox ...            (sandbox.c: the client of wasmboxd)
  *
  * Exit status: 0 success, 1 usage or load error, 2 the call trapped (or ran
@@ -155,6 +156,8 @@ static int usage(void)
                     "       wasmbox invoke [--fuel N] [--max-memory BYTES] FILE.wasm|FILE.wat FUNC [ARGS...]\n"
                     "       wasmbox wast [--stats] FILE.wast\n"
                     "       wasmbox wat2wasm [--no-check] IN.wat [-o OUT.wasm]\n"
+                    "       wasmbox run [--env K=V]... [--dir HOST[::GUEST]]... [--fuel N] [--max-memory BYTES]\n"
+                    "                   FILE.wasm|FILE.wat [ARGS...]   (a WASI program)\n"
                     "       wasmbox sandbox create|start|ps|inspect|logs|kill|wait|rm|metrics ... (wasmboxd's client)\n");
     return 1;
 }
@@ -177,7 +180,7 @@ static void text_error(const char *path, const wb_error *err)
         cli_print_error(path, err);
 }
 
-static wb_module *load(const char *path)
+wb_module *cli_load(const char *path)
 {
     size_t len;
     uint8_t *bytes = cli_read_file(path, &len);
@@ -268,7 +271,7 @@ static int cmd_validate(int argc, char **argv)
 {
     if (argc != 1)
         return usage();
-    wb_module *m = load(argv[0]);
+    wb_module *m = cli_load(argv[0]);
     if (!m)
         return 1;
     wb_module_free(m);
@@ -307,7 +310,7 @@ static int cmd_invoke(int argc, char **argv)
     char **args = argv + i + 2;
     uint32_t nargs = (uint32_t)(argc - i - 2);
 
-    wb_module *m = load(path);
+    wb_module *m = cli_load(path);
     if (!m)
         return 1;
     int rc = 1;
@@ -379,6 +382,8 @@ int main(int argc, char **argv)
         return cli_wast(argc - 2, argv + 2);
     if (strcmp(argv[1], "wat2wasm") == 0)
         return cmd_wat2wasm(argc - 2, argv + 2);
+    if (strcmp(argv[1], "run") == 0)
+        return cli_run(argc - 2, argv + 2);
     if (strcmp(argv[1], "sandbox") == 0)
         return cli_sandbox(argc - 2, argv + 2);
     if (strcmp(argv[1], "--version") == 0) {

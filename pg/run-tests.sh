@@ -11,6 +11,7 @@
 #   pg/run-tests.sh              everything (about 2 minutes)
 #   pg/run-tests.sh regress      pg_regress only
 #   pg/run-tests.sh demo         no tests: run demo.sql in a throwaway cluster
+#   pg/run-tests.sh bench        the benchmark against C UDFs and pllua (bench.sh)
 #   pg/run-tests.sh SCENARIO...  named scenarios only (see `scenarios` below)
 #   WASM_TEST_KEEP=1 ...         leave the cluster running for inspection
 #   PGBENCH_SECONDS=20           length of the concurrency scenario
@@ -122,6 +123,9 @@ run_demo() {
 if [ "$WHAT" = demo ]; then
     run_demo
     exit 0
+elif [ "$WHAT" = bench ]; then
+    . ./bench.sh
+    run_bench
 elif [ "$WHAT" = all ]; then
     run_regress
     for s in $SCENARIOS; do "scenario_$s"; done

@@ -196,7 +196,7 @@ static bool frames_reserve(wb_call *c)
         return true;
     if (c->nframes >= c->max_depth + 1)
         return false;
-    uint32_t n = c->fcap ? c->fcap * 2 : 64;
+    uint32_t n = c->fcap ? c->fcap * 2 : WB_MIN_FRAMES;
     if (n > c->max_depth + 1)
         n = c->max_depth + 1;
     frame *f = realloc(c->frames, n * sizeof *f);

@@ -55,6 +55,23 @@
  * these bound memory, not C recursion. */
 #define WB_DEFAULT_MAX_DEPTH 10000u        /* nested wasm calls per wb_call */
 #define WB_DEFAULT_MAX_STACK (8u << 20)    /* value stack bytes per wb_call */
-#define WB_MIN_STACK_SLOTS 512u            /* first allocation, grown by doubling */
+/* First allocations of a call's value stack and frame stack, grown by
+ * doubling: small, since a host such as wasmboxd keeps a suspended call per
+ * sandbox and most guests never go deep. */
+#define WB_MIN_STACK_SLOTS 64u
+#define WB_MIN_FRAMES 8u
+
+/* WASI (wasi.c). */
+/* Open file descriptors per context, preopens and stdio included: a
+ * guest cannot exhaust the host's descriptors through one context. */
+#define WB_WASI_MAX_FDS 1024u
+/* A path argument, and a path after symlinks are spliced in (Linux's PATH_MAX). */
+#define WB_WASI_MAX_PATH 4096u
+/* Symlinks followed in one lookup (Linux's MAXSYMLINKS is 40). */
+#define WB_WASI_MAX_SYMLINKS 32u
+/* iovecs per read or write (Linux's IOV_MAX). */
+#define WB_WASI_MAX_IOVS 1024u
+/* Subscriptions per poll_oneoff: the host copies them out of guest memory. */
+#define WB_WASI_MAX_SUBSCRIPTIONS 4096u
 
 #endif
