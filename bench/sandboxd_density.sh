@@ -33,6 +33,19 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 base=$(field "$(api GET /metrics)" baseline_rss_bytes)
 echo "wasmboxd density benchmark ($(nproc) cores); idle daemon RSS $(mib "$base")"
 
+# ---- 0: spinners beside tickers ----
+# 4 guests looping forever (twice the workers) beside 1,000 tickers printing
+# every 100 ms for 5 s: how late is the worst line?  Target <= 100 ms.
+api POST /sandboxes/batch "{\"module\": \"$G/spin.wasm\", \"count\": 4, \"start\": true, \"id_prefix\": \"spin\"}" >/dev/null
+api POST /sandboxes/batch "{\"module\": \"$G/ticker.wasm\", \"args\": [\"ticker\", \"100\", \"50\"], \"count\": 1000, \"start\": true, \"id_prefix\": \"near\"}" >/dev/null
+sleep 6.5
+api POST /sandboxes/delete '{"all": true, "force": true}' >/dev/null
+sleep 0.5
+worst=$(find "$tmp/state/logs" -name 'near*.stdout' -exec cat {} + | sed -n 's/^tick [0-9]* late_us //p' | sort -n | tail -1)
+nl=$(find "$tmp/state/logs" -name 'near*.stdout' -exec cat {} + | grep -c '^tick')
+echo "spin: 4 spinning sandboxes beside 1000 tickers (100 ms period): $nl lines, worst line $(awk -v w="$worst" 'BEGIN{printf "%.1f", w/1000}') ms late (target <= 100 ms)"
+find "$tmp/state/logs" -name 'near*' -delete
+
 # ---- 1: N ticker sandboxes ----
 t0=$(date +%s.%N)
 r=$(api POST /sandboxes/batch "{\"module\": \"$G/ticker.wasm\", \"args\": [\"ticker\", \"1000\"], \"count\": $N, \"start\": true, \"id_prefix\": \"t\"}")

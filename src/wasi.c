@@ -918,7 +918,7 @@ static wb_result read_write(wb_host_ctx *ctx, const wb_val *a, wb_val *r, bool w
     if ((e = get_iovs(&m, U32(1), n, iov, &total)))
         RET(e);
     if (f->kind == K_DIR)
-        RET(E_ISDIR);
+        RET(E_BADF); /* as wasmtime and node answer: not a file to read or write */
     if (positional && f->kind != K_FILE)
         RET(E_SPIPE);
     if (wr && !positional) {

@@ -1,0 +1,81 @@
+#!/bin/sh
+# tests/cli/wasi.sh BUILD - WASI conformance of `wasmbox run`: the C programs
+# of tests/wasi, built with Debian's clang --target=wasm32-wasi and wasi-libc,
+# must print, and exit, exactly as recorded under node's node:wasi
+# (tests/wasi/record.sh; see there for where node was wrong).  Then what only
+# wasmbox reports: a trap (exit 134 and a named backtrace), a missing file, a
+# module that is not a WASI command.
+set -u
+B=${1:-build}
+W=$PWD/$B/wasmbox
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+progs=$B/wasi
+mkdir -p "$progs"
+for c in tests/wasi/*.c; do
+    out=$progs/$(basename "$c" .c).wasm
+    if [ ! "$out" -nt "$c" ] && ! clang --target=wasm32-wasi -O2 "$c" -o "$out"; then
+        bad "build $c"
+    fi
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. tests/wasi/cases.sh
+run_cases "$W run" "$PWD/$progs" "$tmp/got"
+for exp in tests/wasi/expected/*.exit; do
+    name=$(basename "$exp" .exit)
+    same=1
+    for kind in stdout stderr exit; do
+        if ! cmp -s "tests/wasi/expected/$name.$kind" "$tmp/got/$name.$kind"; then
+            same=0
+            echo "--- $name.$kind: expected (node) vs wasmbox run"
+            diff "tests/wasi/expected/$name.$kind" "$tmp/got/$name.$kind" | head -20
+        fi
+    done
+    if [ $same = 1 ]; then ok "$name: as recorded under node"; else bad "$name"; fi
+done
+
+# A trap: exit 134, the trap's message and a backtrace naming the functions.
+"$W" run "$progs/trap.wasm" >"$tmp/trap.out" 2>"$tmp/trap.err"
+rc=$?
+if [ $rc = 134 ] && grep -q "before the trap" "$tmp/trap.out" && grep -q unreachable "$tmp/trap.err" &&
+    grep -q "inner_fault" "$tmp/trap.err" && grep -q "outer_caller" "$tmp/trap.err"; then
+    ok "trap: exit 134 with a named backtrace"
+else
+    bad "trap: exit $rc, stderr: $(cat "$tmp/trap.err")"
+fi
+
+# Fuel and memory limits end the program as a trap does.
+printf '(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32))) (memory (export "memory") 1)
+  (func (export "_start") (loop $l (br $l))))' >"$tmp/spin.wat"
+"$W" run --fuel 100000 "$tmp/spin.wat" 2>"$tmp/fuel.err"
+rc=$?
+if [ $rc = 134 ] && grep -qi "fuel" "$tmp/fuel.err"; then ok "fuel: exit 134"; else bad "fuel: exit $rc: $(cat "$tmp/fuel.err")"; fi
+printf '(module (memory (export "memory") 1) (func (export "_start")
+  (if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable))))' >"$tmp/grow.wat"
+"$W" run --max-memory 1048576 "$tmp/grow.wat" 2>"$tmp/grow.err"
+rc=$?
+if [ $rc = 134 ] && grep -q unreachable "$tmp/grow.err"; then ok "max-memory refuses growth"; else bad "max-memory: exit $rc"; fi
+
+# Errors before the program runs: exit 1 and a message naming the problem.
+"$W" run "$tmp/missing.wasm" 2>"$tmp/err"
+rc=$?
+if [ $rc = 1 ] && grep -q "missing.wasm" "$tmp/err"; then ok "missing file"; else bad "missing file: exit $rc"; fi
+printf '(module (func (export "main")))' >"$tmp/nostart.wat"
+"$W" run "$tmp/nostart.wat" 2>"$tmp/err"
+rc=$?
+if [ $rc = 1 ] && grep -q "_start" "$tmp/err"; then ok "no _start"; else bad "no _start: exit $rc"; fi
+printf '(module (import "env" "f" (func)) (func (export "_start")))' >"$tmp/env.wat"
+"$W" run "$tmp/env.wat" 2>"$tmp/err"
+rc=$?
+if [ $rc = 1 ] && grep -q "unknown import env.f" "$tmp/err"; then ok "unknown import"; else bad "unknown import: exit $rc"; fi
+"$W" run --dir "$tmp/nonexistent" "$progs/args.wasm" 2>"$tmp/err"
+rc=$?
+if [ $rc = 1 ] && grep -q "nonexistent" "$tmp/err"; then ok "missing --dir"; else bad "missing --dir: exit $rc"; fi
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
