@@ -158,7 +158,7 @@ fuzz: build/fuzz/fuzz_load $(WASM) build/bench/kernels.wasm build/wasmbox
 	@for f in $(SUITE)/*.wast; do \
 		n=$$(basename $$f .wast); mkdir -p build/fuzz/spec/$$n; \
 		build/wasmbox wast --dump build/fuzz/spec/$$n $$f >/dev/null || true; \
-		for m in build/fuzz/spec/$$n/*; do cp $$m build/fuzz/corpus/$$n.$${m##*/}; done; \
+		for m in build/fuzz/spec/$$n/*; do [ -e "$$m" ] || continue; cp $$m build/fuzz/corpus/$$n.$${m##*/}; done; \
 	done
 	build/fuzz/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
 		-artifact_prefix=build/fuzz/ \

@@ -795,6 +795,8 @@ HOSTFN(fd_fdstat_set_flags)
         RET(E_NOTSUP); /* Linux cannot change them on an open file */
     if (f->host >= 0 && f->kind == K_FILE) {
         int hf = fcntl(f->host, F_GETFL);
+        if (hf < 0)
+            RET(from_errno(errno));
         hf = (hf & ~(O_APPEND | O_NONBLOCK)) | ((fl & F_APPEND) ? O_APPEND : 0) |
              ((fl & F_NONBLOCK) ? O_NONBLOCK : 0);
         if (fcntl(f->host, F_SETFL, hf) != 0)
