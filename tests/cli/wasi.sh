@@ -9,8 +9,7 @@ set -u
 B=${1:-build}
 case $B in /*) ;; *) B=$PWD/$B ;; esac # the cases run from a temporary directory
 W=$B/wasmbox
-pass=0
-fail=0
+. tests/lib.sh
 ok() { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
@@ -23,8 +22,6 @@ for c in tests/wasi/*.c; do
     fi
 done
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 . tests/wasi/cases.sh
 run_cases "$W run" "$progs" "$tmp/got"
 for exp in tests/wasi/expected/*.exit; do
@@ -51,32 +48,19 @@ else
 fi
 
 # Fuel and memory limits end the program as a trap does.
-printf '(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32))) (memory (export "memory") 1)
-  (func (export "_start") (loop $l (br $l))))' >"$tmp/spin.wat"
-"$W" run --fuel 100000 "$tmp/spin.wat" 2>"$tmp/fuel.err"
-rc=$?
-if [ $rc = 134 ] && grep -qi "fuel" "$tmp/fuel.err"; then ok "fuel: exit 134"; else bad "fuel: exit $rc: $(cat "$tmp/fuel.err")"; fi
+printf '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))' >"$tmp/spin.wat"
+expect fuel 134 "" "fuel exhausted" -- "$W" run --fuel 100000 "$tmp/spin.wat"
 printf '(module (memory (export "memory") 1) (func (export "_start")
   (if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable))))' >"$tmp/grow.wat"
-"$W" run --max-memory 1048576 "$tmp/grow.wat" 2>"$tmp/grow.err"
-rc=$?
-if [ $rc = 134 ] && grep -q unreachable "$tmp/grow.err"; then ok "max-memory refuses growth"; else bad "max-memory: exit $rc"; fi
+expect max-memory 134 "" unreachable -- "$W" run --max-memory 1048576 "$tmp/grow.wat"
 
 # Errors before the program runs: exit 1 and a message naming the problem.
-"$W" run "$tmp/missing.wasm" 2>"$tmp/err"
-rc=$?
-if [ $rc = 1 ] && grep -q "missing.wasm" "$tmp/err"; then ok "missing file"; else bad "missing file: exit $rc"; fi
+expect missing-file 1 "" missing.wasm -- "$W" run "$tmp/missing.wasm"
 printf '(module (func (export "main")))' >"$tmp/nostart.wat"
-"$W" run "$tmp/nostart.wat" 2>"$tmp/err"
-rc=$?
-if [ $rc = 1 ] && grep -q "_start" "$tmp/err"; then ok "no _start"; else bad "no _start: exit $rc"; fi
+expect no-start 1 "" _start -- "$W" run "$tmp/nostart.wat"
 printf '(module (import "env" "f" (func)) (func (export "_start")))' >"$tmp/env.wat"
-"$W" run "$tmp/env.wat" 2>"$tmp/err"
-rc=$?
-if [ $rc = 1 ] && grep -q "unknown import env.f" "$tmp/err"; then ok "unknown import"; else bad "unknown import: exit $rc"; fi
-"$W" run --dir "$tmp/nonexistent" "$progs/args.wasm" 2>"$tmp/err"
-rc=$?
-if [ $rc = 1 ] && grep -q "nonexistent" "$tmp/err"; then ok "missing --dir"; else bad "missing --dir: exit $rc"; fi
+expect unknown-import 1 "" "unknown import env.f" -- "$W" run "$tmp/env.wat"
+expect missing-dir 1 "" nonexistent -- "$W" run --dir "$tmp/nonexistent" "$progs/args.wasm"
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

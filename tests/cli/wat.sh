@@ -9,22 +9,7 @@ B=${1:-build}
 export LC_ALL=C # join and sort must agree on the order
 W=$B/wasmbox
 SUITE=${WB_TESTSUITE:-../shared/wasm-testsuite}
-pass=0; fail=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-
-# expect NAME STATUS STDOUT STDERR-SUBSTRING -- COMMAND...
-expect() {
-    name=$1 want_rc=$2 want_out=$3 want_err=$4; shift 5
-    "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-    out=$(cat "$tmp/out")
-    if [ "$rc" != "$want_rc" ] || [ "$out" != "$want_out" ] ||
-       { [ -n "$want_err" ] && ! grep -qF -- "$want_err" "$tmp/err"; }; then
-        echo "FAIL $name: rc=$rc out=[$out] err=[$(cat "$tmp/err")]"
-        fail=$((fail + 1))
-    else
-        pass=$((pass + 1))
-    fi
-}
+. tests/lib.sh
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 
