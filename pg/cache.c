@@ -85,27 +85,37 @@ void wpg_become_owner(Oid *saved_user, int *saved_sec)
 
 void wpg_restore_user(Oid saved_user, int saved_sec) { SetUserIdAndSecContext(saved_user, saved_sec); }
 
+/* As the catalog's owner, connects to SPI and runs a read-only query of
+ * one argument; the caller reads SPI_tuptable and ends with catalog_done(). */
+static void catalog_query(const char *sql, Oid type, Datum arg, long limit, const char *what, Oid *user,
+                          int *sec)
+{
+    wpg_become_owner(user, sec);
+    SPI_connect();
+    int rc = SPI_execute_with_args(sql, 1, &type, &arg, NULL, true, limit);
+    if (rc != SPI_OK_SELECT)
+        elog(ERROR, "wasm: catalog %s failed: %s", what, SPI_result_code_string(rc));
+}
+
+static void catalog_done(Oid user, int sec)
+{
+    SPI_finish();
+    wpg_restore_user(user, sec);
+}
+
 bool wpg_catalog_lookup(const char *ns, int64 *id, Oid *owner)
 {
     Oid user;
     int sec;
-    wpg_become_owner(&user, &sec);
-    SPI_connect();
-    Oid types[1] = {TEXTOID};
-    Datum vals[1] = {CStringGetTextDatum(ns)};
-    int rc = SPI_execute_with_args("SELECT id, owner::pg_catalog.oid FROM wasm.modules "
-                                   "WHERE namespace OPERATOR(pg_catalog.=) $1",
-                                   1, types, vals, NULL, true, 1);
-    if (rc != SPI_OK_SELECT)
-        elog(ERROR, "wasm: catalog look-up failed: %s", SPI_result_code_string(rc));
+    catalog_query("SELECT id, owner::pg_catalog.oid FROM wasm.modules WHERE namespace OPERATOR(pg_catalog.=) $1",
+                  TEXTOID, CStringGetTextDatum(ns), 1, "look-up", &user, &sec);
     bool found = SPI_processed == 1;
     if (found) {
         bool isnull;
         *id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
         *owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
     }
-    SPI_finish();
-    wpg_restore_user(user, sec);
+    catalog_done(user, sec);
     return found;
 }
 
@@ -193,14 +203,8 @@ static void check_catalog_modules(void)
 
     Oid user;
     int sec;
-    wpg_become_owner(&user, &sec);
-    SPI_connect();
-    Oid types[1] = {INT8ARRAYOID};
-    Datum vals[1] = {PointerGetDatum(arr)};
-    int rc = SPI_execute_with_args("SELECT id, xmin FROM wasm.modules WHERE id OPERATOR(pg_catalog.=) ANY ($1)", 1,
-                                   types, vals, NULL, true, 0);
-    if (rc != SPI_OK_SELECT)
-        elog(ERROR, "wasm: catalog check failed: %s", SPI_result_code_string(rc));
+    catalog_query("SELECT id, xmin FROM wasm.modules WHERE id OPERATOR(pg_catalog.=) ANY ($1)", INT8ARRAYOID,
+                  PointerGetDatum(arr), 0, "check", &user, &sec);
     for (wpg_module *m = modules; m; m = m->next) {
         if (m->id <= 0 || m->evicted)
             continue;
@@ -214,8 +218,7 @@ static void check_catalog_modules(void)
         }
         m->evicted = !live;
     }
-    SPI_finish();
-    wpg_restore_user(user, sec);
+    catalog_done(user, sec);
 }
 
 /* Mark inline modules whose function was replaced or dropped. */
@@ -265,15 +268,9 @@ wpg_module *wpg_module_by_namespace(const char *ns)
 
     Oid user;
     int sec;
-    wpg_become_owner(&user, &sec);
-    SPI_connect();
-    Oid types[1] = {TEXTOID};
-    Datum vals[1] = {CStringGetTextDatum(ns)};
-    int rc = SPI_execute_with_args("SELECT id, xmin, owner::pg_catalog.oid, code FROM wasm.modules "
-                                   "WHERE namespace OPERATOR(pg_catalog.=) $1",
-                                   1, types, vals, NULL, true, 1);
-    if (rc != SPI_OK_SELECT)
-        elog(ERROR, "wasm: catalog look-up failed: %s", SPI_result_code_string(rc));
+    catalog_query("SELECT id, xmin, owner::pg_catalog.oid, code FROM wasm.modules "
+                  "WHERE namespace OPERATOR(pg_catalog.=) $1",
+                  TEXTOID, CStringGetTextDatum(ns), 1, "look-up", &user, &sec);
     if (SPI_processed != 1)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("wasm module \"%s\" does not exist", ns)));
     HeapTuple t = SPI_tuptable->vals[0];
@@ -285,8 +282,7 @@ wpg_module *wpg_module_by_namespace(const char *ns)
     bytea *code = DatumGetByteaPP(SPI_getbinval(t, td, 4, &isnull));
     wb_module *mod = wpg_compile((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), ns);
     wpg_module *m = module_new(mod, ns, (const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
-    SPI_finish();
-    wpg_restore_user(user, sec);
+    catalog_done(user, sec);
 
     m->id = id;
     m->xmin = xmin;
