@@ -425,8 +425,14 @@ static void plain(wb__wat *P, const opinfo *op, const wb__tok *kw, wb__wbuf *b, 
         wb__wbytes(P, b, P->tmp2.p, P->tmp2.len);
         break;
     }
-    case IM_FUNC:
-        x = wb__wat_var(P, WB__SP_FUNC);
+    case IM_FUNC: /* one index, in the space the immediate names */
+    case IM_LOCAL:
+    case IM_GLOBAL:
+    case IM_ELEMDROP:
+        x = wb__wat_var(P, op->imm == IM_FUNC    ? WB__SP_FUNC
+                           : op->imm == IM_LOCAL ? WB__SP_LOCAL
+                           : op->imm == IM_GLOBAL ? WB__SP_GLOBAL
+                                                  : WB__SP_ELEM);
         op_bytes(P, b, op);
         wb__wu32(P, b, x);
         break;
@@ -469,12 +475,6 @@ static void plain(wb__wat *P, const opinfo *op, const wb__tok *kw, wb__wbuf *b, 
         } else {
             wb__wbyte(P, b, 0x1b);
         }
-        break;
-    case IM_LOCAL:
-    case IM_GLOBAL:
-        x = wb__wat_var(P, op->imm == IM_LOCAL ? WB__SP_LOCAL : WB__SP_GLOBAL);
-        op_bytes(P, b, op);
-        wb__wu32(P, b, x);
         break;
     case IM_TABLE:
         x = is_var(CUR) ? wb__wat_var(P, WB__SP_TABLE) : 0;
@@ -537,11 +537,6 @@ static void plain(wb__wat *P, const opinfo *op, const wb__tok *kw, wb__wbuf *b, 
         wb__wu32(P, b, x);
         break;
     }
-    case IM_ELEMDROP:
-        x = wb__wat_var(P, WB__SP_ELEM);
-        op_bytes(P, b, op);
-        wb__wu32(P, b, x);
-        break;
     case IM_TABLECOPY: /* none or both */
         x = y = 0;
         if (is_var(CUR)) {
