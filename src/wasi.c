@@ -1201,32 +1201,25 @@ HOSTFN(path_filestat_set_times)
     RET(e);
 }
 
-HOSTFN(path_create_directory)
+/* path_create_directory, path_remove_directory, path_unlink_file: op on
+ * the path in a[1], a[2] under the directory a[0], the last link not followed. */
+static wb_result on_path(wb_host_ctx *ctx, const wb_val *a, wb_val *r, uint64_t need,
+                         int (*op)(int dir, const char *name))
 {
     SETUP;
-    PATH(0, R_PATH_CREATE_DIRECTORY, 1, false);
-    e = mkdirat(dir, name, 0777) ? from_errno(errno) : E_SUCCESS;
+    PATH(0, need, 1, false);
+    e = op(dir, name) ? from_errno(errno) : E_SUCCESS;
     close(dir);
     RET(e);
 }
 
-HOSTFN(path_remove_directory)
-{
-    SETUP;
-    PATH(0, R_PATH_REMOVE_DIRECTORY, 1, false);
-    e = unlinkat(dir, name, AT_REMOVEDIR) ? from_errno(errno) : E_SUCCESS;
-    close(dir);
-    RET(e);
-}
+static int do_mkdir(int dir, const char *name) { return mkdirat(dir, name, 0777); }
+static int do_rmdir(int dir, const char *name) { return unlinkat(dir, name, AT_REMOVEDIR); }
+static int do_unlink(int dir, const char *name) { return unlinkat(dir, name, 0); }
 
-HOSTFN(path_unlink_file)
-{
-    SETUP;
-    PATH(0, R_PATH_UNLINK_FILE, 1, false);
-    e = unlinkat(dir, name, 0) ? from_errno(errno) : E_SUCCESS;
-    close(dir);
-    RET(e);
-}
+HOSTFN(path_create_directory) { return on_path(ctx, a, r, R_PATH_CREATE_DIRECTORY, do_mkdir); }
+HOSTFN(path_remove_directory) { return on_path(ctx, a, r, R_PATH_REMOVE_DIRECTORY, do_rmdir); }
+HOSTFN(path_unlink_file) { return on_path(ctx, a, r, R_PATH_UNLINK_FILE, do_unlink); }
 
 HOSTFN(path_readlink)
 {
