@@ -160,6 +160,14 @@
     X(DATA_DROP)     /* [seg|-] */                                                               \
     X(SIMD)          /* [fn][a|b][c|d][imm 16 bytes]       pure SIMD op via wb__simd_fn */       \
     X(SIMD_MEM)      /* [fn][a|b][c|d][offset|bytes][imm 16] SIMD load/store kinds */            \
+    X(V128_LOAD)     /* [addr|d][offset|-]                 v128.load */                          \
+    X(V128_STORE)    /* [addr|v][offset|-]                 v128.store */                         \
+    X(V128_AND)      /* [a|b][d|-]                         v128.and (and the next three) */      \
+    X(V128_ANDNOT)                                                                               \
+    X(V128_OR)                                                                                   \
+    X(V128_XOR)                                                                                  \
+    X(V128_ANY_TRUE) /* [a|-][d|-]                         i32 result */                         \
+    X(I8X16_BITMASK) /* [a|-][d|-] */                                                            \
     X(END_OF_OPS)
 
 enum wb__opid {

@@ -981,13 +981,37 @@ static void simd(comp *c, uint32_t sub)
     uint32_t d = o->result ? push(c, o->result) : 0;
     if (!live(c))
         return;
+    /* Whole-vector loads and stores, the commonest SIMD instructions, have
+     * handlers of their own (no call through the table). */
+    if (sub == 0x00 || sub == 0x0b) {
+        unsigned op = sub == 0x00 ? WB__OP_V128_LOAD : WB__OP_V128_STORE;
+        uint32_t at = begin(c, op);
+        uint32_t dc = pair(c, args[0].loc, true, sub == 0x00 ? d : args[1].loc, true);
+        pair(c, offset, false, 0, false);
+        if (sub == 0x00)
+            note_last(c, at, op, dc, 1, args[0].loc, 0);
+        return;
+    }
+    /* So do the bitwise operations and the tests text code runs per block. */
+    unsigned own = sub == 0x4e ? WB__OP_V128_AND : sub == 0x4f ? WB__OP_V128_ANDNOT : sub == 0x50 ? WB__OP_V128_OR
+                 : sub == 0x51 ? WB__OP_V128_XOR : sub == 0x53 ? WB__OP_V128_ANY_TRUE
+                 : sub == 0x64 ? WB__OP_I8X16_BITMASK : 0;
+    if (own) {
+        uint32_t at = begin(c, own);
+        uint32_t dc = pair(c, args[0].loc, true, o->nparams > 1 ? args[1].loc : 0, o->nparams > 1);
+        pair(c, d, true, 0, false);
+        note_last(c, at, own, dc + 1, 0, 0, 0);
+        return;
+    }
     bool mem = o->kind >= WB__SIMD_LOAD;
-    begin(c, mem ? WB__OP_SIMD_MEM : WB__OP_SIMD);
-    cell(c, (uint64_t)(uintptr_t)o->fn);
+    uint32_t at = begin(c, mem ? WB__OP_SIMD_MEM : WB__OP_SIMD);
+    cell(c, (uint64_t)(uintptr_t)wb__simd_impl(sub));
     pair(c, args[0].loc, o->nparams > 0, args[1].loc, o->nparams > 1);
-    pair(c, args[2].loc, o->nparams > 2, d, o->result != 0);
+    uint32_t dc = pair(c, args[2].loc, o->nparams > 2, d, o->result != 0);
     if (mem) /* the interpreter needs the kind to know which operand is memory */
         pair(c, offset, false, (uint32_t)o->mem_bytes | (uint32_t)o->kind << 8, false);
+    else if (o->result) /* a local.set after it can take the result directly */
+        note_last(c, at, WB__OP_SIMD, dc, 1, 0, 0);
     uint64_t w[2];
     memcpy(w, imm, 16);
     cell(c, w[0]);

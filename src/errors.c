@@ -68,7 +68,19 @@ wb_result wb__error(wb_error *err, wb_result code, uint64_t offset, const char *
     return code;
 }
 
-wb_val wb_i32(int32_t v) { wb_val r = {.type = WB_I32}; r.of.i32 = v; return r; }
-wb_val wb_i64(int64_t v) { wb_val r = {.type = WB_I64}; r.of.i64 = v; return r; }
-wb_val wb_f32(float v) { wb_val r = {.type = WB_F32}; memcpy(&r.of.f32_bits, &v, 4); return r; }
-wb_val wb_f64(double v) { wb_val r = {.type = WB_F64}; memcpy(&r.of.f64_bits, &v, 8); return r; }
+/* Compound literals: gcc builds them in place, where a local filled field by
+ * field is copied out with a wide load that stalls on the narrow stores. */
+wb_val wb_i32(int32_t v) { return (wb_val){.type = WB_I32, .of.i32 = v}; }
+wb_val wb_i64(int64_t v) { return (wb_val){.type = WB_I64, .of.i64 = v}; }
+wb_val wb_f32(float v)
+{
+    uint32_t b;
+    memcpy(&b, &v, 4);
+    return (wb_val){.type = WB_F32, .of.f32_bits = b};
+}
+wb_val wb_f64(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, 8);
+    return (wb_val){.type = WB_F64, .of.f64_bits = b};
+}

@@ -355,5 +355,8 @@ typedef struct wb__simd_op {
 #define WB__SIMD_OPCODES 0x114 /* sub-opcodes 0 .. 0x113 */
 /* Indexed by the LEB128 sub-opcode after 0xFD; kind WB__SIMD_NONE for holes. */
 extern const wb__simd_op wb__simd_ops[WB__SIMD_OPCODES];
+/* The function to run sub-opcode `sub` with: its table entry's, or a faster
+ * one this CPU has instructions for. */
+wb__simd_fn wb__simd_impl(uint32_t sub);
 
 #endif

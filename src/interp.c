@@ -13,6 +13,10 @@
  */
 #include "code.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h> /* i8x16.bitmask is one instruction on every x86-64 */
+#endif
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -834,6 +838,57 @@ L_SIMD_MEM: {
     else
         f(mem + ea, fpb + B2, NULL, NULL, imm);
     NEXT(1 + WB__SIMD_MEM_CELLS);
+}
+
+    /* v128.load and v128.store: [addr|d][offset|-] and [addr|v][offset|-]. */
+#define V128_MEM(name, to, from)                                                                 \
+    L_##name:                                                                                    \
+    {                                                                                            \
+        uint64_t ea = (uint64_t)R(u32, A1) + A2;                                                 \
+        if (WB_UNLIKELY(ea + 16 > memsize))                                                      \
+            TRAP(WB_TRAP_MEMORY_OOB);                                                            \
+        memcpy(to, from, 16);                                                                    \
+        NEXT(3);                                                                                 \
+    }
+    V128_MEM(V128_LOAD, fpb + B1, mem + ea)
+    V128_MEM(V128_STORE, mem + ea, fpb + B1)
+
+    /* [a|b][d|-]; e combines the 64-bit halves x and y. */
+#define V128_BIN(name, e)                                                                        \
+    L_##name:                                                                                    \
+    {                                                                                            \
+        uint64_t a[2], b[2];                                                                     \
+        memcpy(a, fpb + A1, 16);                                                                 \
+        memcpy(b, fpb + B1, 16);                                                                 \
+        for (int k = 0; k < 2; k++) {                                                            \
+            uint64_t x = a[k], y = b[k];                                                         \
+            a[k] = (e);                                                                          \
+        }                                                                                        \
+        memcpy(fpb + A2, a, 16);                                                                 \
+        NEXT(3);                                                                                 \
+    }
+    V128_BIN(V128_AND, x & y)
+    V128_BIN(V128_ANDNOT, x & ~y)
+    V128_BIN(V128_OR, x | y)
+    V128_BIN(V128_XOR, x ^ y)
+L_V128_ANY_TRUE: {
+    uint64_t a[2];
+    memcpy(a, fpb + A1, 16);
+    W(u32, A2, (a[0] | a[1]) != 0);
+    NEXT(3);
+}
+L_I8X16_BITMASK: {
+#ifdef __SSE2__
+    W(u32, A2, (uint32_t)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(fpb + A1))));
+#else
+    uint8_t a[16];
+    memcpy(a, fpb + A1, 16);
+    uint32_t m = 0;
+    for (int i = 0; i < 16; i++)
+        m |= (uint32_t)(a[i] >> 7) << i;
+    W(u32, A2, m);
+#endif
+    NEXT(3);
 }
 
     /* Loads and stores: [addr|d][offset|-] and [addr|v][offset|-]. */

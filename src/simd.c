@@ -7,10 +7,13 @@
  * types, maybe read a lane byte / 16 shuffle bytes / a memarg, push that
  * type", so compile.c validates and compiles any of them from its entry
  * (kind, operand and result types, lane count, access width and alignment)
- * and the interpreter runs all of them through two generic handlers
- * (L_SIMD, L_SIMD_MEM) that call the entry's function.  Adding an opcode is
- * one function and one table line here; neither the validator nor the
- * dispatch loop grows with the instruction set.
+ * and the interpreter runs them through two generic handlers (L_SIMD,
+ * L_SIMD_MEM) that call the entry's function.  Adding an opcode is one
+ * function and one table line here; neither the validator nor the dispatch
+ * loop grows with the instruction set.  The exceptions are a few cheap,
+ * frequent ones (v128.load/store, the bitwise operations, any_true,
+ * i8x16.bitmask), for which a call would cost more than the work: compile.c
+ * gives them handlers of their own in interp.c.
  *
  * The table is indexed by the sub-opcode (the LEB128 u32 after 0xFD) with the
  * spec's numbering; unused numbers are holes (kind WB__SIMD_NONE, name NULL).
@@ -33,6 +36,14 @@
 
 #include <math.h>
 #include <string.h>
+
+/* On x86-64 the byte shuffles, which the portable code does a lane at a
+ * time, are one pshufb each (SSSE3: wb__simd_impl picks those functions
+ * when the CPU has it).  Text code leans on them (reversals, look-ups). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SIMD_X86 1
+#include <immintrin.h>
+#endif
 
 typedef union v128 {
     uint8_t u8[16];
@@ -304,6 +315,28 @@ SIMD_FN(i8x16_shuffle)
     put(d, &r);
 }
 BINOP(i8x16_swizzle, u8, b.u8[i] < 16 ? a.u8[b.u8[i]] : 0)
+
+#ifdef SIMD_X86
+/* pshufb zeroes a lane whose index byte has its top bit set: the lanes
+ * taken from a get indexes < 16 only, those from b indexes >= 16 only. */
+__attribute__((target("ssse3"))) SIMD_FN(i8x16_shuffle_ssse3)
+{
+    (void)pc;
+    __m128i idx = _mm_loadu_si128((const __m128i *)imm), hi = _mm_set1_epi8((char)0x80);
+    __m128i from_a = _mm_cmplt_epi8(idx, _mm_set1_epi8(16));
+    __m128i ra = _mm_shuffle_epi8(_mm_loadu_si128(pa), _mm_or_si128(idx, _mm_andnot_si128(from_a, hi)));
+    __m128i rb = _mm_shuffle_epi8(_mm_loadu_si128(pb), _mm_or_si128(idx, _mm_and_si128(from_a, hi)));
+    _mm_storeu_si128(d, _mm_or_si128(ra, rb));
+}
+
+/* Indexes >= 16 give 0: adding 0x70 with saturation sets their top bit. */
+__attribute__((target("ssse3"))) SIMD_FN(i8x16_swizzle_ssse3)
+{
+    (void)pc, (void)imm;
+    __m128i idx = _mm_adds_epu8(_mm_loadu_si128(pb), _mm_set1_epi8(0x70));
+    _mm_storeu_si128(d, _mm_shuffle_epi8(_mm_loadu_si128(pa), idx));
+}
+#endif
 
 SPLAT(i8x16_splat, u8, uint8_t)
 SPLAT(i16x8_splat, u16, uint16_t)
@@ -768,3 +801,16 @@ const wb__simd_op wb__simd_ops[WB__SIMD_OPCODES] = {
     [0xff] = UN("f64x2.convert_low_i32x4_u", f64x2_convert_low_i32x4_u),
     /* 0x100 .. 0x113: relaxed SIMD, not implemented (holes). */
 };
+
+wb__simd_fn wb__simd_impl(uint32_t sub)
+{
+#ifdef SIMD_X86
+    __builtin_cpu_init(); /* idempotent; needed when called from a constructor */
+    bool ssse3 = __builtin_cpu_supports("ssse3");
+    if (ssse3 && sub == 0x0d)
+        return i8x16_shuffle_ssse3;
+    if (ssse3 && sub == 0x0e)
+        return i8x16_swizzle_ssse3;
+#endif
+    return wb__simd_ops[sub].fn;
+}
