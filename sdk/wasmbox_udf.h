@@ -3,6 +3,7 @@
  *
  * Build a module with
  *     clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -I sdk udfs.c -o udfs.wasm
+ * (add -msimd128 to use wasm SIMD through <wasm_simd128.h>)
  * and load it with wasm.load('ns', pg_read_binary_file(...)) or
  * wasm_new_instance('/abs/path/udfs.wasm', 'ns'): every function declared
  * with WB_UDF becomes the SQL function ns_<name> with the SQL types given.
@@ -112,29 +113,29 @@ __attribute__((weak)) void *memset(void *dst, int c, size_t n)
 
 /* ---- the arena ------------------------------------------------------------------------- */
 
-extern unsigned char __heap_base; /* first free byte after static data (wasm-ld) */
-static uintptr_t wb__top;         /* next free byte, 0 before the first allocation */
+extern unsigned char __heap_base;               /* first free byte after static data (wasm-ld) */
+static unsigned char *wb__top = &__heap_base; /* next free byte */
 
-static inline void wb_arena_reset(void) { wb__top = (uintptr_t)&__heap_base; }
+static inline void wb_arena_reset(void) { wb__top = &__heap_base; }
+
+/* Grow memory so that it ends at or after `end`; traps when it cannot. */
+__attribute__((noinline)) static void wb__grow_to(uint64_t end)
+{
+    uint64_t have = (uint64_t)__builtin_wasm_memory_size(0) * 65536u;
+    if (end > have && __builtin_wasm_memory_grow(0, (size_t)((end - have + 65535u) / 65536u)) == (size_t)-1)
+        __builtin_trap();
+}
 
 /* `size` bytes aligned to `align` (a power of two); traps when memory is
- * exhausted.  Never returns NULL. */
+ * exhausted.  Never returns NULL.  Short on purpose: the host calls it for
+ * every text or bytea argument. */
 static inline void *wb_alloc(size_t size, size_t align)
 {
-    if (wb__top == 0)
-        wb_arena_reset();
-    if (align == 0)
-        align = 1;
-    uintptr_t p = (wb__top + (align - 1)) & ~(uintptr_t)(align - 1);
-    if (p + size < p)
-        __builtin_trap();
-    uintptr_t end = p + size, have = __builtin_wasm_memory_size(0) * 65536u;
-    if (end > have) {
-        uintptr_t pages = (end - have + 65535u) / 65536u;
-        if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1)
-            __builtin_trap();
-    }
-    wb__top = end;
+    uintptr_t p = ((uintptr_t)wb__top + (align - 1)) & ~(uintptr_t)(align - 1); /* align 0 acts as 1 */
+    uint64_t end = (uint64_t)p + size;
+    if (end > (uint64_t)__builtin_wasm_memory_size(0) * 65536u)
+        wb__grow_to(end);
+    wb__top = (unsigned char *)(uintptr_t)end;
     return (void *)p;
 }
 
@@ -144,13 +145,14 @@ static inline void *wb_alloc(size_t size, size_t align)
 __attribute__((export_name("cabi_realloc"))) void *cabi_realloc(void *old, size_t old_size, size_t align,
                                                                  size_t new_size)
 {
-    if (old && (uintptr_t)old + old_size == wb__top && new_size >= old_size) {
-        wb__top = (uintptr_t)old; /* extend the last block */
+    if (!old)
+        return wb_alloc(new_size, align);
+    if ((unsigned char *)old + old_size == wb__top && new_size >= old_size) {
+        wb__top = old; /* extend the last block */
         return wb_alloc(new_size, 1);
     }
     void *p = wb_alloc(new_size, align);
-    if (old)
-        memcpy(p, old, old_size < new_size ? old_size : new_size);
+    memcpy(p, old, old_size < new_size ? old_size : new_size);
     return p;
 }
 
