@@ -83,6 +83,7 @@ all: $(SBD_GUESTS)
 $(B)/tests/%: tests/unit/%.c tests/unit/test.h $(B)/libwasmbox.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(CFLAGS) $(LDFLAGS) $< $(B)/libwasmbox.a $(LDLIBS) -o $@
+$(B)/tests/utf8_reverse: examples/pg/utf8_reverse.h
 
 build/modules/%.wasm: tests/modules/%.wat $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -5,6 +5,16 @@ SELECT wasm_new_instance(:'files' || '/strings.wasm', 'str') > 0 AS loaded;
 SELECT export_name, wasm_signature, sql_signature FROM wasm.exported_functions
  WHERE namespace = 'str' ORDER BY 1;
 SELECT str_reverse('hello, world'), str_reverse(''), str_reverse('añb€c');
+-- the SIMD reverse agrees with PostgreSQL's reverse() for every length from
+-- 0 to 99 and characters of 1 to 4 bytes at every offset, also across and at
+-- the edges of 16-byte blocks
+SELECT count(*) AS strings, count(*) FILTER (WHERE str_reverse16(s) = reverse(s)) AS same_reverse16,
+       count(*) FILTER (WHERE str_reverse(s) = reverse(s)) AS same_reverse
+  FROM (SELECT string_agg(CASE (n * 7 + k * (1 + n % 5)) % 6 WHEN 0 THEN 'é' WHEN 1 THEN '€' WHEN 2 THEN '😀'
+                          ELSE chr(97 + k % 26) END, '' ORDER BY k) AS s
+          FROM generate_series(0, 99) n, generate_series(1, n) k GROUP BY n
+        UNION ALL SELECT repeat('x', n) || '😀' || repeat('y', 40 - n) FROM generate_series(0, 40) n) v;
+SELECT str_reverse16('0123456789abcdef'), str_reverse16('0123456789abcdeé'), str_reverse16('é123456789abcdef0');
 SELECT str_upper_ascii('Hello wasm'), str_join('left', ' | ', 'right');
 SELECT str_char_count('añb€c'), str_is_palindrome('racecar'), str_is_palindrome('wasm');
 SELECT str_fnv1a('\x'::bytea), str_fnv1a('hello'::bytea);
