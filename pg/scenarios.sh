@@ -184,7 +184,13 @@ backend_memory() { # prints "pid context_bytes rss_anon_kB" per pgbench backend
         sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status" >"$TMP/rss.$p" 2>/dev/null
         q sc_bench "SELECT pg_log_backend_memory_contexts($p)" >/dev/null
     done
-    sleep 1
+    # A busy backend logs when it next checks for interrupts: wait (up to
+    # 5 s) until every dump has ended with its "Grand total" line.
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        sleep 0.5
+        done_=$(tail -n +$((mark + 1)) "$LOGDIR/server.log" | grep -c 'LOG:  Grand total: ')
+        [ "$done_" -ge "$(echo $pids | wc -w)" ] && break
+    done
     for p in $pids; do
         ctx=$(tail -n +$((mark + 1)) "$LOGDIR/server.log" | grep "\[$p\] LOG:  level: " | awk '
             { s = substr($0, index($0, "level: ") + 7); lvl = s + 0       # "1; Name: 8192 total in ..."
