@@ -981,26 +981,17 @@ static void simd(comp *c, uint32_t sub)
     uint32_t d = o->result ? push(c, o->result) : 0;
     if (!live(c))
         return;
-    /* Whole-vector loads and stores, the commonest SIMD instructions, have
-     * handlers of their own (no call through the table). */
-    if (sub == 0x00 || sub == 0x0b) {
-        unsigned op = sub == 0x00 ? WB__OP_V128_LOAD : WB__OP_V128_STORE;
-        uint32_t at = begin(c, op);
-        uint32_t dc = pair(c, args[0].loc, true, sub == 0x00 ? d : args[1].loc, true);
-        pair(c, offset, false, 0, false);
-        if (sub == 0x00)
-            note_last(c, at, op, dc, 1, args[0].loc, 0);
-        return;
-    }
-    /* So do the bitwise operations and the tests text code runs per block. */
-    unsigned own = sub == 0x4e ? WB__OP_V128_AND : sub == 0x4f ? WB__OP_V128_ANDNOT : sub == 0x50 ? WB__OP_V128_OR
-                 : sub == 0x51 ? WB__OP_V128_XOR : sub == 0x53 ? WB__OP_V128_ANY_TRUE
-                 : sub == 0x64 ? WB__OP_I8X16_BITMASK : 0;
-    if (own) {
-        uint32_t at = begin(c, own);
-        uint32_t dc = pair(c, args[0].loc, true, o->nparams > 1 ? args[1].loc : 0, o->nparams > 1);
-        pair(c, d, true, 0, false);
-        note_last(c, at, own, dc + 1, 0, 0, 0);
+    if (o->own) { /* an interpreter handler of its own: no call through the table */
+        uint32_t at = begin(c, o->own), dc;
+        if (o->kind == WB__SIMD_LOAD || o->kind == WB__SIMD_STORE) { /* [addr|d or v][offset|-] */
+            dc = pair(c, args[0].loc, true, o->result ? d : args[1].loc, true);
+            pair(c, offset, false, 0, false);
+        } else { /* [a|b][d|-] */
+            pair(c, args[0].loc, true, args[1].loc, o->nparams > 1);
+            dc = pair(c, d, true, 0, false);
+        }
+        if (o->result) /* a local.set after it can take the result directly */
+            note_last(c, at, o->own, dc, o->kind == WB__SIMD_LOAD, 0, 0);
         return;
     }
     bool mem = o->kind >= WB__SIMD_LOAD;

@@ -349,7 +349,8 @@ typedef struct wb__simd_op {
     uint8_t lanes;        /* LANE, LOAD_LANE, STORE_LANE: number of lanes */
     uint8_t mem_bytes;    /* LOAD/STORE kinds: bytes accessed */
     uint8_t max_align;    /* LOAD/STORE kinds: log2 of natural alignment */
-    wb__simd_fn fn;
+    wb__simd_fn fn;       /* NULL when `own` is set */
+    uint16_t own;         /* a wb__opid with a handler of its own in interp.c, or 0 */
 } wb__simd_op;
 
 #define WB__SIMD_OPCODES 0x114 /* sub-opcodes 0 .. 0x113 */

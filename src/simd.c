@@ -12,8 +12,9 @@
  * function and one table line here; neither the validator nor the dispatch
  * loop grows with the instruction set.  The exceptions are a few cheap,
  * frequent ones (v128.load/store, the bitwise operations, any_true,
- * i8x16.bitmask), for which a call would cost more than the work: compile.c
- * gives them handlers of their own in interp.c.
+ * i8x16.bitmask), for which a call would cost more than the work: their
+ * entries name a handler of their own in interp.c (`own`) instead of a
+ * function here.
  *
  * The table is indexed by the sub-opcode (the LEB128 u32 after 0xFD) with the
  * spec's numbering; unused numbers are holes (kind WB__SIMD_NONE, name NULL).
@@ -32,7 +33,7 @@
  * first.  Bit-level float operations (abs, neg, splat, lanes, pmin/pmax) work
  * on the bits so NaN payloads pass through untouched.
  */
-#include "internal.h"
+#include "code.h" /* the own handlers' wb__opid */
 
 #include <math.h>
 #include <string.h>
@@ -272,7 +273,6 @@ static inline uint32_t trunc_sat_u32(double x)
 
 /* ---- memory ------------------------------------------------------------------- */
 
-LOADOP(v128_load, 16, u64, m.u64[i])
 LOADOP(load8x8_s, 8, i16, m.i8[i])
 LOADOP(load8x8_u, 8, u16, m.u8[i])
 LOADOP(load16x4_s, 8, i32, m.i16[i])
@@ -293,13 +293,6 @@ STORE_LANE(store8_lane, 1)
 STORE_LANE(store16_lane, 2)
 STORE_LANE(store32_lane, 4)
 STORE_LANE(store64_lane, 8)
-
-SIMD_FN(v128_store)
-{
-    (void)pb, (void)pc, (void)imm;
-    v128 a = get(pa);
-    put(d, &a);
-}
 
 /* ---- shuffles, splats, lanes ---------------------------------------------------- */
 
@@ -392,10 +385,6 @@ FLOAT_CMPS(f64x2, f64, u64)
 /* ---- bitwise -------------------------------------------------------------------- */
 
 UNOP(v128_not, u64, ~a.u64[i])
-BINOP(v128_and, u64, a.u64[i] & b.u64[i])
-BINOP(v128_andnot, u64, a.u64[i] & ~b.u64[i])
-BINOP(v128_or, u64, a.u64[i] | b.u64[i])
-BINOP(v128_xor, u64, a.u64[i] ^ b.u64[i])
 
 SIMD_FN(v128_bitselect) /* c is the mask: bits of a where set, of b where clear */
 {
@@ -406,12 +395,10 @@ SIMD_FN(v128_bitselect) /* c is the mask: bits of a where set, of b where clear 
     put(d, &r);
 }
 
-REDUCE(v128_any_true, u64, 0, x | (a.u64[i] != 0))
 REDUCE(i8x16_all_true, u8, 1, x & (a.u8[i] != 0))
 REDUCE(i16x8_all_true, u16, 1, x & (a.u16[i] != 0))
 REDUCE(i32x4_all_true, u32, 1, x & (a.u32[i] != 0))
 REDUCE(i64x2_all_true, u64, 1, x & (a.u64[i] != 0))
-REDUCE(i8x16_bitmask, u8, 0, x | (uint32_t)(a.u8[i] >> 7) << i)
 REDUCE(i16x8_bitmask, u16, 0, x | (uint32_t)(a.u16[i] >> 15) << i)
 REDUCE(i32x4_bitmask, u32, 0, x | (a.u32[i] >> 31) << i)
 REDUCE(i64x2_bitmask, u64, 0, x | (uint32_t)(a.u64[i] >> 63) << i)
@@ -537,7 +524,10 @@ UNOP(f64x2_promote_low_f32x4, f64, a.f32[i])
 #define F64 WB_F64
 #define V WB_V128
 #define OP(nm, k, np, p0, p1, res, ln, bytes, align, f)                                            \
-    {nm, WB__SIMD_##k, np, {p0, p1, 0}, res, ln, bytes, align, f}
+    {nm, WB__SIMD_##k, np, {p0, p1, 0}, res, ln, bytes, align, f, 0}
+/* An entry run by interp.c's own handler WB__OP_<op>. */
+#define OWN(nm, k, np, p0, p1, res, bytes, align, op)                                             \
+    {nm, WB__SIMD_##k, np, {p0, p1, 0}, res, 0, bytes, align, NULL, WB__OP_##op}
 
 /* v128 -> v128, v128 v128 -> v128, v128 -> i32, v128 i32 -> v128 */
 #define UN(nm, f) OP(nm, PURE, 1, V, 0, V, 0, 0, 0, f)
@@ -549,12 +539,11 @@ UNOP(f64x2_promote_low_f32x4, f64, a.f32[i])
 #define REP(nm, t, n, f) OP(nm, LANE, 2, V, t, V, n, 0, 0, f)
 /* memory: bytes accessed, log2 of natural alignment, lanes */
 #define LD(nm, bytes, align, f) OP(nm, LOAD, 1, I32, 0, V, 0, bytes, align, f)
-#define ST(nm, f) OP(nm, STORE, 2, I32, V, 0, 0, 16, 4, f)
 #define LDL(nm, bytes, align, f) OP(nm, LOAD_LANE, 2, I32, V, V, 16 / bytes, bytes, align, f)
 #define STL(nm, bytes, align, f) OP(nm, STORE_LANE, 2, I32, V, 0, 16 / bytes, bytes, align, f)
 
 const wb__simd_op wb__simd_ops[WB__SIMD_OPCODES] = {
-    [0x00] = LD("v128.load", 16, 4, v128_load),
+    [0x00] = OWN("v128.load", LOAD, 1, I32, 0, V, 16, 4, V128_LOAD),
     [0x01] = LD("v128.load8x8_s", 8, 3, load8x8_s),
     [0x02] = LD("v128.load8x8_u", 8, 3, load8x8_u),
     [0x03] = LD("v128.load16x4_s", 8, 3, load16x4_s),
@@ -565,7 +554,7 @@ const wb__simd_op wb__simd_ops[WB__SIMD_OPCODES] = {
     [0x08] = LD("v128.load16_splat", 2, 1, load16_splat),
     [0x09] = LD("v128.load32_splat", 4, 2, load32_splat),
     [0x0a] = LD("v128.load64_splat", 8, 3, load64_splat),
-    [0x0b] = ST("v128.store", v128_store),
+    [0x0b] = OWN("v128.store", STORE, 2, I32, V, 0, 16, 4, V128_STORE),
     [0x0c] = OP("v128.const", CONST, 0, 0, 0, V, 0, 0, 0, NULL),
     [0x0d] = OP("i8x16.shuffle", SHUFFLE, 2, V, V, V, 16, 0, 0, i8x16_shuffle),
     [0x0e] = BIN("i8x16.swizzle", i8x16_swizzle),
@@ -634,12 +623,12 @@ const wb__simd_op wb__simd_ops[WB__SIMD_OPCODES] = {
     [0x4c] = BIN("f64x2.ge", f64x2_ge),
 
     [0x4d] = UN("v128.not", v128_not),
-    [0x4e] = BIN("v128.and", v128_and),
-    [0x4f] = BIN("v128.andnot", v128_andnot),
-    [0x50] = BIN("v128.or", v128_or),
-    [0x51] = BIN("v128.xor", v128_xor),
+    [0x4e] = OWN("v128.and", PURE, 2, V, V, V, 0, 0, V128_AND),
+    [0x4f] = OWN("v128.andnot", PURE, 2, V, V, V, 0, 0, V128_ANDNOT),
+    [0x50] = OWN("v128.or", PURE, 2, V, V, V, 0, 0, V128_OR),
+    [0x51] = OWN("v128.xor", PURE, 2, V, V, V, 0, 0, V128_XOR),
     [0x52] = {"v128.bitselect", WB__SIMD_PURE, 3, {V, V, V}, V, 0, 0, 0, v128_bitselect},
-    [0x53] = TEST("v128.any_true", v128_any_true),
+    [0x53] = OWN("v128.any_true", PURE, 1, V, 0, I32, 0, 0, V128_ANY_TRUE),
 
     [0x54] = LDL("v128.load8_lane", 1, 0, load8_lane),
     [0x55] = LDL("v128.load16_lane", 2, 1, load16_lane),
@@ -658,7 +647,7 @@ const wb__simd_op wb__simd_ops[WB__SIMD_OPCODES] = {
     [0x61] = UN("i8x16.neg", i8x16_neg),
     [0x62] = UN("i8x16.popcnt", i8x16_popcnt),
     [0x63] = TEST("i8x16.all_true", i8x16_all_true),
-    [0x64] = TEST("i8x16.bitmask", i8x16_bitmask),
+    [0x64] = OWN("i8x16.bitmask", PURE, 1, V, 0, I32, 0, 0, I8X16_BITMASK),
     [0x65] = BIN("i8x16.narrow_i16x8_s", i8x16_narrow_i16x8_s),
     [0x66] = BIN("i8x16.narrow_i16x8_u", i8x16_narrow_i16x8_u),
     [0x67] = UN("f32x4.ceil", f32x4_ceil),
