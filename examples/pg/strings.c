@@ -33,10 +33,7 @@ WB_UDF(reverse16, "(text) -> text")
 const wb_ret *reverse16(const unsigned char *s, uint32_t len)
 {
     unsigned char *out = wb_alloc(len, 1);
-    if (len < 16)
-        utf8_reverse(s, len, out);
-    else
-        utf8_reverse16(s, len, out);
+    utf8_reverse16(s, len, out);
     return wb_return(out, len);
 }
 

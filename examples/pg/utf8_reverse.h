@@ -76,9 +76,13 @@ static inline uint32_t rv_fix(const unsigned char *s, uint32_t len, unsigned cha
  * may run into the next block, so its fix waits until that block is
  * stored).  The bytes after the last whole block are done first, as the
  * final 16 bytes (overlapping), so that no block store lands on a fixed
- * character.  Requires len >= 16. */
+ * character.  Text shorter than a block takes the plain loop. */
 static void utf8_reverse16(const unsigned char *s, uint32_t len, unsigned char *out)
 {
+    if (len < 16) {
+        utf8_reverse(s, len, out);
+        return;
+    }
     RV_VEC tail = rv_load(s + len - 16);
     rv_store_reversed(out, tail);
     uint32_t i = 0, done = 0, pending = 0; /* pending: the previous block's non-ASCII bits */

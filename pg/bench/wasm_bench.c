@@ -47,17 +47,9 @@ static inline void store_reversed(unsigned char *out, __m128i x)
 #define rv_bitmask(v) ((uint32_t)_mm_movemask_epi8(v))
 #endif
 #include "utf8_reverse.h"
-
-static void reverse16(const unsigned char *s, uint32 len, unsigned char *out)
-{
-#ifdef RV_VEC
-    if (len >= 16) {
-        utf8_reverse16(s, len, out);
-        return;
-    }
+#ifndef RV_VEC
+#define utf8_reverse16 utf8_reverse /* no vectors: the plain loop */
 #endif
-    utf8_reverse(s, len, out);
-}
 
 static Datum reverse_text(FunctionCallInfo fcinfo, void (*rev)(const unsigned char *, uint32, unsigned char *))
 {
@@ -71,4 +63,4 @@ static Datum reverse_text(FunctionCallInfo fcinfo, void (*rev)(const unsigned ch
 
 Datum c_reverse(PG_FUNCTION_ARGS) { return reverse_text(fcinfo, utf8_reverse); }
 
-Datum c_reverse16(PG_FUNCTION_ARGS) { return reverse_text(fcinfo, reverse16); }
+Datum c_reverse16(PG_FUNCTION_ARGS) { return reverse_text(fcinfo, utf8_reverse16); }
