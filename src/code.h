@@ -168,6 +168,7 @@
     X(V128_XOR)                                                                                  \
     X(V128_ANY_TRUE) /* [a|-][d|-]                         i32 result */                         \
     X(I8X16_BITMASK) /* [a|-][d|-] */                                                            \
+    X(JIT_ENTER)     /* -  replaces cell 0's handler when the function has machine code (jit.c) */ \
     X(END_OF_OPS)
 
 enum wb__opid {
@@ -185,6 +186,16 @@ enum wb__opid {
 
 /* The handler address of every op, indexed by wb__opid (interp.c). */
 const void *const *wb__op_handlers(void);
+
+/* Machine code of a function (jit.c): entered with the frame, the memory
+ * and its size, and this context; returns the cell index of the op at which
+ * the interpreter goes on. */
+typedef struct wb__jit_ctx {
+    int64_t fuel;               /* in: fuel left; out: after what ran */
+    const volatile int *ext;    /* the call's interrupt flag */
+    const volatile int *ireq;   /* wb_call_interrupt's flag */
+    wb_instance *inst;
+} wb__jit_ctx;
 
 /* Cells after the op cell of a SIMD / SIMD_MEM instruction. */
 #define WB__SIMD_CELLS 5

@@ -154,6 +154,9 @@ typedef struct wb__pcmap {
 } wb__pcmap;
 
 /* A function defined in the module (not imported). */
+struct wb__jit_ctx;
+typedef uint32_t (*wb__jit_fn)(char *fpb, uint8_t *mem, uint64_t memsize, struct wb__jit_ctx *ctx);
+
 typedef struct wb__func {
     uint32_t index;       /* in the function index space */
     uint32_t type_idx;
@@ -174,6 +177,10 @@ typedef struct wb__func {
     uint64_t entry_fuel;  /* fuel charged on entry */
     wb__pcmap *pcmap;
     uint32_t npcmap;
+
+    /* Filled by jit.c when the function has machine code. */
+    wb__jit_fn jit;
+    const void *jit_op0; /* cell 0's own handler, which JIT_ENTER replaced */
 } wb__func;
 
 typedef struct wb__name {
@@ -196,6 +203,8 @@ struct wb_module {
     uint32_t nimported_funcs;
     uint32_t *func_type_idx; /* per function index */
     wb__func *funcs;         /* defined: funcs[i - nimported_funcs] */
+    void *jit_mem;           /* machine code of the functions (jit.c), or NULL */
+    size_t jit_len;
 
     uint32_t ntables, nimported_tables;
     wb__tabletype *tables;
@@ -301,6 +310,12 @@ struct wb_instance {
     wb_instance_limits limits;
     void *user;
 };
+
+/* jit.c: translate the module's compiled functions to machine code where
+ * the platform allows (x86-64 Linux) and WASMBOX_JIT is not 0; otherwise,
+ * and on any failure, they stay interpreted. */
+void wb__jit_module(wb_module *m);
+void wb__jit_free(wb_module *m);
 
 /* instance.c */
 /* The wb_func for function index `idx` of inst (imported or defined).

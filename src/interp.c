@@ -482,6 +482,18 @@ static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
     RELOAD_MEM();
     NEXT(0);
 
+L_JIT_ENTER: {
+    /* The function's machine code runs from cell 0 and hands back the op
+     * at which interpretation goes on (jit.c). */
+    wb__jit_ctx jc = {fuel, ext, &c->interrupt_req, inst};
+    uint32_t k = fn->jit(fpb, mem, memsize, &jc);
+    fuel = jc.fuel;
+    pc = fn->code + k;
+    if (WB_UNLIKELY(k == 0))
+        goto *fn->jit_op0;
+    NEXT(0);
+}
+
 L_UNREACHABLE:
 L_END_OF_OPS:
     TRAP(WB_TRAP_UNREACHABLE);

@@ -64,6 +64,7 @@ void wb_module_free(wb_module *m)
         free(m->funcs[i].consts);
         free(m->funcs[i].pcmap);
     }
+    wb__jit_free(m);
     wb__arena *a = m->arena;
     while (a) {
         wb__arena *n = a->next;
@@ -99,6 +100,7 @@ wb_result wb_module_load(const uint8_t *bytes, size_t len, wb_module **out, wb_e
         wb_module_free(m);
         return r;
     }
+    wb__jit_module(m);
     *out = m;
     return WB_OK;
 }

@@ -1,0 +1,109 @@
+;; Loops for tests/unit/jit.c: each runs in machine code where the platform
+;; has it (src/jit.c) and must give what the interpreter gives, to the bit,
+;; with the same fuel, traps and trap locations.
+(module
+  (memory 1)
+  (global $g (mut i64) (i64.const 7))
+
+  ;; Integer operations of every kind the machine code translates.
+  (func (export "mix") (param $n i32) (result i64)
+    (local $i i32) (local $a i32) (local $b i64) (local $t i32)
+    (local.set $a (i32.const 0x12345))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a (i32.add (i32.mul (local.get $a) (i32.const 1103515245)) (i32.const 12345)))
+        (local.set $t (i32.xor (local.get $a) (i32.shr_u (local.get $a) (i32.const 13))))
+        (local.set $t (i32.sub (local.get $t) (i32.rotl (local.get $t) (local.get $i))))
+        (local.set $t (i32.or (local.get $t) (i32.and (i32.shl (local.get $i) (i32.const 3)) (i32.rotr (local.get $a) (i32.const 7)))))
+        (local.set $t (i32.add (local.get $t) (i32.shr_s (local.get $a) (local.get $i))))
+        (local.set $t (i32.add (local.get $t) (i32.add (i32.clz (local.get $a)) (i32.ctz (local.get $t)))))
+        (local.set $t (i32.add (local.get $t) (i32.div_u (local.get $a) (i32.add (local.get $i) (i32.const 3)))))
+        (local.set $t (i32.add (local.get $t) (i32.rem_u (local.get $a) (i32.add (local.get $i) (i32.const 5)))))
+        (local.set $t (i32.add (local.get $t) (i32.div_s (local.get $t) (i32.or (i32.sub (i32.const 2) (local.get $i)) (i32.const 1)))))
+        (local.set $t (i32.add (local.get $t) (i32.rem_s (local.get $a) (i32.or (i32.sub (i32.const 7) (local.get $i)) (i32.const 1)))))
+        (local.set $t (i32.add (local.get $t)
+          (select (i32.lt_s (local.get $a) (local.get $t)) (i32.gt_u (local.get $a) (local.get $t))
+                  (i32.and (local.get $i) (i32.const 1)))))
+        (local.set $t (i32.add (local.get $t) (i32.add (i32.le_s (local.get $a) (i32.const 0)) (i32.eqz (local.get $t)))))
+        ;; memory: every width, signed and unsigned, at a moving address
+        (i32.store (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 4095)) (local.get $a))
+        (i64.store offset=4096 (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 4095))
+                   (i64.mul (i64.extend_i32_s (local.get $t)) (i64.const 0x100000001)))
+        (i32.store8 offset=9000 (local.get $i) (local.get $t))
+        (i32.store16 offset=10000 (local.get $i) (local.get $a))
+        (i64.store32 offset=12000 (local.get $i) (i64.extend_i32_u (local.get $t)))
+        (local.set $t (i32.add (local.get $t) (i32.load8_s offset=9000 (local.get $i))))
+        (local.set $t (i32.add (local.get $t) (i32.load8_u offset=9000 (local.get $i))))
+        (local.set $t (i32.add (local.get $t) (i32.load16_s offset=10000 (local.get $i))))
+        (local.set $t (i32.add (local.get $t) (i32.load16_u offset=10000 (local.get $i))))
+        (local.set $t (i32.add (local.get $t) (i32.load (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 4095)))))
+        (local.set $b (i64.add (local.get $b) (i64.load offset=4096 (i32.and (i32.mul (local.get $i) (i32.const 8)) (i32.const 4095)))))
+        (local.set $b (i64.add (local.get $b) (i64.load8_s offset=9000 (local.get $i))))
+        (local.set $b (i64.add (local.get $b) (i64.load16_s offset=10000 (local.get $i))))
+        (local.set $b (i64.add (local.get $b) (i64.load32_s offset=12000 (local.get $i))))
+        (local.set $b (i64.add (local.get $b) (i64.load32_u offset=12000 (local.get $i))))
+        ;; i64
+        (local.set $b (i64.xor (local.get $b) (i64.rotl (local.get $b) (i64.extend_i32_u (local.get $i)))))
+        (local.set $b (i64.add (local.get $b) (i64.mul (i64.extend_i32_s (local.get $t)) (i64.const -3))))
+        (local.set $b (i64.sub (local.get $b) (i64.shr_s (local.get $b) (i64.const 17))))
+        (local.set $b (i64.add (local.get $b) (i64.shr_u (local.get $b) (i64.const 5))))
+        (local.set $b (i64.add (local.get $b) (i64.shl (i64.rotr (local.get $b) (i64.const 9)) (i64.const 2))))
+        (local.set $b (i64.add (local.get $b) (i64.div_s (local.get $b) (i64.const -1000003))))
+        (local.set $b (i64.add (local.get $b) (i64.rem_u (local.get $b) (i64.const 999983))))
+        (local.set $b (i64.add (local.get $b) (i64.add (i64.clz (local.get $b)) (i64.ctz (local.get $b)))))
+        (local.set $b (i64.add (local.get $b) (i64.extend_i32_u (i64.lt_u (local.get $b) (global.get $g)))))
+        (local.set $b (i64.add (local.get $b) (i64.extend8_s (local.get $b))))
+        (local.set $b (i64.add (local.get $b) (i64.extend16_s (local.get $b))))
+        (local.set $b (i64.add (local.get $b) (i64.extend32_s (local.get $b))))
+        (local.set $t (i32.add (local.get $t) (i32.extend8_s (local.get $t))))
+        (local.set $t (i32.add (local.get $t) (i32.extend16_s (i32.wrap_i64 (local.get $b)))))
+        (global.set $g (i64.add (global.get $g) (i64.extend_i32_s (local.get $t))))
+        (local.set $b (i64.add (local.get $b) (i64.extend_i32_u (i64.eqz (local.get $b)))))
+        (local.set $b (i64.add (local.get $b) (i64.extend_i32_u (memory.size))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $top)))
+    (i64.add (local.get $b) (global.get $g)))
+
+  ;; v128: loads, stores, a shuffle, bitwise operations, bitmask, any_true.
+  (func (export "vec") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32) (local $v v128) (local $w v128)
+    (local.set $w (v128.const i32x4 0x80ff0102 0x7f00fe03 0x11223344 0x8899aabb))
+    (loop $top
+      (local.set $v (v128.load offset=3 (local.get $i)))
+      (local.set $v (v128.xor (local.get $v) (local.get $w)))
+      (local.set $w (i8x16.shuffle 15 14 13 12 11 10 9 8 7 6 5 4 3 2 1 0 (local.get $v) (local.get $w)))
+      (local.set $v (v128.or (v128.and (local.get $v) (local.get $w)) (v128.andnot (local.get $w) (local.get $v))))
+      (v128.store offset=5 (local.get $i) (local.get $v))
+      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31)) (i8x16.bitmask (local.get $v))))
+      (local.set $acc (i32.add (local.get $acc) (v128.any_true (local.get $w))))
+      (local.set $i (i32.add (local.get $i) (i32.const 7)))
+      (br_if $top (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+
+  ;; Stores further and further until one is out of bounds: a trap in a loop.
+  (func (export "oob") (param $step i32) (result i32)
+    (local $p i32)
+    (loop $top
+      (i32.store (local.get $p) (local.get $p))
+      (local.set $p (i32.add (local.get $p) (local.get $step)))
+      (br $top))
+    (i32.const 0))
+
+  ;; A remainder by a divisor that reaches zero.
+  (func (export "divz") (param $n i32) (result i32)
+    (local $acc i32)
+    (loop $top
+      (local.set $acc (i32.add (local.get $acc) (i32.rem_u (i32.const 1000) (local.get $n))))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $top))
+    (local.get $acc))
+
+  ;; Endless: only fuel or an interrupt stops it.
+  (func (export "spin") (result i32)
+    (local $i i32)
+    (loop $top
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $top))
+    (local.get $i))
+)

@@ -1,0 +1,159 @@
+/*
+ * jit.c - machine code (src/jit.c) and the interpreter agree: the same
+ * results to the bit, the same fuel, the same traps at the same places, and
+ * limits stop loops running in machine code.  The reference is this test run
+ * again in a child process with WASMBOX_JIT=0, which interprets everything.
+ */
+#include "test.h"
+
+#include "internal.h"
+
+#include <unistd.h>
+
+static wb_module *mod;
+static wb_instance *inst;
+
+static wb_instance *fresh(void)
+{
+    if (!mod)
+        mod = load_module("jit");
+    if (inst)
+        wb_instance_free(inst);
+    inst = NULL;
+    wb_error err;
+    if (mod && wb_instantiate(mod, NULL, 0, NULL, NULL, &inst, &err) != WB_OK)
+        fprintf(stderr, "instantiate: %s\n", err.message);
+    return inst;
+}
+
+/* One line per call: result or trap message, and the fuel it used. */
+static void run(FILE *out, const char *name, int32_t arg, uint64_t fuel, uint64_t slice)
+{
+    if (!fresh())
+        return;
+    wb_call *c = wb_call_new(&(wb_call_opts){.fuel = fuel});
+    wb_call_set_slice(c, slice);
+    wb_func *f = wb_instance_func(inst, name);
+    wb_val a = wb_i32(arg);
+    wb_result r = wb_call_start(c, f, &a, wb_func_type(f)->nparams);
+    int resumes = 0;
+    while (r == WB_SUSPENDED && resumes++ < 100000)
+        r = wb_call_resume(c);
+    fprintf(out, "%s(%d) fuel %llu: ", name, arg, (unsigned long long)wb_call_fuel_used(c));
+    if (r == WB_OK) {
+        wb_val v;
+        wb_call_results(c, &v, 1);
+        fprintf(out, "%lld\n", v.type == WB_I64 ? (long long)v.of.i64 : (long long)v.of.i32);
+    } else {
+        const wb_error *e = wb_call_error(c);
+        fprintf(out, "result %d: %s\n", r, e ? e->message : "?");
+    }
+    wb_call_free(c);
+}
+
+static void report(FILE *out)
+{
+    static const int32_t ns[] = {0, 1, 2, 3, 7, 8, 9, 100, 1000};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+        run(out, "mix", ns[i], 0, 0);
+    run(out, "mix", 1000, 0, 777); /* suspended and resumed every 777 units */
+    for (int32_t n = 0; n < 300; n += 37)
+        run(out, "vec", n, 0, 0);
+    run(out, "oob", 4, 0, 0);
+    run(out, "oob", 65533, 0, 0);
+    run(out, "divz", 50, 0, 0);
+    run(out, "spin", 0, 12345, 0);
+    run(out, "spin", 0, 1000000, 1000); /* fuel in slices, then out of fuel */
+}
+
+/* The child: print the report and stop before the tests run. */
+__attribute__((constructor)) static void child_mode(void)
+{
+    if (!getenv("JIT_TEST_REPORT"))
+        return;
+    report(stdout);
+    fflush(stdout);
+    _exit(0);
+}
+
+static char *read_all(FILE *f)
+{
+    size_t n = 0, cap = 1 << 16;
+    char *s = malloc(cap);
+    size_t k;
+    while (s && (k = fread(s + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (n + 1 == cap) {
+            char *t = realloc(s, cap *= 2);
+            if (!t) {
+                free(s);
+                return NULL;
+            }
+            s = t;
+        }
+    }
+    if (s)
+        s[n] = 0;
+    return s;
+}
+
+TEST(machine_code_matches_interpreter)
+{
+    char *mine = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&mine, &len);
+    report(m);
+    fclose(m);
+    /* The reference: this program again, interpreting only. */
+    char cmd[4200];
+    char self[4096];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    CHECK(k > 0);
+    if (k <= 0)
+        return;
+    self[k] = 0;
+    snprintf(cmd, sizeof cmd, "JIT_TEST_REPORT=1 WASMBOX_JIT=0 '%s'", self);
+    FILE *p = popen(cmd, "r");
+    char *ref = p ? read_all(p) : NULL;
+    CHECK(p && pclose(p) == 0);
+    CHECK(ref != NULL && mine != NULL);
+    if (ref && mine) {
+        CHECK(strlen(ref) > 500);
+        if (strcmp(ref, mine) != 0)
+            fprintf(stderr, "interpreted:\n%s\nmachine code:\n%s\n", ref, mine);
+        CHECK(strcmp(ref, mine) == 0);
+    }
+    /* What the report must show, whichever ran it. */
+    CHECK(mine && strstr(mine, "oob(4) fuel") && strstr(mine, "out of bounds memory access"));
+    CHECK(mine && strstr(mine, "divz(50) fuel") && strstr(mine, "integer divide by zero"));
+    CHECK(mine && strstr(mine, "spin(0) fuel 1234") && strstr(mine, "fuel exhausted"));
+    free(ref);
+    free(mine);
+}
+
+TEST(loops_get_machine_code)
+{
+    if (!fresh())
+        return;
+#if defined(__x86_64__) && defined(__linux__)
+    /* Every function of the module loops; each must have machine code. */
+    for (uint32_t i = 0; i < mod->nfuncs - mod->nimported_funcs; i++)
+        CHECK(mod->funcs[i].jit != NULL);
+#endif
+}
+
+static volatile int flag;
+
+TEST(interrupt_stops_machine_code_loop)
+{
+    if (!fresh())
+        return;
+    /* The flag is already up: the first back-edge must see it. */
+    flag = 1;
+    wb_call *c = wb_call_new(&(wb_call_opts){.interrupt = &flag});
+    CHECK_EQ_INT(wb_call_start(c, wb_instance_func(inst, "spin"), NULL, 0), WB_SUSPENDED);
+    flag = 0;
+    wb_call_set_slice(c, 5000);
+    CHECK_EQ_INT(wb_call_resume(c), WB_SUSPENDED); /* resumed, it spins on until its slice ends */
+    wb_call_free(c);
+}
