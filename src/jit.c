@@ -156,27 +156,23 @@ static void rel32(jit *j, fixup **list, uint32_t *n, uint32_t *cap, uint32_t cel
         (*list)[(*n)++] = (fixup){(uint32_t)j->n, cell};
     b4(j, 0);
 }
-static void jcc_cell(jit *j, int cc, uint32_t cell)
+/* A jump (cc < 0) or conditional jump (cc) to op `cell`: within the
+ * machine code, or (out) leaving to the interpreter at that op. */
+static void jump(jit *j, int cc, bool out, uint32_t cell)
 {
-    bytes(j, 2, 0x0f, 0x80 | cc);
-    rel32(j, &j->br, &j->nbr, &j->cbr, cell);
+    if (cc < 0)
+        b1(j, 0xe9);
+    else
+        bytes(j, 2, 0x0f, 0x80 | cc);
+    if (out)
+        rel32(j, &j->ex, &j->nex, &j->cex, cell);
+    else
+        rel32(j, &j->br, &j->nbr, &j->cbr, cell);
 }
-static void jmp_cell(jit *j, uint32_t cell)
-{
-    b1(j, 0xe9);
-    rel32(j, &j->br, &j->nbr, &j->cbr, cell);
-}
-/* Leave to the interpreter at op `cell` when cc holds. */
-static void exit_if(jit *j, int cc, uint32_t cell)
-{
-    bytes(j, 2, 0x0f, 0x80 | cc);
-    rel32(j, &j->ex, &j->nex, &j->cex, cell);
-}
-static void exit_now(jit *j, uint32_t cell)
-{
-    b1(j, 0xe9);
-    rel32(j, &j->ex, &j->nex, &j->cex, cell);
-}
+static void jcc_cell(jit *j, int cc, uint32_t cell) { jump(j, cc, false, cell); }
+static void jmp_cell(jit *j, uint32_t cell) { jump(j, -1, false, cell); }
+static void exit_if(jit *j, int cc, uint32_t cell) { jump(j, cc, true, cell); }
+static void exit_now(jit *j, uint32_t cell) { jump(j, -1, true, cell); }
 
 /* setcc al; movzx eax, al; store. */
 static void set_result(jit *j, int cc, uint32_t d)
