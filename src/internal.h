@@ -153,10 +153,11 @@ typedef struct wb__pcmap {
     uint32_t offset; /* byte offset in the module */
 } wb__pcmap;
 
-/* A function defined in the module (not imported). */
+/* A function's machine code (jit.c, code.h). */
 struct wb__jit_ctx;
 typedef uint32_t (*wb__jit_fn)(char *fpb, uint8_t *mem, uint64_t memsize, struct wb__jit_ctx *ctx);
 
+/* A function defined in the module (not imported). */
 typedef struct wb__func {
     uint32_t index;       /* in the function index space */
     uint32_t type_idx;

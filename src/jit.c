@@ -43,7 +43,7 @@ _Static_assert(offsetof(wb__jit_ctx, fuel) == 0 && offsetof(wb__jit_ctx, ext) ==
                    offsetof(wb__jit_ctx, ireq) == 16 && offsetof(wb__jit_ctx, inst) == 24,
                "the machine code addresses wb__jit_ctx fields by these offsets");
 
-enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSI = 6, RDI = 7, R8 = 8, R14 = 14 };
+enum { RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSI = 6, RDI = 7 };
 enum { CC_B = 2, CC_AE = 3, CC_E = 4, CC_NE = 5, CC_BE = 6, CC_A = 7, CC_L = 0xc, CC_GE = 0xd, CC_LE = 0xe, CC_G = 0xf };
 
 typedef struct fixup {
@@ -336,7 +336,7 @@ static uint32_t op_cells(unsigned id, const wb__cell *pc)
 /* i32/i64 binary ops that are one x86 instruction with a memory operand. */
 static uint32_t alu_op(unsigned id, bool *w)
 {
-    *w = id >= WB__OP_I64_EQZ && id <= WB__OP_I64_GE_U;
+    *w = false;
     switch (id) {
     case WB__OP_I64_ADD:
         *w = true; /* fall through */
@@ -729,24 +729,13 @@ static int opmap_get(const opmap *m, const void *h)
     return -1;
 }
 
-/* Translate f into j; false when it is not worth it (or not decodable). */
-static bool function(jit *j, const opmap *om, const wb__func *f)
+/* Whether f loops (a back-edge: a branch whose fuel cell is non-zero), and
+ * every op decodes.  Entering and leaving machine code cost about what
+ * interpreting a handful of ops does, so straight-line code (most small
+ * functions: a UDF adding two numbers) gains nothing and is not translated. */
+static bool worth_it(const opmap *om, const wb__func *f)
 {
-    j->nbr = j->nex = 0;
-    free(j->at);
-    j->at = malloc((size_t)f->ncode * sizeof *j->at);
-    if (!j->at)
-        return j->bad = true, false;
-    /* Cell 0 must be an op the machine code runs, or entering is pointless;
-     * and the function must loop: entering and leaving cost about what
-     * interpreting a handful of ops does, so straight-line code (most small
-     * functions: a UDF adding two numbers) gains nothing. */
-    bool first = true, loops = false;
-    /* Prologue: push rbx, r12-r15 (the stack stays 16-byte aligned for calls);
-     * rbx = fpb, r12 = mem, r13 = memsize, r14 = ctx, r15 = ctx->fuel. */
-    bytes(j, 9, 0x53, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57);
-    bytes(j, 12, 0x48, 0x89, 0xfb, 0x49, 0x89, 0xf4, 0x49, 0x89, 0xd5, 0x49, 0x89, 0xce);
-    bytes(j, 3, 0x4c, 0x8b, 0x39);
+    bool loops = false;
     for (uint32_t k = 0; k < f->ncode;) {
         const wb__cell *pc = &f->code[k];
         int id = opmap_get(om, pc->op);
@@ -755,57 +744,63 @@ static bool function(jit *j, const opmap *om, const wb__func *f)
             return false;
         loops |= (id == WB__OP_BR_LOOP || id == WB__OP_BR_IF || id == WB__OP_BR_UNLESS ||
                   (id >= WB__OP_BR_I32_EQ && id <= WB__OP_BR_I64_GE_U)) &&
-                 pc[n - 1].u64 != 0; /* the fuel cell: non-zero on back-edges */
+                 pc[n - 1].u64 != 0;
+        k += n;
+    }
+    return loops;
+}
+
+/* Translate f (worth_it) into j; false when cell 0 is an op the machine
+ * code would only leave at, or on failure. */
+static bool function(jit *j, const opmap *om, const wb__func *f)
+{
+    j->nbr = j->nex = 0;
+    free(j->at);
+    j->at = malloc((size_t)f->ncode * sizeof *j->at);
+    if (!j->at)
+        return j->bad = true, false;
+    /* Prologue: push rbx, r12-r15 (the stack stays 16-byte aligned for calls);
+     * rbx = fpb, r12 = mem, r13 = memsize, r14 = ctx, r15 = ctx->fuel. */
+    bytes(j, 9, 0x53, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57);
+    bytes(j, 12, 0x48, 0x89, 0xfb, 0x49, 0x89, 0xf4, 0x49, 0x89, 0xd5, 0x49, 0x89, 0xce);
+    bytes(j, 3, 0x4c, 0x8b, 0x39);
+    for (uint32_t k = 0; k < f->ncode;) {
+        const wb__cell *pc = &f->code[k];
+        unsigned id = (unsigned)opmap_get(om, pc->op);
+        uint32_t n = op_cells(id, pc);
         j->at[k] = (uint32_t)j->n;
         for (uint32_t i = 1; i < n; i++)
             j->at[k + i] = UINT32_MAX;
-        size_t before = j->n;
-        bool done = op(j, (unsigned)id, pc, k);
-        if (!done) {
-            j->n = before; /* (op emits nothing it then abandons) */
+        if (!op(j, id, pc, k)) {
+            if (k == 0)
+                return false;
             exit_now(j, k);
         }
-        if (first && !done)
-            return false;
-        first = false;
         k += n;
     }
-    if (j->bad || !loops)
-        return false;
-    /* Exits: mov eax, cell; then the epilogue (fuel back to ctx, pops). */
-    uint32_t nex = j->nex;
-    uint32_t *stub = calloc(f->ncode, sizeof *stub); /* 0: none yet */
-    if (!stub)
-        return j->bad = true, false;
-    uint32_t *epi_at = malloc((size_t)(nex ? nex : 1) * sizeof *epi_at);
-    uint32_t nepi = 0;
-    if (!epi_at) {
-        free(stub);
-        return j->bad = true, false;
-    }
-    for (uint32_t i = 0; i < nex; i++) {
-        fixup x = j->ex[i];
-        if (!stub[x.cell]) {
-            stub[x.cell] = (uint32_t)j->n;
-            b1(j, 0xb8); /* mov eax, cell */
-            b4(j, x.cell);
-            b1(j, 0xe9);
-            epi_at[nepi++] = (uint32_t)j->n;
-            b4(j, 0);
-        }
-        int32_t rel = (int32_t)(stub[x.cell] - (x.at + 4));
-        memcpy(j->b + x.at, &rel, 4);
-    }
+    /* The epilogue (fuel back to ctx, pops), then one exit stub per op
+     * left at: mov eax, cell; jmp epilogue. */
     uint32_t epi = (uint32_t)j->n;
     bytes(j, 3, 0x4d, 0x89, 0x3e);                                            /* mov [r14], r15 */
     bytes(j, 10, 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5b, 0xc3); /* pops; ret */
-    if (!j->bad)
-        for (uint32_t i = 0; i < nepi; i++) {
-            int32_t rel = (int32_t)(epi - (epi_at[i] + 4));
-            memcpy(j->b + epi_at[i], &rel, 4);
+    uint32_t *stub = calloc(f->ncode, sizeof *stub); /* 0: none yet (0 is the prologue) */
+    if (!stub)
+        return j->bad = true, false;
+    for (uint32_t i = 0; !j->bad && i < j->nex; i++) {
+        fixup x = j->ex[i];
+        if (!stub[x.cell]) {
+            stub[x.cell] = (uint32_t)j->n;
+            b1(j, 0xb8);
+            b4(j, x.cell);
+            b1(j, 0xe9);
+            b4(j, (uint32_t)(epi - (j->n + 4)));
         }
+        if (!j->bad) {
+            int32_t rel = (int32_t)(stub[x.cell] - (x.at + 4));
+            memcpy(j->b + x.at, &rel, 4);
+        }
+    }
     free(stub);
-    free(epi_at);
     for (uint32_t i = 0; !j->bad && i < j->nbr; i++) {
         fixup x = j->br[i];
         if (x.cell >= f->ncode || j->at[x.cell] == UINT32_MAX)
@@ -835,7 +830,7 @@ void wb__jit_module(wb_module *m)
     for (uint32_t i = 0; i < ndef; i++) {
         const wb__func *f = &m->funcs[i];
         start[i] = SIZE_MAX;
-        if (!f->code || f->ncode == 0)
+        if (!f->code || f->ncode == 0 || !worth_it(om, f))
             continue;
         size_t at = j.n;
         if (function(&j, om, f))
