@@ -288,7 +288,7 @@ static void record_trap(wb_call *c, wb_result code, wb_instance *inst, const wb_
 
 /* ---- host calls ------------------------------------------------------------------------ */
 
-static void slots_to_vals(const wb_functype *ft, uint32_t first, uint32_t n, const wb__slot *s, wb_val *out)
+static inline void slots_to_vals(const wb_functype *ft, uint32_t first, uint32_t n, const wb__slot *s, wb_val *out)
 {
     for (uint32_t i = 0; i < n; i++) {
         uint8_t t = ft->types[first + i];
@@ -316,7 +316,7 @@ static void slots_to_vals(const wb_functype *ft, uint32_t first, uint32_t n, con
     }
 }
 
-static void vals_to_slots(const wb_functype *ft, uint32_t first, uint32_t n, const wb_val *in, wb__slot *s)
+static inline void vals_to_slots(const wb_functype *ft, uint32_t first, uint32_t n, const wb_val *in, wb__slot *s)
 {
     for (uint32_t i = 0; i < n; i++) {
         uint8_t t = ft->types[first + i];
@@ -1211,7 +1211,7 @@ static wb_result trap_now(wb_call *c, wb_result code, const wb__func *fn)
 }
 
 /* Run segments until the call ends or must stop. */
-static wb_result drive(wb_call *c)
+static inline wb_result drive(wb_call *c)
 {
     for (;;) {
         int64_t allot = c->fuel_left > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)c->fuel_left;
@@ -1286,7 +1286,8 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
     uint64_t need = 2 * (uint64_t)(ft->nparams + ft->nresults) + 2;
     if (f->code && f->code->frame_slots > need)
         need = f->code->frame_slots;
-    if (!stack_reserve(c, need) || !frames_reserve(c))
+    /* (The checks inline: after a wb_call's first use both stacks fit.) */
+    if ((need > c->cap && !stack_reserve(c, need)) || (c->fcap == 0 && !frames_reserve(c)))
         return trap_now(c, WB_TRAP_STACK_EXHAUSTED, f->code);
     vals_to_slots(ft, 0, nargs, args, c->stack);
     if (!f->code) {
@@ -1305,10 +1306,15 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
     }
     const wb__func *fn = f->code;
     c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
-    uint32_t np = fn->type->param_slots;
-    memset(c->stack + np, 0, (size_t)(fn->local_slots - np) * 8);
-    if (fn->nconsts)
-        memcpy(c->stack + fn->local_slots, fn->consts, (size_t)fn->nconsts * 8);
+    /* Zero the locals, copy the constants: a few slots each, in plain loops
+     * as a call does (L_CALL), cheaper than calls to memset/memcpy. */
+    uint64_t *s = (uint64_t *)c->stack;
+    for (uint32_t i = fn->type->param_slots; i < fn->local_slots; i++)
+        s[i] = 0;
+    s += fn->local_slots;
+    const uint64_t *k = (const uint64_t *)fn->consts;
+    for (uint32_t i = 0; i < fn->nconsts; i++)
+        s[i] = k[i];
     c->pc = fn->code;
     c->fn = fn;
     c->fp = 0;
