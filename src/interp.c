@@ -227,6 +227,20 @@ static bool frames_reserve(wb_call *c)
     return true;
 }
 
+/* A new frame of fn at fp, its arguments in place: zero the locals, copy
+ * the constants.  A few slots each, so plain loops beat calls to
+ * memset/memcpy (the Makefile keeps gcc from turning them back into calls). */
+static inline void init_frame(void *fp, const wb__func *fn)
+{
+    uint64_t *s = fp;
+    for (uint32_t i = fn->type->param_slots; i < fn->local_slots; i++)
+        s[i] = 0;
+    s += fn->local_slots;
+    const uint64_t *k = (const uint64_t *)fn->consts;
+    for (uint32_t i = 0; i < fn->nconsts; i++)
+        s[i] = k[i];
+}
+
 /* ---- traps ---------------------------------------------------------------------------- */
 
 static uint32_t code_offset(const wb__func *fn, const wb__cell *pc)
@@ -602,18 +616,7 @@ enter:
         }
         c->frames[c->nframes++] = (frame){next, (uint32_t)((wb__slot *)fpb - c->stack), fn, inst};
     }
-    {
-        /* Zero the locals, copy the constants: a few slots each, so plain
-         * loops beat calls to memset/memcpy (the Makefile keeps gcc from
-         * turning them back into calls). */
-        uint64_t *s = (uint64_t *)nfp;
-        for (uint32_t i = callee->type->param_slots; i < callee->local_slots; i++)
-            s[i] = 0;
-        s += callee->local_slots;
-        const uint64_t *k = (const uint64_t *)callee->consts;
-        for (uint32_t i = 0; i < callee->nconsts; i++)
-            s[i] = k[i];
-    }
+    init_frame(nfp, callee);
     fpb = nfp;
     fn = callee;
     pc = callee->code;
@@ -1306,15 +1309,7 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
     }
     const wb__func *fn = f->code;
     c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
-    /* Zero the locals, copy the constants: a few slots each, in plain loops
-     * as a call does (L_CALL), cheaper than calls to memset/memcpy. */
-    uint64_t *s = (uint64_t *)c->stack;
-    for (uint32_t i = fn->type->param_slots; i < fn->local_slots; i++)
-        s[i] = 0;
-    s += fn->local_slots;
-    const uint64_t *k = (const uint64_t *)fn->consts;
-    for (uint32_t i = 0; i < fn->nconsts; i++)
-        s[i] = k[i];
+    init_frame(c->stack, fn);
     c->pc = fn->code;
     c->fn = fn;
     c->fp = 0;
