@@ -319,6 +319,16 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
 wb_result wb_call_resume(wb_call *c);
 /* Results of a finished call; returns how many were written. */
 uint32_t wb_call_results(const wb_call *c, wb_val *out, uint32_t max);
+/* The lane for a host that calls one function many times (a database's
+ * per-row call): values cross as raw 64-bit cells, the engine's own
+ * layout, with no type tags and no checks.  An i32 or f32 is the low 32
+ * bits of its cell (the high bits zero), an i64 or f64 the whole cell, a
+ * reference a pointer, a v128 two cells.  io holds the arguments and, after
+ * WB_OK, the results: room for the larger of the two.  The caller checks
+ * f's type once (wb_func_type).  After WB_SUSPENDED and a wb_call_resume
+ * that returns WB_OK, wb_call_result_cells reads the results. */
+wb_result wb_call_start_cells(wb_call *c, wb_func *f, uint64_t *io);
+uint32_t wb_call_result_cells(const wb_call *c, uint64_t *out, uint32_t max_cells);
 /* Trap details of the last call, or NULL when it did not trap. */
 const wb_error *wb_call_error(const wb_call *c);
 uint64_t wb_call_fuel_used(const wb_call *c);

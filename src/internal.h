@@ -179,9 +179,11 @@ typedef struct wb__func {
     wb__pcmap *pcmap;
     uint32_t npcmap;
 
-    /* Filled by jit.c when the function has machine code. */
+    /* Filled by jit.c when the function has machine code: a function that
+     * loops is entered through JIT_ENTER in cell 0, an exported one by a
+     * host call directly (interp.c). */
     wb__jit_fn jit;
-    const void *jit_op0; /* cell 0's own handler, which JIT_ENTER replaced */
+    const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */
 } wb__func;
 
 typedef struct wb__name {

@@ -502,6 +502,8 @@ L_JIT_ENTER: {
     wb__jit_ctx jc = {fuel, ext, &c->interrupt_req, inst};
     uint32_t k = fn->jit(fpb, mem, memsize, &jc);
     fuel = jc.fuel;
+    if (k == WB__JIT_RETURNED)
+        goto L_RETURN;
     pc = fn->code + k;
     if (WB_UNLIKELY(k == 0))
         goto *fn->jit_op0;
@@ -1223,6 +1225,8 @@ static inline wb_result drive(wb_call *c)
         int64_t left = allot;
         int why = run(c, allot, &left);
         uint64_t used = (uint64_t)(allot - left);
+        if (used > c->fuel_left)
+            used = c->fuel_left; /* a charge that failed takes only what was left */
         c->fuel_used += used;
         if (c->fuel_left != UINT64_MAX)
             c->fuel_left = used >= c->fuel_left ? 0 : c->fuel_left - used;
@@ -1263,9 +1267,9 @@ static inline wb_result drive(wb_call *c)
     }
 }
 
-wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nargs)
+/* A new call of f: no error, no fuel used, no frame. */
+static inline void reset(wb_call *c, wb_func *f)
 {
-    const wb_functype *ft = f->type;
     c->state = ST_IDLE;
     c->has_err = false;
     c->err.nframes = 0;
@@ -1276,23 +1280,45 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
     c->entry = f;
     c->inst = f->inst;
     c->fn = NULL;
-    if (nargs != ft->nparams) {
-        c->state = ST_TRAPPED;
-        return wb__error(&c->err, WB_ERR_ARG, 0, "expected %u arguments, got %u", ft->nparams, nargs);
-    }
-    for (uint32_t i = 0; i < nargs; i++)
-        if (args[i].type != ft->types[i]) {
-            c->state = ST_TRAPPED;
-            return wb__error(&c->err, WB_ERR_ARG, 0, "argument %u: expected %s, got %s", i,
-                             wb__type_name(ft->types[i]), wb__type_name(args[i].type));
-        }
+}
+
+/* Room for f's frame on the stack (for its arguments and results if it is
+ * a host function).  The checks inline: after a wb_call's first use both
+ * stacks fit. */
+static inline bool reserve(wb_call *c, wb_func *f)
+{
+    const wb_functype *ft = f->type;
     uint64_t need = 2 * (uint64_t)(ft->nparams + ft->nresults) + 2;
     if (f->code && f->code->frame_slots > need)
         need = f->code->frame_slots;
-    /* (The checks inline: after a wb_call's first use both stacks fit.) */
-    if ((need > c->cap && !stack_reserve(c, need)) || (c->fcap == 0 && !frames_reserve(c)))
-        return trap_now(c, WB_TRAP_STACK_EXHAUSTED, f->code);
-    vals_to_slots(ft, 0, nargs, args, c->stack);
+    return (need <= c->cap || stack_reserve(c, need)) && (c->fcap != 0 || frames_reserve(c));
+}
+
+/* A host call of a function with machine code (jit.c) runs it without the
+ * interpreter, which takes over only where the machine code stops short of
+ * the function's return (a call, an untranslated op, a trap, fuel or an
+ * interrupt at a back-edge).  Without slicing only: the machine code and
+ * the interpreter are then two segments of one allotment.  Returns what
+ * the machine code returned, its fuel charged. */
+static inline __attribute__((always_inline)) uint32_t run_machine_code(wb_call *c, const wb__func *fn)
+{
+    int64_t allot = c->fuel_left > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)c->fuel_left;
+    wb_instance *inst = c->inst;
+    wb__jit_ctx jc = {allot, c->opts.interrupt ? c->opts.interrupt : &never, &c->interrupt_req, inst};
+    const wb_memory *m = inst->mem;
+    uint32_t k = fn->jit((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, &jc);
+    uint64_t used = (uint64_t)(allot - jc.fuel);
+    c->fuel_used += used;
+    if (c->fuel_left != UINT64_MAX)
+        c->fuel_left -= used;
+    return k;
+}
+
+/* Run f, its arguments in the first slots of the stack.  (Inlined into
+ * both starts: a UDF's call is a few dozen instructions, and a level of
+ * calls less is a tenth of them.) */
+static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func *f)
+{
     if (!f->code) {
         /* A host function called directly: nothing to interpret. */
         wb_result r = host_call(c, f, NULL, c->stack);
@@ -1308,11 +1334,7 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
         return trap_now(c, wb_result_is_trap(r) ? r : WB_TRAP_HOST, NULL);
     }
     const wb__func *fn = f->code;
-    c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
     init_frame(c->stack, fn);
-    c->pc = fn->code;
-    c->fn = fn;
-    c->fp = 0;
     /* Entry fuel, charged as a call charges it. */
     if (c->fuel_left != UINT64_MAX && fn->entry_fuel > c->fuel_left) {
         c->fuel_used += c->fuel_left;
@@ -1322,7 +1344,57 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
     if (c->fuel_left != UINT64_MAX)
         c->fuel_left -= fn->entry_fuel;
     c->fuel_used += fn->entry_fuel;
+    const wb__cell *pc = fn->code;
+    if (fn->jit && !c->slice) {
+        uint32_t k = run_machine_code(c, fn);
+        if (k == WB__JIT_RETURNED) {
+            c->state = ST_DONE;
+            return WB_OK;
+        }
+        pc += k; /* at 0 (a check failed there) JIT_ENTER or the op itself runs again */
+    }
+    /* The interpreter's entry frame: its return ends the call. */
+    c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
+    c->pc = pc;
+    c->fn = fn;
+    c->fp = 0;
     return drive(c);
+}
+
+wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nargs)
+{
+    const wb_functype *ft = f->type;
+    reset(c, f);
+    if (nargs != ft->nparams) {
+        c->state = ST_TRAPPED;
+        return wb__error(&c->err, WB_ERR_ARG, 0, "expected %u arguments, got %u", ft->nparams, nargs);
+    }
+    for (uint32_t i = 0; i < nargs; i++)
+        if (args[i].type != ft->types[i]) {
+            c->state = ST_TRAPPED;
+            return wb__error(&c->err, WB_ERR_ARG, 0, "argument %u: expected %s, got %s", i,
+                             wb__type_name(ft->types[i]), wb__type_name(args[i].type));
+        }
+    if (!reserve(c, f))
+        return trap_now(c, WB_TRAP_STACK_EXHAUSTED, f->code);
+    vals_to_slots(ft, 0, nargs, args, c->stack);
+    return enter(c, f);
+}
+
+/* The cells are the engine's own slots, so they cross by plain copies. */
+wb_result wb_call_start_cells(wb_call *c, wb_func *f, uint64_t *io)
+{
+    const wb__type *t = (const wb__type *)f->type;
+    reset(c, f);
+    if (!reserve(c, f))
+        return trap_now(c, WB_TRAP_STACK_EXHAUSTED, f->code);
+    for (uint32_t i = 0; i < t->param_slots; i++)
+        c->stack[i] = io[i];
+    wb_result r = enter(c, f);
+    if (r == WB_OK)
+        for (uint32_t i = 0; i < t->result_slots; i++)
+            io[i] = c->stack[i];
+    return r;
 }
 
 wb_result wb_call_resume(wb_call *c)
@@ -1343,6 +1415,17 @@ uint32_t wb_call_results(const wb_call *c, wb_val *out, uint32_t max)
     const wb_functype *ft = c->entry->type;
     uint32_t n = ft->nresults < max ? ft->nresults : max;
     slots_to_vals(ft, ft->nparams, n, c->stack, out);
+    return n;
+}
+
+uint32_t wb_call_result_cells(const wb_call *c, uint64_t *out, uint32_t max)
+{
+    if (c->state != ST_DONE || !c->entry)
+        return 0;
+    const wb__type *t = (const wb__type *)c->entry->type;
+    uint32_t n = t->result_slots < max ? t->result_slots : max;
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = c->stack[i];
     return n;
 }
 

@@ -9,9 +9,11 @@
  *
  *   - it is entered at cell 0 only (the JIT_ENTER op replaces that cell's
  *     handler; the original is kept in wb__func.jit_op0);
+ *   - at a return it has stored the results (slots 0..) and returns
+ *     WB__JIT_RETURNED;
  *   - at anything else it returns the index of the op's first cell and the
  *     interpreter executes that op itself: an op it does not translate, a
- *     call, a return, a memory access out of bounds, a division that traps,
+ *     call, a memory access out of bounds, a division that traps,
  *     a back-edge whose fuel or interrupt check fails.  An op changes nothing
  *     before its check, so running it again in the interpreter is exact, and
  *     traps, fuel, suspension and backtraces stay the interpreter's alone.
@@ -554,6 +556,13 @@ static bool op(jit *j, unsigned id, const wb__cell *pc, uint32_t k)
         return true;
 
     switch (id) {
+    case WB__OP_RETURN1:
+        ld64(j, RAX, a1);
+        st64(j, 0, RAX);
+        /* fall through */
+    case WB__OP_RETURN:
+        exit_now(j, WB__JIT_RETURNED);
+        return true;
     case WB__OP_BR:
         jmp_cell(j, k + (uint32_t)pc[1].i64);
         return true;
@@ -729,28 +738,26 @@ static int opmap_get(const opmap *m, const void *h)
     return -1;
 }
 
-/* Whether f loops (a back-edge: a branch whose fuel cell is non-zero), and
- * every op decodes.  Entering and leaving machine code cost about what
- * interpreting a handful of ops does, so straight-line code (most small
- * functions: a UDF adding two numbers) gains nothing and is not translated. */
-static bool worth_it(const opmap *om, const wb__func *f)
+/* Whether every op of f decodes, and (loops) whether f has a back-edge: a
+ * branch whose fuel cell is non-zero. */
+static bool decodes(const opmap *om, const wb__func *f, bool *loops)
 {
-    bool loops = false;
+    *loops = false;
     for (uint32_t k = 0; k < f->ncode;) {
         const wb__cell *pc = &f->code[k];
         int id = opmap_get(om, pc->op);
         uint32_t n = id < 0 ? 0 : op_cells((unsigned)id, pc);
         if (!n || k + n > f->ncode)
             return false;
-        loops |= (id == WB__OP_BR_LOOP || id == WB__OP_BR_IF || id == WB__OP_BR_UNLESS ||
-                  (id >= WB__OP_BR_I32_EQ && id <= WB__OP_BR_I64_GE_U)) &&
-                 pc[n - 1].u64 != 0;
+        *loops |= (id == WB__OP_BR_LOOP || id == WB__OP_BR_IF || id == WB__OP_BR_UNLESS ||
+                   (id >= WB__OP_BR_I32_EQ && id <= WB__OP_BR_I64_GE_U)) &&
+                  pc[n - 1].u64 != 0;
         k += n;
     }
-    return loops;
+    return true;
 }
 
-/* Translate f (worth_it) into j; false when cell 0 is an op the machine
+/* Translate f into j; false when cell 0 is an op the machine
  * code would only leave at, or on failure. */
 static bool function(jit *j, const opmap *om, const wb__func *f)
 {
@@ -783,20 +790,22 @@ static bool function(jit *j, const opmap *om, const wb__func *f)
     uint32_t epi = (uint32_t)j->n;
     bytes(j, 3, 0x4d, 0x89, 0x3e);                                            /* mov [r14], r15 */
     bytes(j, 10, 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5b, 0xc3); /* pops; ret */
-    uint32_t *stub = calloc(f->ncode, sizeof *stub); /* 0: none yet (0 is the prologue) */
+    /* stub[i]: 0 while none (0 is the prologue); stub[ncode] is the return's. */
+    uint32_t *stub = calloc((size_t)f->ncode + 1, sizeof *stub);
     if (!stub)
         return j->bad = true, false;
     for (uint32_t i = 0; !j->bad && i < j->nex; i++) {
         fixup x = j->ex[i];
-        if (!stub[x.cell]) {
-            stub[x.cell] = (uint32_t)j->n;
+        uint32_t s = x.cell == WB__JIT_RETURNED ? f->ncode : x.cell;
+        if (!stub[s]) {
+            stub[s] = (uint32_t)j->n;
             b1(j, 0xb8);
             b4(j, x.cell);
             b1(j, 0xe9);
             b4(j, (uint32_t)(epi - (j->n + 4)));
         }
         if (!j->bad) {
-            int32_t rel = (int32_t)(stub[x.cell] - (x.at + 4));
+            int32_t rel = (int32_t)(stub[s] - (x.at + 4));
             memcpy(j->b + x.at, &rel, 4);
         }
     }
@@ -826,11 +835,30 @@ void wb__jit_module(wb_module *m)
         return;
     }
     opmap_init(om, handlers);
+    /* Which functions get machine code: those that loop, entered from the
+     * interpreter through JIT_ENTER; and exported ones, which a host call
+     * enters directly (interp.c), so that a small UDF runs without the
+     * interpreter at all.  A straight-line function called from wasm stays
+     * interpreted: entering and leaving machine code there costs about
+     * what interpreting a handful of ops does. */
+    uint8_t *exported = calloc(ndef, 1);
+    if (!exported) {
+        free(om);
+        free(start);
+        return;
+    }
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].kind == WB_EXTERN_FUNC && m->exports[i].index >= m->nimported_funcs)
+            exported[m->exports[i].index - m->nimported_funcs] = 1;
     jit j = {0};
     for (uint32_t i = 0; i < ndef; i++) {
         const wb__func *f = &m->funcs[i];
+        bool loops = false;
         start[i] = SIZE_MAX;
-        if (!f->code || f->ncode == 0 || !worth_it(om, f))
+        if (!f->code || f->ncode == 0 || !decodes(om, f, &loops))
+            continue;
+        exported[i] |= (uint8_t)(loops ? 2 : 0);
+        if (!exported[i])
             continue;
         size_t at = j.n;
         if (function(&j, om, f))
@@ -859,10 +887,13 @@ void wb__jit_module(wb_module *m)
             if (start[i] == SIZE_MAX)
                 continue;
             f->jit = (wb__jit_fn)((uintptr_t)x + start[i]);
-            f->jit_op0 = f->code[0].op;
-            f->code[0].op = handlers[WB__OP_JIT_ENTER];
+            if (exported[i] & 2) {
+                f->jit_op0 = f->code[0].op;
+                f->code[0].op = handlers[WB__OP_JIT_ENTER];
+            }
         }
     }
+    free(exported);
     free(j.b);
     free(j.br);
     free(j.ex);

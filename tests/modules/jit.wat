@@ -106,4 +106,23 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $top))
     (local.get $i))
+;; Straight-line exports: a host call runs their machine code directly
+  ;; (interp.c), to the return or to the op where the interpreter takes over.
+  (func (export "line") (param $a i32) (result i32)
+    (i32.add (i32.mul (local.get $a) (i32.const 3)) (i32.load8_u (local.get $a))))
+  ;; A load out of bounds at the first op (for $a beyond the memory).
+  (func (export "first") (param $a i32) (result i64)
+    (i64.load (local.get $a)))
+  ;; Two results, one of them 64 bits wide.
+  (func (export "pair") (param $a i32) (result i32 i64)
+    (i32.sub (i32.const 100) (local.get $a))
+    (i64.extend_i32_s (local.get $a)))
+  ;; A call: the machine code hands over to the interpreter there.
+  (func $helper (param i32) (result i32)
+    (i32.xor (local.get 0) (i32.const 0x5a5a)))
+  (func (export "calls") (param $a i32) (result i32)
+    (i32.add (call $helper (local.get $a)) (i32.const 1)))
+  ;; A float op, which is not translated, after integer ones.
+  (func (export "floaty") (param $a i32) (result i32)
+    (i32.trunc_f64_s (f64.mul (f64.convert_i32_s (i32.add (local.get $a) (i32.const 1))) (f64.const 2.5))))
 )

@@ -269,3 +269,66 @@ TEST(instances_are_isolated)
     wb_instance_free(b);
     wb_module_free(m);
 }
+
+/* wb_call_start_cells: every scalar type crosses as a raw cell, results come
+ * back in place, a suspended call's results are read afterwards, a trap is
+ * reported as by wb_call_start. */
+TEST(calls_with_raw_cells)
+{
+    static const char wat[] =
+        "(module (import \"env\" \"wait\" (func $wait (result i32)))\n"
+        "  (func (export \"mixed\") (param i32 i64 f32 f64) (result f64 i64 i32 f32)\n"
+        "    (f64.mul (local.get 3) (f64.const 2)) (i64.add (local.get 1) (i64.const 1))\n"
+        "    (i32.sub (local.get 0) (i32.const 1)) (f32.neg (local.get 2)))\n"
+        "  (func (export \"waits\") (param i32) (result i32) (i32.add (call $wait) (local.get 0)))\n"
+        "  (func (export \"traps\") (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0))))";
+    wb_module *m = NULL;
+    wb_instance *inst = NULL;
+    wb_error err;
+    CHECK_EQ_INT(wb_module_from_wat(wat, sizeof wat - 1, &m, &err), WB_OK);
+    wb_func *wait = wb_func_new_host(&(wb_functype){0, 1, t_i}, host_wait, NULL);
+    wb_extern imp = {WB_EXTERN_FUNC, {.func = wait}};
+    CHECK_EQ_INT(m ? wb_instantiate(m, &imp, 1, NULL, NULL, &inst, &err) : WB_ERR_ARG, WB_OK);
+    if (!inst) {
+        wb_func_free(wait);
+        wb_module_free(m);
+        return;
+    }
+    wb_call *c = wb_call_new(&(wb_call_opts){.fuel = 1000});
+    float f = 1.5f, g;
+    double d = -3.25, e;
+    uint32_t fb;
+    uint64_t db, io[4];
+    memcpy(&fb, &f, 4);
+    memcpy(&db, &d, 8);
+    io[0] = (uint32_t)-5;
+    io[1] = (uint64_t)-9;
+    io[2] = fb;
+    io[3] = db;
+    CHECK_EQ_INT(wb_call_start_cells(c, wb_instance_func(inst, "mixed"), io), WB_OK);
+    memcpy(&e, &io[0], 8);
+    CHECK(e == -6.5);
+    CHECK(io[1] == (uint64_t)-8);
+    CHECK(io[2] == 0xfffffffau); /* an i32 fills the low half only */
+    CHECK(io[3] >> 32 == 0);
+    memcpy(&g, &io[3], 4);
+    CHECK(g == -1.5f);
+    CHECK(wb_call_fuel_used(c) > 0);
+
+    wait_calls = 0;
+    io[0] = 1;
+    CHECK_EQ_INT(wb_call_start_cells(c, wb_instance_func(inst, "waits"), io), WB_SUSPENDED);
+    CHECK_EQ_INT(wb_call_resume(c), WB_OK);
+    uint64_t out[2] = {0, 0};
+    CHECK_EQ_INT(wb_call_result_cells(c, out, 2), 1);
+    CHECK(out[0] == 42);
+
+    io[0] = 0;
+    CHECK_EQ_INT(wb_call_start_cells(c, wb_instance_func(inst, "traps"), io), WB_TRAP_DIV_ZERO);
+    CHECK(wb_call_error(c) && strstr(wb_call_error(c)->message, "divide by zero"));
+    CHECK_EQ_INT(wb_call_result_cells(c, out, 2), 0);
+    wb_call_free(c);
+    wb_instance_free(inst);
+    wb_func_free(wait);
+    wb_module_free(m);
+}

@@ -41,9 +41,11 @@ static void run(FILE *out, const char *name, int32_t arg, uint64_t fuel, uint64_
         r = wb_call_resume(c);
     fprintf(out, "%s(%d) fuel %llu: ", name, arg, (unsigned long long)wb_call_fuel_used(c));
     if (r == WB_OK) {
-        wb_val v;
-        wb_call_results(c, &v, 1);
-        fprintf(out, "%lld\n", v.type == WB_I64 ? (long long)v.of.i64 : (long long)v.of.i32);
+        wb_val v[4];
+        uint32_t n = wb_call_results(c, v, 4);
+        for (uint32_t i = 0; i < n; i++)
+            fprintf(out, "%lld%s", v[i].type == WB_I64 ? (long long)v[i].of.i64 : (long long)v[i].of.i32,
+                    i + 1 < n ? " " : "\n");
     } else {
         const wb_error *e = wb_call_error(c);
         fprintf(out, "result %d: %s\n", r, e ? e->message : "?");
@@ -64,6 +66,16 @@ static void report(FILE *out)
     run(out, "divz", 50, 0, 0);
     run(out, "spin", 0, 12345, 0);
     run(out, "spin", 0, 1000000, 1000); /* fuel in slices, then out of fuel */
+    static const int32_t as[] = {0, 5, -7, 65535, 65536, 65530, 65529};
+    for (size_t i = 0; i < sizeof as / sizeof as[0]; i++) {
+        run(out, "line", as[i], 0, 0);
+        run(out, "first", as[i], 0, 0);
+        run(out, "pair", as[i], 0, 0);
+        run(out, "calls", as[i], 0, 0);
+        run(out, "floaty", as[i], 0, 0);
+    }
+    run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
+    run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
 }
 
 /* The child: print the report and stop before the tests run. */
@@ -97,6 +109,28 @@ static char *read_all(FILE *f)
     return s;
 }
 
+/* Whether report s has a line starting with `start` that ends with `end`
+ * (or, when end ends with '%', contains it). */
+static bool has_line(const char *s, const char *start, const char *end)
+{
+    size_t ls = strlen(start), le = strlen(end);
+    bool anywhere = le && end[le - 1] == '%';
+    le -= anywhere;
+    for (const char *p = s; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n < ls || strncmp(p, start, ls) != 0)
+            continue;
+        if (anywhere) {
+            for (size_t i = 0; i + le <= n; i++)
+                if (strncmp(p + i, end, le) == 0)
+                    return true;
+        } else if (n >= le && strncmp(p + n - le, end, le) == 0)
+            return true;
+    }
+    return false;
+}
+
 TEST(machine_code_matches_interpreter)
 {
     char *mine = NULL;
@@ -127,18 +161,46 @@ TEST(machine_code_matches_interpreter)
     CHECK(mine && strstr(mine, "oob(4) fuel") && strstr(mine, "out of bounds memory access"));
     CHECK(mine && strstr(mine, "divz(50) fuel") && strstr(mine, "integer divide by zero"));
     CHECK(mine && strstr(mine, "spin(0) fuel 1234") && strstr(mine, "fuel exhausted"));
+    CHECK(has_line(mine, "line(5) ", ": 15"));
+    CHECK(has_line(mine, "pair(-7) ", ": 107 -7"));
+    CHECK(has_line(mine, "calls(0) ", ": 23131"));
+    CHECK(has_line(mine, "floaty(5) ", ": 15"));
+    CHECK(has_line(mine, "first(65529) ", "at offset 0x%")); /* a trap, with its place */
+    CHECK(has_line(mine, "line(3) fuel 2:", "fuel exhausted%"));
+    CHECK(has_line(mine, "calls(3) fuel 5:", "fuel exhausted%")); /* never more than the budget */
     free(ref);
     free(mine);
 }
 
-TEST(loops_get_machine_code)
+/* The function behind export `name`. */
+static const wb__func *code_of(const char *name)
+{
+    wb_func *f = wb_instance_func(inst, name);
+    return f ? f->code : NULL;
+}
+
+TEST(which_functions_get_machine_code)
 {
     if (!fresh())
         return;
 #if defined(__x86_64__) && defined(__linux__)
-    /* Every function of the module loops; each must have machine code. */
+    /* Loops: machine code, entered through JIT_ENTER in cell 0. */
+    static const char *const loops[] = {"mix", "vec", "oob", "divz", "spin"};
+    for (size_t i = 0; i < sizeof loops / sizeof loops[0]; i++) {
+        const wb__func *f = code_of(loops[i]);
+        CHECK(f && f->jit != NULL && f->jit_op0 != NULL);
+    }
+    /* Straight-line exports: machine code for host calls, cell 0 as it was. */
+    static const char *const lines[] = {"line", "first", "pair", "calls", "floaty"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        const wb__func *f = code_of(lines[i]);
+        CHECK(f && f->jit != NULL && f->jit_op0 == NULL);
+    }
+    /* $helper, straight-line and called only from wasm, stays interpreted. */
+    uint32_t with = 0;
     for (uint32_t i = 0; i < mod->nfuncs - mod->nimported_funcs; i++)
-        CHECK(mod->funcs[i].jit != NULL);
+        with += mod->funcs[i].jit != NULL;
+    CHECK_EQ_INT(with, mod->nfuncs - mod->nimported_funcs - 1);
 #endif
 }
 
