@@ -4,10 +4,12 @@
  * engine results to SQL errors.
  *
  * Per call, the work is: compare the FmgrInfo cache's generation with the
- * global one, check arguments for NULL, store them in a prepared wb_val
- * array (types set once), wb_call_start on a reused wb_call object, read the
- * result.  No allocation, no catalog access, no lookup by name.  Everything
- * else happens once per FmgrInfo (resolve) or when the caches are stale.
+ * global one, check arguments for NULL, store them as the engine's raw
+ * cells (resolve checked the types once), wb_call_start_cells on a reused
+ * wb_call object, which runs an export's machine code directly, read the
+ * result cell.  No allocation, no catalog access, no lookup by name.
+ * Everything else happens once per FmgrInfo (resolve) or when the caches
+ * are stale.
  *
  * Interrupts: the wb_call's interrupt flag is PostgreSQL's InterruptPending,
  * so a cancel or statement_timeout suspends the guest at its next loop
@@ -35,15 +37,12 @@ typedef struct wpg_fcache {
     wpg_instance *wi;
     wb_func *func;
     wb_func *post;      /* cabi_post_<export>, or NULL */
-    uint32 post_nargs;  /* 0, or the export's result count */
-    uint32 ncore;       /* wasm parameters */
     int nargs;
     wpg_kind ret;
     bool has_byref;     /* a text/bytea argument or result */
     wpg_stat *stat;
     char name[NAMEDATALEN];
     wpg_kind args[FUNC_MAX_ARGS];
-    wb_val vals[2 * FUNC_MAX_ARGS]; /* types preset, values per call */
 } wpg_fcache;
 
 /* ---- wb_call objects ------------------------------------------------------------------ */
@@ -195,48 +194,19 @@ static void call_failed(wpg_fcache *fc, wb_call *call, wb_result r)
 
 /* ---- resolve: once per FmgrInfo, and after invalidations -------------------------------- */
 
-static void preset_types(wpg_fcache *fc)
-{
-    wb_val *v = fc->vals;
-    for (int i = 0; i < fc->nargs; i++) {
-        switch (fc->args[i]) {
-        case WK_INT8:
-            (v++)->type = WB_I64;
-            break;
-        case WK_FLOAT4:
-            (v++)->type = WB_F32;
-            break;
-        case WK_FLOAT8:
-            (v++)->type = WB_F64;
-            break;
-        case WK_TEXT:
-        case WK_BYTEA:
-            (v++)->type = WB_I32;
-            (v++)->type = WB_I32;
-            break;
-        default:
-            (v++)->type = WB_I32;
-        }
-    }
-    fc->ncore = (uint32)(v - fc->vals);
-}
-
 /* cabi_post_<export> takes nothing or the export's results. */
 static void find_post(wpg_fcache *fc, const char *export_name)
 {
     char *pname = psprintf("cabi_post_%s", export_name);
     fc->post = wb_instance_func(fc->wi->inst, pname);
-    fc->post_nargs = 0;
     if (!fc->post)
         return;
     const wb_functype *pt = wb_func_type(fc->post), *ft = wb_func_type(fc->func);
     if (pt->nresults == 0 && pt->nparams == 0)
         return;
     if (pt->nresults == 0 && pt->nparams == ft->nresults &&
-        memcmp(pt->types, ft->types + ft->nparams, ft->nresults) == 0) {
-        fc->post_nargs = ft->nresults;
+        memcmp(pt->types, ft->types + ft->nparams, ft->nresults) == 0)
         return;
-    }
     ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
                     errmsg("wasm export \"%s\" must take nothing or the results of \"%s\"", pname, export_name)));
 }
@@ -286,7 +256,6 @@ static wpg_fcache *resolve(FunctionCallInfo fcinfo)
         elog(ERROR, "wasm: export \"%s\" vanished", export_name);
     find_post(fc, export_name);
     check_abi_exports(fc);
-    preset_types(fc);
     fc->stat = wpg_stat_entry(fl->fn_oid);
     fc->generation = gen;
     return fc;
@@ -294,41 +263,42 @@ static wpg_fcache *resolve(FunctionCallInfo fcinfo)
 
 /* ---- the canonical ABI: strings and byte lists ---------------------------------------------- */
 
-/* Run one helper call (cabi_realloc, cabi_post_*) of fc's instance. */
-static wb_val helper_call(wpg_fcache *fc, wb_call *call, wb_func *f, wb_val *args, uint32 nargs)
+/* Run one helper call (cabi_realloc, cabi_post_*) of fc's instance: its
+ * arguments in io, its result (if any) returned. */
+static uint64 helper_call(wpg_fcache *fc, wb_call *call, wb_func *f, uint64 *io)
 {
-    wb_result r = wb_call_start(call, f, args, nargs);
-    if (unlikely(r != WB_OK))
+    wb_result r = wb_call_start_cells(call, f, io);
+    if (unlikely(r != WB_OK)) {
         r = wpg_finish_call(call, r, fc->wi);
-    if (unlikely(r != WB_OK))
-        call_failed(fc, call, r);
+        if (r != WB_OK)
+            call_failed(fc, call, r);
+        wb_call_result_cells(call, io, 1);
+    }
     fc->stat->fuel += wb_call_fuel_used(call);
-    wb_val res = {0};
-    wb_call_results(call, &res, 1);
-    return res;
+    return io[0];
 }
 
 /* Copy an argument into guest memory: cabi_realloc(0, 0, 1, len), then the
  * bytes.  Text crosses as UTF-8. */
-static void lower_bytes(wpg_fcache *fc, wb_call *call, Datum d, wpg_kind k, wb_val *out)
+static void lower_bytes(wpg_fcache *fc, wb_call *call, Datum d, wpg_kind k, uint64 *out)
 {
     struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
     const char *data = VARDATA_ANY(v);
     size_t len = VARSIZE_ANY_EXHDR(v);
     if (k == WK_TEXT && GetDatabaseEncoding() != PG_UTF8)
         data = pg_server_to_any(data, (int)len, PG_UTF8), len = strlen(data);
-    wb_val a[4] = {wb_i32(0), wb_i32(0), wb_i32(1), wb_i32((int32)len)};
-    wb_val ptr = helper_call(fc, call, fc->wi->realloc, a, 4);
-    if (wb_memory_write(fc->wi->mem, (uint32)ptr.of.i32, data, len) != WB_OK) {
+    uint64 a[4] = {0, 0, 1, (uint32)len};
+    uint32 ptr = (uint32)helper_call(fc, call, fc->wi->realloc, a);
+    if (wb_memory_write(fc->wi->mem, ptr, data, len) != WB_OK) {
         fc->stat->traps++;
         fc->generation = 0;
         wpg_instance_discard(fc->wi);
         ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
                         errmsg("wasm function \"%s\": cabi_realloc returned %u, out of bounds for %zu bytes",
-                               fc->name, (uint32)ptr.of.i32, len)));
+                               fc->name, ptr, len)));
     }
-    out[0] = wb_i32(ptr.of.i32);
-    out[1] = wb_i32((int32)len);
+    out[0] = ptr;
+    out[1] = (uint32)len;
 }
 
 /* Wasm memory is little-endian. */
@@ -377,68 +347,7 @@ static Datum lift_bytes(wpg_fcache *fc, uint32 area, wpg_kind k)
     return PointerGetDatum(t);
 }
 
-/* By pointer: the engine wrote the value with narrow stores, and copying
- * the whole wb_val right after would stall on store forwarding. */
-static inline Datum result_datum(FunctionCallInfo fcinfo, wpg_fcache *fc, const wb_val *res)
-{
-    switch (fc->ret) {
-    case WK_VOID:
-        PG_RETURN_VOID();
-    case WK_BOOL:
-        return BoolGetDatum(res->of.i32 != 0);
-    case WK_INT2:
-        if (res->of.i32 < PG_INT16_MIN || res->of.i32 > PG_INT16_MAX)
-            ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-                            errmsg("wasm function \"%s\" returned %d, out of range for type smallint", fc->name,
-                                   res->of.i32)));
-        return Int16GetDatum((int16)res->of.i32);
-    case WK_INT4:
-        return Int32GetDatum(res->of.i32);
-    case WK_INT8:
-        return Int64GetDatum(res->of.i64);
-    case WK_FLOAT4: {
-        float f;
-        memcpy(&f, &res->of.f32_bits, sizeof f);
-        return Float4GetDatum(f);
-    }
-    case WK_FLOAT8: {
-        double f;
-        memcpy(&f, &res->of.f64_bits, sizeof f);
-        return Float8GetDatum(f);
-    }
-    default:
-        return lift_bytes(fc, (uint32)res->of.i32, fc->ret);
-    }
-}
-
 /* ---- the handler --------------------------------------------------------------------------------- */
-
-static inline void store_arg(wb_val *v, wpg_kind k, Datum d)
-{
-    switch (k) {
-    case WK_BOOL:
-        v->of.i32 = DatumGetBool(d) ? 1 : 0;
-        break;
-    case WK_INT2:
-        v->of.i32 = DatumGetInt16(d);
-        break;
-    case WK_INT8:
-        v->of.i64 = DatumGetInt64(d);
-        break;
-    case WK_FLOAT4: {
-        float f = DatumGetFloat4(d);
-        memcpy(&v->of.f32_bits, &f, sizeof f);
-        break;
-    }
-    case WK_FLOAT8: {
-        double f = DatumGetFloat8(d);
-        memcpy(&v->of.f64_bits, &f, sizeof f);
-        break;
-    }
-    default:
-        v->of.i32 = DatumGetInt32(d);
-    }
-}
 
 static inline int64 now_ns(void)
 {
@@ -447,10 +356,12 @@ static inline int64 now_ns(void)
     return (int64)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Timing every call would cost two clock reads (~50 ns) per call, a third
- * of a cheap UDF's whole call: the first 32 calls of a function are timed,
- * then every 32nd, counted 32 times.  Returns the start time, or 0. */
-#define TIME_SAMPLE 32
+/* Timing every call would cost two clock reads (~56 ns on this project's
+ * test machines) per call, half a cheap UDF's whole call, and even one
+ * call in 32 cost 3% of the call-overhead benchmark: the first 1024 calls
+ * of a function are timed, then every 1024th, counted 1024 times.
+ * Returns the start time, or 0. */
+#define TIME_SAMPLE 1024
 static inline int64 time_start(const wpg_stat *st)
 {
     if (!wpg_track_time || (st->calls >= TIME_SAMPLE && st->calls % TIME_SAMPLE != 0))
@@ -465,30 +376,72 @@ static inline void time_end(wpg_stat *st, int64 t0)
         st->time_ns += (now_ns() - t0) * (st->calls >= TIME_SAMPLE ? TIME_SAMPLE : 1);
 }
 
-/* Calls with strings or byte lists: lower, call, lift, post. */
+/* A scalar argument as the engine's 64-bit cell: i32 and f32 in the low
+ * half, the high half zero. */
+static inline uint64 arg_cell(wpg_kind k, Datum d)
+{
+    switch (k) {
+    case WK_INT8:
+    case WK_FLOAT8:
+        return (uint64)d;
+    case WK_BOOL:
+        return DatumGetBool(d) ? 1 : 0;
+    case WK_INT2:
+        return (uint32)(int32)DatumGetInt16(d);
+    default: /* int4, and float4 whose Datum holds its bits */
+        return (uint32)d;
+    }
+}
+
+/* The result cell as a Datum (float4's Datum is its bits, as an int4's). */
+static inline Datum result_cell_datum(wpg_fcache *fc, uint64 cell)
+{
+    switch (fc->ret) {
+    case WK_INT8:
+    case WK_FLOAT8:
+        return (Datum)cell;
+    case WK_BOOL:
+        return BoolGetDatum((uint32)cell != 0);
+    case WK_INT2:
+        if ((int32)cell < PG_INT16_MIN || (int32)cell > PG_INT16_MAX)
+            ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                            errmsg("wasm function \"%s\" returned %d, out of range for type smallint", fc->name,
+                                   (int32)cell)));
+        return Int16GetDatum((int16)cell);
+    case WK_VOID:
+        return (Datum)0;
+    default:
+        return Int32GetDatum((int32)cell);
+    }
+}
+
+/* Calls with strings or byte lists: lower, call, lift, post.  A text or
+ * bytea argument is two cells (ptr, len); a string result is one, the
+ * address of its (ptr, len). */
 static Datum call_byref(FunctionCallInfo fcinfo, wpg_fcache *fc)
 {
     wb_call *call = get_call();
     int64 t0 = time_start(fc->stat);
-    wb_val *v = fc->vals;
+    uint64 io[2 * FUNC_MAX_ARGS];
+    uint64 *v = io;
     for (int i = 0; i < fc->nargs; i++) {
         if (WK_IS_BYREF(fc->args[i])) {
             lower_bytes(fc, call, fcinfo->args[i].value, fc->args[i], v);
             v += 2;
         } else
-            store_arg(v++, fc->args[i], fcinfo->args[i].value);
+            *v++ = arg_cell(fc->args[i], fcinfo->args[i].value);
     }
-    wb_result r = wb_call_start(call, fc->func, fc->vals, fc->ncore);
-    if (unlikely(r != WB_OK))
+    wb_result r = wb_call_start_cells(call, fc->func, io);
+    if (unlikely(r != WB_OK)) {
         r = wpg_finish_call(call, r, fc->wi);
-    if (unlikely(r != WB_OK))
-        call_failed(fc, call, r);
+        if (r != WB_OK)
+            call_failed(fc, call, r);
+        wb_call_result_cells(call, io, 1);
+    }
     fc->stat->fuel += wb_call_fuel_used(call);
-    wb_val res[1] = {{0}};
-    wb_call_results(call, res, 1);
-    Datum d = result_datum(fcinfo, fc, &res[0]);
+    Datum d = WK_IS_BYREF(fc->ret) ? lift_bytes(fc, (uint32)io[0], fc->ret) : result_cell_datum(fc, io[0]);
     if (fc->post)
-        helper_call(fc, call, fc->post, res, fc->post_nargs);
+        helper_call(fc, call, fc->post, io); /* io[0] still holds the result, its one argument */
     time_end(fc->stat, t0);
     fc->stat->calls++;
     return d;
@@ -507,21 +460,22 @@ Datum wasm_call_handler(PG_FUNCTION_ARGS)
     if (unlikely(fc->has_byref))
         return call_byref(fcinfo, fc);
 
+    /* Scalars only: one cell each, in and out (resolve checked the types). */
+    uint64 io[FUNC_MAX_ARGS];
     for (int i = 0; i < fc->nargs; i++)
-        store_arg(&fc->vals[i], fc->args[i], fcinfo->args[i].value);
+        io[i] = arg_cell(fc->args[i], fcinfo->args[i].value);
     wb_call *call = get_call();
     wpg_stat *st = fc->stat;
     int64 t0 = time_start(st);
-    wb_result r = wb_call_start(call, fc->func, fc->vals, fc->ncore);
+    wb_result r = wb_call_start_cells(call, fc->func, io);
     if (unlikely(r != WB_OK)) {
         r = wpg_finish_call(call, r, fc->wi);
         if (r != WB_OK)
             call_failed(fc, call, r);
+        wb_call_result_cells(call, io, 1);
     }
     time_end(st, t0);
     st->calls++;
     st->fuel += wb_call_fuel_used(call);
-    wb_val res[1] = {{0}};
-    wb_call_results(call, res, 1);
-    return result_datum(fcinfo, fc, &res[0]);
+    return result_cell_datum(fc, io[0]);
 }
