@@ -187,13 +187,13 @@ enum wb__opid {
 /* The handler address of every op, indexed by wb__opid (interp.c). */
 const void *const *wb__op_handlers(void);
 
-/* Machine code of a function (jit.c): entered with the frame, the memory
- * and its size, and this context; returns the cell index of the op at which
- * the interpreter goes on, or WB__JIT_RETURNED. */
 /* What machine code returns when the function returned (its results in
  * slots 0..), instead of a cell index. */
 #define WB__JIT_RETURNED UINT32_MAX
 
+/* Machine code of a function (jit.c): entered with the frame, the memory
+ * and its size, and this context; returns the cell index of the op at which
+ * the interpreter goes on, or WB__JIT_RETURNED. */
 typedef struct wb__jit_ctx {
     int64_t fuel;               /* in: fuel left; out: after what ran */
     const volatile int *ext;    /* the call's interrupt flag */

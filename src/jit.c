@@ -7,8 +7,10 @@
  * machine code and interpreter share one frame layout and can hand over at
  * any op boundary; the machine code only runs the common path:
  *
- *   - it is entered at cell 0 only (the JIT_ENTER op replaces that cell's
- *     handler; the original is kept in wb__func.jit_op0);
+ *   - it is entered at cell 0 only: by the interpreter for a function that
+ *     loops (the JIT_ENTER op replaces that cell's handler; the original is
+ *     kept in wb__func.jit_op0), directly by a host call for an exported
+ *     function (interp.c);
  *   - at a return it has stored the results (slots 0..) and returns
  *     WB__JIT_RETURNED;
  *   - at anything else it returns the index of the op's first cell and the
@@ -841,15 +843,16 @@ void wb__jit_module(wb_module *m)
      * interpreter at all.  A straight-line function called from wasm stays
      * interpreted: entering and leaving machine code there costs about
      * what interpreting a handful of ops does. */
-    uint8_t *exported = calloc(ndef, 1);
-    if (!exported) {
+    enum { EXPORTED = 1, LOOPS = 2 };
+    uint8_t *why = calloc(ndef, 1);
+    if (!why) {
         free(om);
         free(start);
         return;
     }
     for (uint32_t i = 0; i < m->nexports; i++)
         if (m->exports[i].kind == WB_EXTERN_FUNC && m->exports[i].index >= m->nimported_funcs)
-            exported[m->exports[i].index - m->nimported_funcs] = 1;
+            why[m->exports[i].index - m->nimported_funcs] = EXPORTED;
     jit j = {0};
     for (uint32_t i = 0; i < ndef; i++) {
         const wb__func *f = &m->funcs[i];
@@ -857,8 +860,9 @@ void wb__jit_module(wb_module *m)
         start[i] = SIZE_MAX;
         if (!f->code || f->ncode == 0 || !decodes(om, f, &loops))
             continue;
-        exported[i] |= (uint8_t)(loops ? 2 : 0);
-        if (!exported[i])
+        if (loops)
+            why[i] |= LOOPS;
+        if (!why[i])
             continue;
         size_t at = j.n;
         if (function(&j, om, f))
@@ -887,13 +891,13 @@ void wb__jit_module(wb_module *m)
             if (start[i] == SIZE_MAX)
                 continue;
             f->jit = (wb__jit_fn)((uintptr_t)x + start[i]);
-            if (exported[i] & 2) {
+            if (why[i] & LOOPS) {
                 f->jit_op0 = f->code[0].op;
                 f->code[0].op = handlers[WB__OP_JIT_ENTER];
             }
         }
     }
-    free(exported);
+    free(why);
     free(j.b);
     free(j.br);
     free(j.ex);
