@@ -22,10 +22,15 @@ SELECT sq(12);
 \set VERBOSITY verbose
 SELECT lim_crash(1);
 \set VERBOSITY default
--- an infinite loop is stopped by statement_timeout (57014) ...
+-- an infinite loop is stopped by its fuel budget (54000) ...
+SET wasm.fuel_per_call = 10000000;
+SELECT lim_forever(0);
+-- ... or, with no budget, by statement_timeout (57014; pg_cancel_backend() alike)
+SET wasm.fuel_per_call = 0;
 SET statement_timeout = '300ms';
 SELECT lim_forever(0);
 RESET statement_timeout;
+RESET wasm.fuel_per_call;
 -- ... a memory bomb by the memory cap, and the backend carries on
 SELECT lim_membomb(0);
 SELECT math_add(1, 1) AS still_serving;

@@ -3,7 +3,7 @@
 # provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
 # Each scenario_NAME function works in its own database.
 
-SCENARIOS="backends restart timeout cancel encoding dump pgbench memory"
+SCENARIOS="backends restart timeout cancel encoding dump pgbench memory demo_shows"
 
 newdb() { # $1 = database: fresh, with the extension and the example modules
     $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
@@ -353,4 +353,28 @@ EOF
     echo "     fib(30): wasm $w_fib ms, C $c_fib ms ($(ratio "$w_fib" "$c_fib")x C); pllua anchor 91 ms: $(ratio 91 "$w_fib")x faster (goal >= 4x)"
     echo "     reverse 100-byte text over 1M rows: wasm $w_rev ms, C UDF $c_rev ms: $(ratio "$w_rev" "$c_rev")x (goal <= 2x)"
     ok "bench: measured (see the lines above)"
+}
+
+# `make demo` shows what the issue asks of it: each outcome below must be in
+# its output, so the demo cannot quietly stop showing one (machine code once
+# made the infinite loop run out of fuel before the timeout could fire).
+scenario_demo_shows() {
+    $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS wasm_demo" \
+        -c "CREATE DATABASE wasm_demo" >/dev/null || { bad "demo: createdb"; return; }
+    out=$(run_demo wasm_demo | tr -s ' ') # (runs of spaces as one: column widths vary)
+    missing=
+    for want in ' 42 | 75025 | 21' ' 5000150000' ' 144' \
+        'ERROR: 38000: wasm function "lim_crash" trapped: unreachable' '#1 func 2 at offset' \
+        'ERROR: wasm function "lim_forever" ran out of fuel' \
+        'ERROR: canceling statement due to statement timeout' \
+        'ERROR: wasm function "lim_membomb" exceeded its memory limit' 'still_serving' \
+        'math_add(integer,integer) | 100002 | 0 |'; do
+        echo "$out" | grep -qF -- "$want" || missing="$missing [$want]"
+    done
+    if [ -z "$missing" ]; then
+        ok "demo: shows UDFs, a trap, fuel, a timeout, a memory bomb, stats"
+    else
+        bad "demo: missing$missing"
+        echo "$out" | tail -20
+    fi
 }
