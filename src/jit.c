@@ -512,10 +512,12 @@ static bool divide(jit *j, unsigned id, const wb__cell *pc, uint32_t k)
     return true;
 }
 
-/* Translate the op at pc (cell k).  Returns false to leave at it. */
-static bool op(jit *j, unsigned id, const wb__cell *pc, uint32_t k)
+/* Translate the op at pc (cell k), n cells long.  Returns false to leave
+ * at it.  (Operand cells are read only as far as the op has them: a
+ * one-cell return may be the function's last cell.) */
+static bool op(jit *j, unsigned id, const wb__cell *pc, uint32_t n, uint32_t k)
 {
-    const uint32_t a1 = pc[1].p.a, b1_ = pc[1].p.b, a2 = pc[2].p.a;
+    const uint32_t a1 = n > 1 ? pc[1].p.a : 0, b1_ = n > 1 ? pc[1].p.b : 0, a2 = n > 2 ? pc[2].p.a : 0;
     bool w;
     int cc, ext;
     uint32_t alu, lop, size;
@@ -780,7 +782,7 @@ static bool function(jit *j, const opmap *om, const wb__func *f)
         j->at[k] = (uint32_t)j->n;
         for (uint32_t i = 1; i < n; i++)
             j->at[k + i] = UINT32_MAX;
-        if (!op(j, id, pc, k)) {
+        if (!op(j, id, pc, n, k)) {
             if (k == 0)
                 return false;
             exit_now(j, k);

@@ -5,7 +5,8 @@
 #   tests/run.sh build spec     the official spec suite only
 #   tests/run.sh build pg       the PostgreSQL extension only (pg/run-tests.sh)
 # Each suite prints "N passed, M failed"; the script ends with a total line
-# and exits non-zero if anything failed.
+# and exits non-zero if anything failed.  `all` on build/ also builds
+# build-san/ (ASan+UBSan) and runs the unit tests and the spec suite there.
 B=${1:-build}
 WHAT=${2:-all}
 SUITE=${WB_TESTSUITE:-../shared/wasm-testsuite}
@@ -93,6 +94,29 @@ if [ "$WHAT" = all ] || [ "$WHAT" = pg ]; then
     echo "pg: $(tail -1 "$tmp/pg.out")"
     grep -E '^FAIL' -A30 "$tmp/pg.out" | head -60
     tally pg "$tmp/pg.out"
+fi
+
+# The engine again under ASan+UBSan (`make SANITIZE=1`, build-san/): the
+# unit tests and the spec suite with machine code, so that an out-of-bounds
+# read or undefined behaviour fails the run even where results come out right.
+if [ "$WHAT" = all ] && [ "$B" = build ]; then
+    if make -s SANITIZE=1 all >"$tmp/san-build.out" 2>&1; then
+        for t in build-san/tests/*; do
+            n=$(basename "$t")
+            "$t" >"$tmp/san-$n.out" 2>&1
+            echo "sanitized/unit/$n: $(tail -1 "$tmp/san-$n.out")"
+            grep -E '^(FAIL|.*CHECK failed|.*ERROR: AddressSanitizer|.*runtime error)' "$tmp/san-$n.out" | head -20
+            tally "sanitized/unit/$n" "$tmp/san-$n.out"
+        done
+        B=build-san
+        spec_suite "spec, sanitized" 1
+        B=build
+    else
+        echo "FAIL sanitized build"
+        tail -20 "$tmp/san-build.out"
+        fail=1
+        total_fail=$((total_fail + 1))
+    fi
 fi
 
 echo "total: $total_pass passed, $total_fail failed"
