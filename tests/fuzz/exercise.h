@@ -2,12 +2,16 @@
  * exercise.h - shared by the fuzz targets: instantiate a loaded module
  * (imports satisfied by type-correct stand-ins) and call every exported
  * function with zero arguments and a small fuel budget, freeing all of it.
+ * With out non-NULL, each call's outcome (result code, results, fuel used,
+ * trap message) is written there, for fuzz_load to compare machine code
+ * with the interpreter.
  */
 #ifndef WB_FUZZ_EXERCISE_H
 #define WB_FUZZ_EXERCISE_H
 
 #include "wasmbox.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +20,29 @@ static wb_result stub(wb_host_ctx *ctx, const wb_val *args, wb_val *results)
     return WB_TRAP_HOST;
 }
 
-static void exercise(wb_module *m)
+/* One value as text; references only as null or not (addresses differ). */
+static void print_val(FILE *out, const wb_val *v)
+{
+    switch (v->type) {
+    case WB_I32:
+    case WB_F32:
+        fprintf(out, " %08x", (unsigned)v->of.f32_bits);
+        break;
+    case WB_I64:
+    case WB_F64:
+        fprintf(out, " %016llx", (unsigned long long)v->of.f64_bits);
+        break;
+    case WB_V128:
+        fputc(' ', out);
+        for (int i = 0; i < 16; i++)
+            fprintf(out, "%02x", v->of.v128[i]);
+        break;
+    default:
+        fprintf(out, " %s", v->of.func ? "ref" : "null");
+    }
+}
+
+static void exercise(wb_module *m, FILE *out)
 {
     wb_error err;
     uint32_t ni = wb_module_import_count(m);
@@ -70,7 +96,20 @@ static void exercise(wb_module *m)
                 memset(&args[k], 0, sizeof args[k]);
                 args[k].type = ft->types[k];
             }
-            wb_invoke(e.of.func, args, ft->nparams, res, ft->nresults, &opts, &err);
+            wb_call *c = wb_call_new(&opts);
+            if (!c)
+                continue;
+            wb_result r = wb_call_start(c, e.of.func, args, ft->nparams);
+            if (out) {
+                const wb_error *te = wb_call_error(c);
+                fprintf(out, "%.*s: %d fuel %llu", (int)d.name_len, d.name, r,
+                        (unsigned long long)wb_call_fuel_used(c));
+                uint32_t n = r == WB_OK ? wb_call_results(c, res, ft->nresults) : 0;
+                for (uint32_t k = 0; k < n; k++)
+                    print_val(out, &res[k]);
+                fprintf(out, " %s\n", te ? te->message : "");
+            }
+            wb_call_free(c);
         }
         wb_instance_free(inst);
     }

@@ -3,7 +3,10 @@
  * (imports satisfied by type-correct stand-ins) and a call of every
  * exported function with zero arguments and a small fuel budget.  The
  * engine must answer with a result code for every input; a crash, leak or
- * sanitizer report is a finding.  Run with `make fuzz` (FUZZ_SECONDS=600).
+ * sanitizer report is a finding.  The module is loaded twice, with machine
+ * code (src/jit.c) and interpreted only (WASMBOX_JIT=0), and the calls'
+ * outcomes (results, traps and their places, fuel) must be the same: a
+ * difference aborts, as a finding.  Run with `make fuzz` (FUZZ_SECONDS=600).
  */
 #include "wasmbox.h"
 
@@ -15,11 +18,29 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    wb_module *m;
+    wb_module *m, *mi;
     wb_error err;
     if (wb_module_load(data, size, &m, &err) != WB_OK)
         return 0;
-    exercise(m);
+    setenv("WASMBOX_JIT", "0", 1);
+    wb_result r = wb_module_load(data, size, &mi, &err);
+    unsetenv("WASMBOX_JIT");
+    if (r != WB_OK)
+        abort(); /* the same bytes must load both ways */
+    char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    FILE *fa = open_memstream(&a, &na), *fb = open_memstream(&b, &nb);
+    exercise(m, fa);
+    exercise(mi, fb);
+    fclose(fa);
+    fclose(fb);
+    if (na != nb || memcmp(a, b, na) != 0) {
+        fprintf(stderr, "machine code:\n%s\ninterpreted:\n%s\n", a, b);
+        abort();
+    }
+    free(a);
+    free(b);
+    wb_module_free(mi);
     wb_module_free(m);
     return 0;
 }

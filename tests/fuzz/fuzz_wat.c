@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (r != WB_OK)
         return 0;
-    exercise(m);
+    exercise(m, NULL);
     wb_module_free(m);
     return 0;
 }
