@@ -1402,8 +1402,11 @@ wb_result wb_call_resume(wb_call *c)
     if (c->state != ST_SUSPENDED)
         return wb__error(&c->err, WB_ERR_ARG, 0, "no suspended call to resume");
     if (!c->pc) {
-        /* A host function called directly asked to wait: ask it again. */
-        return wb_call_start(c, c->entry, NULL, 0);
+        /* A host function called directly asked to wait: ask it again,
+         * with the arguments still in their slots (a host call writes its
+         * results back only when it succeeds). */
+        c->state = ST_IDLE;
+        return enter(c, c->entry);
     }
     return drive(c);
 }

@@ -270,6 +270,39 @@ TEST(instances_are_isolated)
     wb_module_free(m);
 }
 
+/* Suspends the first time, answers its argument + 1 when called again. */
+static int echo_calls;
+static wb_result host_wait_echo(wb_host_ctx *ctx, const wb_val *args, wb_val *results)
+{
+    if (echo_calls++ == 0)
+        return WB_SUSPENDED;
+    results[0] = wb_i32(args[0].of.i32 + 1);
+    return WB_OK;
+}
+
+/* A host function called directly (no wasm around it) that suspends is
+ * asked again on resume, with its arguments. */
+TEST(host_function_called_directly_suspends_and_resumes)
+{
+    wb_func *f = wb_func_new_host(&(wb_functype){1, 1, t_ii_i + 1}, host_wait_echo, NULL);
+    wb_call *c = wb_call_new(NULL);
+    wb_val a = wb_i32(41), res;
+    echo_calls = 0;
+    CHECK_EQ_INT(wb_call_start(c, f, &a, 1), WB_SUSPENDED);
+    CHECK_EQ_INT(wb_call_resume(c), WB_OK);
+    CHECK_EQ_INT(wb_call_results(c, &res, 1), 1);
+    CHECK_EQ_INT(res.of.i32, 42);
+    CHECK_EQ_INT(echo_calls, 2);
+    uint64_t io[1] = {6};
+    echo_calls = 0;
+    CHECK_EQ_INT(wb_call_start_cells(c, f, io), WB_SUSPENDED);
+    CHECK_EQ_INT(wb_call_resume(c), WB_OK);
+    CHECK_EQ_INT(wb_call_result_cells(c, io, 1), 1);
+    CHECK(io[0] == 7);
+    wb_call_free(c);
+    wb_func_free(f);
+}
+
 /* wb_call_start_cells: every scalar type crosses as a raw cell, results come
  * back in place, a suspended call's results are read afterwards, a trap is
  * reported as by wb_call_start. */
