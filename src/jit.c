@@ -567,6 +567,31 @@ static bool op(jit *j, unsigned id, const wb__cell *pc, uint32_t n, uint32_t k)
     case WB__OP_RETURN:
         exit_now(j, WB__JIT_RETURNED);
         return true;
+    case WB__OP_MEMORY_FILL:
+    case WB__OP_MEMORY_COPY: {
+        /* The interpreter's bounds checks, then memset / memmove (a call:
+         * rbx and r12-r15 survive it, the stack is 16-byte aligned). */
+        bool fill = id == WB__OP_MEMORY_FILL;
+        ld32(j, RDX, a2); /* n */
+        if (!fill) {
+            ld32(j, RAX, b1_);                   /* s */
+            bytes(j, 4, 0x48, 0x8d, 0x0c, 0x10); /* lea rcx, [rax + rdx] */
+            bytes(j, 3, 0x4c, 0x39, 0xe9);       /* cmp rcx, r13 */
+            exit_if(j, CC_A, k);
+            mm(j, 0, true, 0x8d, RSI); /* lea rsi, [r12 + rax] */
+        }
+        ld32(j, RAX, a1); /* d */
+        bytes(j, 4, 0x48, 0x8d, 0x0c, 0x10);
+        bytes(j, 3, 0x4c, 0x39, 0xe9);
+        exit_if(j, CC_A, k);
+        mm(j, 0, true, 0x8d, RDI); /* lea rdi, [r12 + rax] */
+        if (fill)
+            sl(j, 0, false, 0x0fb6, RSI, b1_); /* movzx esi, byte [value] */
+        bytes(j, 2, 0x48, 0xb8);             /* mov rax, imm64; call rax */
+        b8(j, fill ? (uint64_t)(uintptr_t)memset : (uint64_t)(uintptr_t)memmove);
+        bytes(j, 2, 0xff, 0xd0);
+        return true;
+    }
     case WB__OP_BR:
         jmp_cell(j, k + (uint32_t)pc[1].i64);
         return true;

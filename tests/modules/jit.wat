@@ -125,4 +125,21 @@
   ;; A float op, which is not translated, after integer ones.
   (func (export "floaty") (param $a i32) (result i32)
     (i32.trunc_f64_s (f64.mul (f64.convert_i32_s (i32.add (local.get $a) (i32.const 1))) (f64.const 2.5))))
+;; memory.fill and memory.copy in a loop (calls to memset/memmove in machine
+  ;; code), the fill going out of bounds once i * 1000 passes the memory's end.
+  (func (export "bulk") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $top
+      (memory.fill (i32.and (i32.mul (local.get $i) (i32.const 97)) (i32.const 4095))
+                   (local.get $i) (i32.and (local.get $i) (i32.const 31)))
+      (memory.copy (i32.and (i32.mul (local.get $i) (i32.const 31)) (i32.const 4095))
+                   (i32.and (i32.mul (local.get $i) (i32.const 13)) (i32.const 4095))
+                   (i32.and (local.get $i) (i32.const 63)))
+      (memory.fill (i32.mul (local.get $i) (i32.const 1000)) (i32.const 7) (i32.const 8))
+      (memory.copy (i32.const 60000) (i32.sub (i32.const 65536) (local.get $n)) (local.get $n))
+      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31))
+                               (i32.load (i32.and (i32.mul (local.get $i) (i32.const 53)) (i32.const 4092)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $top (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
 )

@@ -74,6 +74,9 @@ static void report(FILE *out)
         run(out, "calls", as[i], 0, 0);
         run(out, "floaty", as[i], 0, 0);
     }
+    run(out, "bulk", 50, 0, 0);
+    run(out, "bulk", 100, 0, 0); /* the fill at 66,000 is out of bounds */
+    run(out, "bulk", 0, 0, 0);   /* a copy of 0 bytes at the end of memory */
     run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
 }
@@ -167,6 +170,8 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "floaty(5) ", ": 15"));
     CHECK(has_line(mine, "first(65529) ", "at offset 0x%")); /* a trap, with its place */
     CHECK(has_line(mine, "line(3) fuel 2:", "fuel exhausted%"));
+    CHECK(has_line(mine, "bulk(100) ", "out of bounds memory access%"));
+    CHECK(has_line(mine, "bulk(50) ", ": %") && !has_line(mine, "bulk(50) ", "result%"));
     CHECK(has_line(mine, "calls(3) fuel 5:", "fuel exhausted%")); /* never more than the budget */
     free(ref);
     free(mine);
@@ -185,7 +190,7 @@ TEST(which_functions_get_machine_code)
         return;
 #if defined(__x86_64__) && defined(__linux__)
     /* Loops: machine code, entered through JIT_ENTER in cell 0. */
-    static const char *const loops[] = {"mix", "vec", "oob", "divz", "spin"};
+    static const char *const loops[] = {"mix", "vec", "oob", "divz", "spin", "bulk"};
     for (size_t i = 0; i < sizeof loops / sizeof loops[0]; i++) {
         const wb__func *f = code_of(loops[i]);
         CHECK(f && f->jit != NULL && f->jit_op0 != NULL);
