@@ -1215,6 +1215,17 @@ static wb_result trap_now(wb_call *c, wb_result code, const wb__func *fn)
     return code;
 }
 
+/* Charge fuel used; a charge that failed takes only what was left. */
+static inline void spend(wb_call *c, uint64_t used)
+{
+    if (c->fuel_left != UINT64_MAX) {
+        if (used > c->fuel_left)
+            used = c->fuel_left;
+        c->fuel_left -= used;
+    }
+    c->fuel_used += used;
+}
+
 /* Run segments until the call ends or must stop. */
 static inline wb_result drive(wb_call *c)
 {
@@ -1224,12 +1235,7 @@ static inline wb_result drive(wb_call *c)
             allot = (int64_t)c->slice;
         int64_t left = allot;
         int why = run(c, allot, &left);
-        uint64_t used = (uint64_t)(allot - left);
-        if (used > c->fuel_left)
-            used = c->fuel_left; /* a charge that failed takes only what was left */
-        c->fuel_used += used;
-        if (c->fuel_left != UINT64_MAX)
-            c->fuel_left = used >= c->fuel_left ? 0 : c->fuel_left - used;
+        spend(c, (uint64_t)(allot - left));
         switch (why) {
         case RUN_DONE:
             c->state = ST_DONE;
@@ -1307,10 +1313,7 @@ static inline __attribute__((always_inline)) uint32_t run_machine_code(wb_call *
     wb__jit_ctx jc = {allot, c->opts.interrupt ? c->opts.interrupt : &never, &c->interrupt_req, inst};
     const wb_memory *m = inst->mem;
     uint32_t k = fn->jit((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, &jc);
-    uint64_t used = (uint64_t)(allot - jc.fuel);
-    c->fuel_used += used;
-    if (c->fuel_left != UINT64_MAX)
-        c->fuel_left -= used;
+    spend(c, (uint64_t)(allot - jc.fuel));
     return k;
 }
 
@@ -1336,14 +1339,10 @@ static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func
     const wb__func *fn = f->code;
     init_frame(c->stack, fn);
     /* Entry fuel, charged as a call charges it. */
-    if (c->fuel_left != UINT64_MAX && fn->entry_fuel > c->fuel_left) {
-        c->fuel_used += c->fuel_left;
-        c->fuel_left = 0;
+    bool short_of_fuel = c->fuel_left != UINT64_MAX && fn->entry_fuel > c->fuel_left;
+    spend(c, fn->entry_fuel);
+    if (short_of_fuel)
         return trap_now(c, WB_TRAP_OUT_OF_FUEL, fn);
-    }
-    if (c->fuel_left != UINT64_MAX)
-        c->fuel_left -= fn->entry_fuel;
-    c->fuel_used += fn->entry_fuel;
     const wb__cell *pc = fn->code;
     if (fn->jit && !c->slice) {
         uint32_t k = run_machine_code(c, fn);

@@ -245,6 +245,16 @@ static void addr(jit *j, uint32_t a, uint32_t offset, uint32_t size, uint32_t ce
     exit_if(j, CC_A, cell);
 }
 
+/* rax = u32 address slot, and leave at `cell` unless rax + rdx (a length)
+ * <= memory size. */
+static void span(jit *j, uint32_t a, uint32_t cell)
+{
+    ld32(j, RAX, a);
+    bytes(j, 4, 0x48, 0x8d, 0x0c, 0x10); /* lea rcx, [rax + rdx] */
+    bytes(j, 3, 0x4c, 0x39, 0xe9);       /* cmp rcx, r13 */
+    exit_if(j, CC_A, cell);
+}
+
 /* mov rax, [r14 + inst]; mov rax, [rax + off] */
 static void inst_field(jit *j, uint32_t off)
 {
@@ -574,16 +584,10 @@ static bool op(jit *j, unsigned id, const wb__cell *pc, uint32_t n, uint32_t k)
         bool fill = id == WB__OP_MEMORY_FILL;
         ld32(j, RDX, a2); /* n */
         if (!fill) {
-            ld32(j, RAX, b1_);                   /* s */
-            bytes(j, 4, 0x48, 0x8d, 0x0c, 0x10); /* lea rcx, [rax + rdx] */
-            bytes(j, 3, 0x4c, 0x39, 0xe9);       /* cmp rcx, r13 */
-            exit_if(j, CC_A, k);
+            span(j, b1_, k);
             mm(j, 0, true, 0x8d, RSI); /* lea rsi, [r12 + rax] */
         }
-        ld32(j, RAX, a1); /* d */
-        bytes(j, 4, 0x48, 0x8d, 0x0c, 0x10);
-        bytes(j, 3, 0x4c, 0x39, 0xe9);
-        exit_if(j, CC_A, k);
+        span(j, a1, k);
         mm(j, 0, true, 0x8d, RDI); /* lea rdi, [r12 + rax] */
         if (fill)
             sl(j, 0, false, 0x0fb6, RSI, b1_); /* movzx esi, byte [value] */
