@@ -263,9 +263,10 @@ static wpg_fcache *resolve(FunctionCallInfo fcinfo)
 
 /* ---- the canonical ABI: strings and byte lists ---------------------------------------------- */
 
-/* Run one helper call (cabi_realloc, cabi_post_*) of fc's instance: its
- * arguments in io, its result (if any) returned. */
-static uint64 helper_call(wpg_fcache *fc, wb_call *call, wb_func *f, uint64 *io)
+/* Run f of fc's instance (the export itself, cabi_realloc, cabi_post_*) to
+ * its end: arguments in io, the results (if any) left there, the first
+ * returned; a trap or a raised interrupt becomes the SQL error. */
+static inline uint64 run_cells(wpg_fcache *fc, wb_call *call, wb_func *f, uint64 *io)
 {
     wb_result r = wb_call_start_cells(call, f, io);
     if (unlikely(r != WB_OK)) {
@@ -288,7 +289,7 @@ static void lower_bytes(wpg_fcache *fc, wb_call *call, Datum d, wpg_kind k, uint
     if (k == WK_TEXT && GetDatabaseEncoding() != PG_UTF8)
         data = pg_server_to_any(data, (int)len, PG_UTF8), len = strlen(data);
     uint64 a[4] = {0, 0, 1, (uint32)len};
-    uint32 ptr = (uint32)helper_call(fc, call, fc->wi->realloc, a);
+    uint32 ptr = (uint32)run_cells(fc, call, fc->wi->realloc, a);
     if (wb_memory_write(fc->wi->mem, ptr, data, len) != WB_OK) {
         fc->stat->traps++;
         fc->generation = 0;
@@ -431,17 +432,10 @@ static Datum call_byref(FunctionCallInfo fcinfo, wpg_fcache *fc)
         } else
             *v++ = arg_cell(fc->args[i], fcinfo->args[i].value);
     }
-    wb_result r = wb_call_start_cells(call, fc->func, io);
-    if (unlikely(r != WB_OK)) {
-        r = wpg_finish_call(call, r, fc->wi);
-        if (r != WB_OK)
-            call_failed(fc, call, r);
-        wb_call_result_cells(call, io, 1);
-    }
-    fc->stat->fuel += wb_call_fuel_used(call);
+    run_cells(fc, call, fc->func, io);
     Datum d = WK_IS_BYREF(fc->ret) ? lift_bytes(fc, (uint32)io[0], fc->ret) : result_cell_datum(fc, io[0]);
     if (fc->post)
-        helper_call(fc, call, fc->post, io); /* io[0] still holds the result, its one argument */
+        run_cells(fc, call, fc->post, io); /* io[0] still holds the result, its one argument */
     time_end(fc->stat, t0);
     fc->stat->calls++;
     return d;
@@ -467,15 +461,8 @@ Datum wasm_call_handler(PG_FUNCTION_ARGS)
     wb_call *call = get_call();
     wpg_stat *st = fc->stat;
     int64 t0 = time_start(st);
-    wb_result r = wb_call_start_cells(call, fc->func, io);
-    if (unlikely(r != WB_OK)) {
-        r = wpg_finish_call(call, r, fc->wi);
-        if (r != WB_OK)
-            call_failed(fc, call, r);
-        wb_call_result_cells(call, io, 1);
-    }
+    uint64 res = run_cells(fc, call, fc->func, io);
     time_end(st, t0);
     st->calls++;
-    st->fuel += wb_call_fuel_used(call);
-    return result_cell_datum(fc, io[0]);
+    return result_cell_datum(fc, res);
 }

@@ -115,7 +115,7 @@ run_regress() {
 
 . ./scenarios.sh
 
-# `make demo`: the extension at work, each statement echoed (scenario_demo
+# `make demo`: the extension at work, each statement echoed (scenario_demo_shows
 # checks what it shows).  $1 = database (postgres).
 run_demo() {
     $PGBIN/psql -X -e -v files="$FILES" -f demo.sql "${1:-postgres}" 2>&1

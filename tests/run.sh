@@ -29,14 +29,19 @@ tally() { # $1 = name, $2 = output file with a "N passed, M failed" last line
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
-    for t in "$B"/tests/*; do
-        n=$(basename "$t")
-        "$t" >"$tmp/$n.out" 2>&1
-        echo "unit/$n: $(tail -1 "$tmp/$n.out")"
-        grep -E '^(FAIL|.*CHECK failed)' "$tmp/$n.out" | head -20
-        tally "unit/$n" "$tmp/$n.out"
+unit_suite() { # $1 = label prefix, $2 = build directory
+    for t in "$2"/tests/*; do
+        n=$1$(basename "$t")
+        out="$tmp/$(echo "$n" | tr / -).out"
+        "$t" >"$out" 2>&1
+        echo "$n: $(tail -1 "$out")"
+        grep -E '^(FAIL|.*CHECK failed|.*ERROR: AddressSanitizer|.*runtime error)' "$out" | head -20
+        tally "$n" "$out"
     done
+}
+
+if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
+    unit_suite unit/ "$B"
 fi
 
 # The spec suite twice: as the engine runs by default (loops in machine code
@@ -101,13 +106,7 @@ fi
 # read or undefined behaviour fails the run even where results come out right.
 if [ "$WHAT" = all ] && [ "$B" = build ]; then
     if make -s SANITIZE=1 all >"$tmp/san-build.out" 2>&1; then
-        for t in build-san/tests/*; do
-            n=$(basename "$t")
-            "$t" >"$tmp/san-$n.out" 2>&1
-            echo "sanitized/unit/$n: $(tail -1 "$tmp/san-$n.out")"
-            grep -E '^(FAIL|.*CHECK failed|.*ERROR: AddressSanitizer|.*runtime error)' "$tmp/san-$n.out" | head -20
-            tally "sanitized/unit/$n" "$tmp/san-$n.out"
-        done
+        unit_suite sanitized/unit/ build-san
         B=build-san
         spec_suite "spec, sanitized" 1
         B=build
