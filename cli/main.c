@@ -145,8 +145,11 @@ void cli_print_error(const char *path, const wb_error *err)
     fprintf(stderr, "wasmbox: %s%s%s\n", path ? path : "", path ? ": " : "", err->message);
     for (uint32_t i = 0; i < err->nframes; i++) {
         const wb_frame_info *fr = &err->frames[i];
-        fprintf(stderr, "  #%u func %u%s%s%s at offset 0x%x\n", i, fr->func, fr->name ? " (" : "",
-                fr->name ? fr->name : "", fr->name ? ")" : "", fr->code_offset);
+        if (fr->name)
+            fprintf(stderr, "  #%u func %u (%.*s) at offset 0x%x\n", i, fr->func, (int)fr->name_len, fr->name,
+                    fr->code_offset);
+        else
+            fprintf(stderr, "  #%u func %u at offset 0x%x\n", i, fr->func, fr->code_offset);
     }
 }
 

@@ -128,7 +128,10 @@ typedef struct wb_functype {
 typedef struct wb_frame_info {
     uint32_t func;        /* function index in its module */
     uint32_t code_offset; /* byte offset of the instruction in the module */
-    const char *name;     /* from the name section, or NULL */
+    /* From the name section, or NULL.  Not NUL-terminated (it points into the
+     * module, which must outlive its use): print it with "%.*s", name_len. */
+    const char *name;
+    uint32_t name_len;
 } wb_frame_info;
 
 typedef struct wb_error {

@@ -137,7 +137,7 @@ static void instance_free_cb(void *arg)
 
 /* A new cache entry owning `mod`.  The engine module is freed with the
  * context, also if making the context fails half-way. */
-static wpg_module *module_new(wb_module *mod, const char *name, const uint8 *bytes, size_t len)
+static wpg_module *module_new(wb_module *mod, const char *name)
 {
     if (!cache_cxt)
         cache_cxt = AllocSetContextCreate(TopMemoryContext, "wasm cache", ALLOCSET_SMALL_SIZES);
@@ -157,11 +157,6 @@ static wpg_module *module_new(wb_module *mod, const char *name, const uint8 *byt
         cb->arg = m;
         MemoryContextRegisterResetCallback(cxt, cb);
         owned = true;
-        if (bytes) {
-            MemoryContext old = MemoryContextSwitchTo(cxt);
-            m->names = wpg_read_names(bytes, len);
-            MemoryContextSwitchTo(old);
-        }
     }
     PG_CATCH();
     {
@@ -281,7 +276,7 @@ wpg_module *wpg_module_by_namespace(const char *ns)
     Oid owner = DatumGetObjectId(SPI_getbinval(t, td, 3, &isnull));
     bytea *code = DatumGetByteaPP(SPI_getbinval(t, td, 4, &isnull));
     wb_module *mod = wpg_compile((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), ns);
-    wpg_module *m = module_new(mod, ns, (const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
+    wpg_module *m = module_new(mod, ns);
     catalog_done(user, sec);
 
     m->id = id;
@@ -302,7 +297,7 @@ wpg_module *wpg_module_inline(Oid fn_oid, const char *proname, TransactionId xmi
     uint8 *bytes;
     size_t len;
     wb_module *mod = wpg_compile_body(body ? body : wpg_proc_body(fn_oid), proname, &bytes, &len);
-    wpg_module *m = module_new(mod, proname, bytes, len);
+    wpg_module *m = module_new(mod, proname);
     m->fn_oid = fn_oid;
     m->xmin = xmin;
     m->tid = *tid;

@@ -109,17 +109,16 @@ wb_result wpg_finish_call(wb_call *call, wb_result r, wpg_instance *wi)
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
-static char *backtrace_text(const wb_error *err, const wpg_names *names)
+static char *backtrace_text(const wb_error *err)
 {
     StringInfoData buf;
     initStringInfo(&buf);
     appendStringInfoString(&buf, "wasm backtrace:");
     for (uint32_t i = 0; err && i < err->nframes; i++) {
         const wb_frame_info *f = &err->frames[i];
-        const char *name = wpg_name_of(names, f->func);
         appendStringInfo(&buf, "\n  #%u func %u", i, f->func);
-        if (name)
-            appendStringInfo(&buf, " (%s)", name);
+        if (f->name)
+            appendStringInfo(&buf, " (%.*s)", (int)Min(f->name_len, 64), f->name);
         appendStringInfo(&buf, " at offset 0x%x", f->code_offset);
     }
     return buf.data;
@@ -129,7 +128,7 @@ void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi, co
 {
     /* Copy what the error needs before the instance goes. */
     char *msg = pstrdup(err && err->message[0] ? err->message : wb_result_message(r));
-    char *bt = (err && err->nframes) ? backtrace_text(err, wi ? wi->module->names : NULL) : NULL;
+    char *bt = (err && err->nframes) ? backtrace_text(err) : NULL;
     bool mem = r == WB_ERR_MEMORY_LIMIT || (wi && wi->inst && wb_instance_memory_limit_hit(wi->inst));
     if (wi)
         wpg_instance_discard(wi);

@@ -392,51 +392,6 @@ static const char *custom_section(const uint8 *bytes, size_t len, const char *na
     return NULL;
 }
 
-wpg_names *wpg_read_names(const uint8 *bytes, size_t len)
-{
-    size_t plen;
-    const uint8 *p = (const uint8 *)custom_section(bytes, len, "name", &plen), *end;
-    if (!p)
-        return NULL;
-    end = p + plen;
-    while (p < end) {
-        uint8 id = *p++;
-        uint32 size, count;
-        if (!read_leb(&p, end, &size) || size > (size_t)(end - p))
-            return NULL;
-        const uint8 *next = p + size;
-        if (id == 1 && read_leb(&p, next, &count) && count <= size) {
-            wpg_names *names = palloc0(sizeof *names);
-            names->index = palloc(sizeof(uint32) * (count ? count : 1));
-            names->name = palloc(sizeof(char *) * (count ? count : 1));
-            for (uint32 i = 0; i < count; i++) {
-                uint32 idx, nlen;
-                if (!read_leb(&p, next, &idx) || !read_leb(&p, next, &nlen) || nlen > (size_t)(next - p))
-                    break;
-                names->index[names->n] = idx;
-                names->name[names->n++] = pnstrdup((const char *)p, nlen > 64 ? 64 : nlen);
-                p += nlen;
-            }
-            return names;
-        }
-        p = next;
-    }
-    return NULL;
-}
-
-const char *wpg_name_of(const wpg_names *names, uint32 func)
-{
-    uint32 lo = 0, hi = names ? names->n : 0;
-    while (lo < hi) {
-        uint32 mid = lo + (hi - lo) / 2;
-        if (names->index[mid] < func)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return names && lo < names->n && names->index[lo] == func ? names->name[lo] : NULL;
-}
-
 /* Lines "export(type, ...) -> type"; NULs between lines (from C string
  * literals) count as line ends. */
 char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name)

@@ -64,14 +64,6 @@ extern uint64 wpg_call_generation;
 
 typedef struct wpg_module wpg_module;
 
-/* Function names from a module's "name" section, for backtraces (read by
- * the extension: the engine's frame names are not NUL-terminated). */
-typedef struct wpg_names {
-    uint32 n;
-    uint32 *index; /* increasing */
-    char **name;
-} wpg_names;
-
 typedef struct wpg_instance {
     struct wpg_instance *next;
     wpg_module *module;
@@ -95,7 +87,6 @@ struct wpg_module {
     char name[NAMEDATALEN]; /* namespace, or the function's name */
     MemoryContext cxt;  /* owns this struct, the instances, the engine module */
     wb_module *mod;
-    wpg_names *names;   /* or NULL */
     wpg_instance *instances;
     bool evicted;       /* found stale; deleted at the next sweep */
     struct wpg_module *next;
@@ -178,10 +169,6 @@ extern bool wpg_module_func_type(const wb_module *m, const char *name, wb_functy
 /* The export a function body calls: for references the named export, for
  * inline modules the export named like the function (or the only one). */
 extern char *wpg_inline_export(const wb_module *m, const char *proname);
-/* The function names of a binary module, allocated in the current memory
- * context; NULL when it has none. */
-extern wpg_names *wpg_read_names(const uint8 *bytes, size_t len);
-extern const char *wpg_name_of(const wpg_names *names, uint32 func);
 /* Signatures declared by the SDK in the "wasmbox.sql" custom section:
  * returns the SQL signature text for `export` ("(text) -> text") or NULL. */
 extern char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name);

@@ -250,8 +250,9 @@ static void settle(sandbox *s, wb_result r, uint64_t wake)
     size_t n = (size_t)snprintf(msg, sizeof msg, "%s", e ? e->message : wb_result_message(r));
     for (uint32_t i = 0; e && i < e->nframes && n < sizeof msg - 100; i++) {
         const wb_frame_info *f = &e->frames[i];
-        n += (size_t)snprintf(msg + n, sizeof msg - n, "\n  #%u %s (func %u, offset 0x%x)", i,
-                              f->name ? f->name : "?", f->func, f->code_offset);
+        n += (size_t)snprintf(msg + n, sizeof msg - n, "\n  #%u %.*s (func %u, offset 0x%x)", i,
+                              f->name ? (int)(f->name_len > 64 ? 64 : f->name_len) : 1, f->name ? f->name : "?",
+                              f->func, f->code_offset);
     }
     const char *reason = r == WB_TRAP_OUT_OF_FUEL                              ? "out of fuel"
                          : s->inst && wb_instance_memory_limit_hit(s->inst) ? "memory limit"

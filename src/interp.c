@@ -266,9 +266,8 @@ static void add_frame(wb_error *e, wb_instance *inst, const wb__func *fn, const 
     wb_frame_info *fi = &e->frames[e->nframes++];
     fi->func = fn->index;
     fi->code_offset = code_offset(fn, pc);
-    uint32_t len = 0;
-    fi->name = inst ? wb__func_name(inst->module, fn->index, &len) : NULL;
-    (void)len;
+    fi->name_len = 0;
+    fi->name = inst ? wb__func_name(inst->module, fn->index, &fi->name_len) : NULL;
 }
 
 static void record_trap(wb_call *c, wb_result code, wb_instance *inst, const wb__func *fn, const wb__cell *pc)

@@ -36,4 +36,12 @@ printf 'hello world' >"$tmp/junk.wasm"
 expect not-wasm 1 "" "magic header not detected" -- $W validate "$tmp/junk.wasm"
 expect usage 1 "" "usage" -- $W frobnicate
 
+# A backtrace prints a function's name by its length: names in the module
+# are not NUL-terminated, and printing one as a C string ran on into the
+# next name's bytes ("(a\1\10bbbbbbbb...").  Func 0 "a" traps; the name
+# section then names func 1 "bbbbbbbb".
+printf '\0asm\1\0\0\0\1\4\1\140\0\0\3\3\2\0\0\7\5\1\1a\0\0\n\10\2\3\0\0\13\2\0\13' >"$tmp/names.wasm"
+printf '\0\25\4name\1\16\2\0\1a\1\10bbbbbbbb' >>"$tmp/names.wasm"
+expect backtrace-name-length 2 "" "#0 func 0 (a) at offset" -- $W invoke "$tmp/names.wasm" a
+
 echo "$pass passed, $fail failed"
