@@ -49,12 +49,17 @@ fi
 # so that every interpreter handler is checked, not only those machine code
 # leaves to it.
 spec_suite() { # $1 = label, $2 = WASMBOX_JIT value
-    ls "$SUITE"/*.wast >"$tmp/list"
+    # No suite is a failure: an empty list would otherwise pass with 0 passed.
+    if ! ls "$SUITE"/*.wast >"$tmp/list" 2>/dev/null || [ ! -s "$tmp/list" ]; then
+        echo "FAIL $1: no spec suite (*.wast) in $SUITE (set WB_TESTSUITE)"
+        fail=1; total_fail=$((total_fail + 1))
+        return
+    fi
     # Two at a time: the machine has two cores.
     WASMBOX_JIT=$2 xargs -P2 -I{} sh -c '
         f={}; n=$(basename "$f" .wast)
         "$0/wasmbox" wast --stats "$f" >"$1/spec-$n.out" 2>&1' "$B" "$tmp" <"$tmp/list"
-    sp=0; sf=0; bad=""; mt=0
+    sp=0; sf=0; bad=""; mt=0; ci=0; cm=0; ct=0; cu=0; cd=0
     while read -r f; do
         n=$(basename "$f" .wast)
         out="$tmp/spec-$n.out"
@@ -67,12 +72,19 @@ spec_suite() { # $1 = label, $2 = WASMBOX_JIT value
         sp=$((sp + p)); sf=$((sf + f2))
         m=$(sed -n 's/^malformed text modules: //p' "$out")
         mt=$((mt + ${m:-0}))
+        # "messages checked: I invalid, M malformed, T instantiation traps, U unlinkable, D listed differences"
+        read -r ni nm nt nu nd <<EOF
+$(sed -n 's/^messages checked: //p' "$out" | tr -c '0-9\n' ' ')
+EOF
+        ci=$((ci + ${ni:-0})); cm=$((cm + ${nm:-0})); ct=$((ct + ${nt:-0})); cu=$((cu + ${nu:-0})); cd=$((cd + ${nd:-0}))
         if [ "$f2" != 0 ]; then
             bad="$bad $n($f2)"
             [ -n "$WB_VERBOSE" ] && grep -v -E '^[0-9]+ passed' "$out" | head -5
         fi
     done <"$tmp/list"
-    echo "$1: $(wc -l <"$tmp/list") files, $sp passed, $sf failed${bad:+ in:$bad} ($mt assert_malformed text modules)"
+    echo "$1: $(wc -l <"$tmp/list") files, $sp passed, $sf failed${bad:+ in:$bad} ($mt assert_malformed text modules;" \
+        "messages checked: $ci assert_invalid, $cm assert_malformed, $ct instantiation traps, $cu assert_unlinkable;" \
+        "$cd listed differences, cli/wast.c)"
     total_pass=$((total_pass + sp)); total_fail=$((total_fail + sf))
     [ "$sf" = 0 ] || fail=1
 }
