@@ -72,7 +72,7 @@ static const struct {
     int32_t (*native)(int32_t);
     int32_t arg;
 } kernels[] = {
-    {"fib", k_fib, 37},      {"loop", k_loop, 200000000}, {"sieve", k_sieve, 30},
+    {"fib", k_fib, 37},       {"loop", k_loop, 200000000}, {"sieve", k_sieve, 30},
     {"matmul", k_matmul, 20}, {"hash", k_hash, 2000},      {"mixed", k_mixed, 200000},
 };
 
@@ -82,7 +82,8 @@ static const struct {
  * this machine in an earlier session.  They replace the figures this file
  * printed before as if they were anchors of the run (wasm3 16.1x, WAMR 16.3x,
  * WAMR 4.6 us and 8300 B). */
-#define QUOTED "quoted, measured side by side on this machine in an earlier session, not in this run"
+#define QUOTED                                                                                     \
+    "quoted, measured side by side on this machine in an earlier session, not in this run"
 static const struct {
     double wasm3_ratio, wamr_ratio; /* geomean slowdown vs gcc -O2 */
     double wamr_us, wamr_bytes;     /* per instance */
@@ -180,11 +181,12 @@ static int bench_density(const char *dir, long n)
     double per_bytes = (double)(rss1 - rss0) / (double)n;
     printf("density %8ld instances: %6.3f us/instantiate, %6.3f us/call, RSS %7.0f bytes/instance"
            " (%.2f GiB total)%s\n",
-           n, per_inst_us, t_touch / (double)n * 1e6, per_bytes,
-           (double)(rss1 - rss0) / (1 << 30), wrong ? "  WRONG VALUES" : "");
-    printf("        vs targets 2 us / 6300 B: %.2fx / %.2fx\n", per_inst_us / 2.0, per_bytes / 6300.0);
-    printf("        vs WAMR %.1f us / %.0f B (%s): %.2fx / %.2fx\n", quoted.wamr_us, quoted.wamr_bytes,
-           QUOTED, per_inst_us / quoted.wamr_us, per_bytes / quoted.wamr_bytes);
+           n, per_inst_us, t_touch / (double)n * 1e6, per_bytes, (double)(rss1 - rss0) / (1 << 30),
+           wrong ? "  WRONG VALUES" : "");
+    printf("        vs targets 2 us / 6300 B: %.2fx / %.2fx\n", per_inst_us / 2.0,
+           per_bytes / 6300.0);
+    printf("        vs WAMR %.1f us / %.0f B (%s): %.2fx / %.2fx\n", quoted.wamr_us,
+           quoted.wamr_bytes, QUOTED, per_inst_us / quoted.wamr_us, per_bytes / quoted.wamr_bytes);
     t0 = now();
     for (long i = 0; i < n; i++)
         wb_instance_free(insts[i]);

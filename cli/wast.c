@@ -58,8 +58,8 @@ typedef struct script {
     /* assertions whose error message was compared with the script's, and
      * how many of those a listed difference excused */
     int checked_invalid, checked_malformed, checked_traps, checked_unlinkable, differences;
-    uint32_t line;      /* of the command being run */
-    void *owned[8];     /* the current command's strings, freed before the next */
+    uint32_t line;  /* of the command being run */
+    void *owned[8]; /* the current command's strings, freed before the next */
     int nowned;
     wb__watmod wm;     /* the current command's module, freed likewise */
     const char *dump;  /* --dump DIR: where modules' bytes go */
@@ -981,8 +981,8 @@ static void cmd_assert_unlinkable(script *s, bool trap)
         s->checked_traps++;
         s->passed++;
     } else if (!message_ok(s, text,
-                           r == WB_ERR_LINK || r == WB_ERR_MEMORY_LIMIT || r == WB_ERR_TABLE_LIMIT, r,
-                           err.message)) {
+                           r == WB_ERR_LINK || r == WB_ERR_MEMORY_LIMIT || r == WB_ERR_TABLE_LIMIT,
+                           r, err.message)) {
         fail(s, "expected link error \"%s\", got %s: %s", text, wb_result_name(r), err.message);
     } else {
         s->checked_unlinkable++;
