@@ -15,8 +15,25 @@ fail=0
 total_pass=0
 total_fail=0
 
+# A sanitizer's report, from its first line to its SUMMARY line: the place
+# of the error or the stacks of what leaked.  LeakSanitizer reports from an
+# exit hook and ends the process there, before stdio flushes the summary
+# line the test printed, so without this a leak read "no summary".
+SAN_START='ERROR: [A-Za-z]*Sanitizer|runtime error:'
+sanitizer_report() { # $1 = output file
+    sed -n -E "/$SAN_START/,\$p" "$1" | sed '/^SUMMARY: /q' >"$1.san"
+    head -40 "$1.san"
+    if [ "$(wc -l <"$1.san")" -gt 40 ]; then echo "    ..."; tail -1 "$1.san"; fi
+}
+
 tally() { # $1 = name, $2 = output file with a "N passed, M failed" last line
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2" | tail -1)
+    # A sanitizer's error fails the run even where the summary got out.
+    if grep -qE "$SAN_START" "$2"; then
+        echo "FAIL $1: sanitizer report${line:+ (after \"$line\")}:"; sanitizer_report "$2"
+        fail=1; total_fail=$((total_fail + 1))
+        return
+    fi
     if [ -z "$line" ]; then
         echo "FAIL $1: crashed or no summary"; tail -5 "$2"; fail=1; total_fail=$((total_fail + 1))
         return
@@ -35,7 +52,7 @@ unit_suite() { # $1 = label prefix, $2 = build directory
         out="$tmp/$(echo "$n" | tr / -).out"
         "$t" >"$out" 2>&1
         echo "$n: $(tail -1 "$out")"
-        grep -E '^(FAIL|.*CHECK failed|.*ERROR: AddressSanitizer|.*runtime error)' "$out" | head -20
+        grep -E '^(FAIL|.*CHECK failed)' "$out" | head -20
         tally "$n" "$out"
     done
 }
@@ -49,12 +66,17 @@ fi
 # so that every interpreter handler is checked, not only those machine code
 # leaves to it.
 spec_suite() { # $1 = label, $2 = WASMBOX_JIT value
-    ls "$SUITE"/*.wast >"$tmp/list"
+    # No suite is a failure: an empty list would otherwise pass with 0 passed.
+    if ! ls "$SUITE"/*.wast >"$tmp/list" 2>/dev/null || [ ! -s "$tmp/list" ]; then
+        echo "FAIL $1: no spec suite (*.wast) in $SUITE (set WB_TESTSUITE)"
+        fail=1; total_fail=$((total_fail + 1))
+        return
+    fi
     # Two at a time: the machine has two cores.
     WASMBOX_JIT=$2 xargs -P2 -I{} sh -c '
         f={}; n=$(basename "$f" .wast)
         "$0/wasmbox" wast --stats "$f" >"$1/spec-$n.out" 2>&1' "$B" "$tmp" <"$tmp/list"
-    sp=0; sf=0; bad=""; mt=0
+    sp=0; sf=0; bad=""; mt=0; ci=0; cm=0; ct=0; cu=0; cd=0
     while read -r f; do
         n=$(basename "$f" .wast)
         out="$tmp/spec-$n.out"
@@ -67,12 +89,19 @@ spec_suite() { # $1 = label, $2 = WASMBOX_JIT value
         sp=$((sp + p)); sf=$((sf + f2))
         m=$(sed -n 's/^malformed text modules: //p' "$out")
         mt=$((mt + ${m:-0}))
+        # "messages checked: I invalid, M malformed, T instantiation traps, U unlinkable, D listed differences"
+        read -r ni nm nt nu nd <<EOF
+$(sed -n 's/^messages checked: //p' "$out" | tr -c '0-9\n' ' ')
+EOF
+        ci=$((ci + ${ni:-0})); cm=$((cm + ${nm:-0})); ct=$((ct + ${nt:-0})); cu=$((cu + ${nu:-0})); cd=$((cd + ${nd:-0}))
         if [ "$f2" != 0 ]; then
             bad="$bad $n($f2)"
             [ -n "$WB_VERBOSE" ] && grep -v -E '^[0-9]+ passed' "$out" | head -5
         fi
     done <"$tmp/list"
-    echo "$1: $(wc -l <"$tmp/list") files, $sp passed, $sf failed${bad:+ in:$bad} ($mt assert_malformed text modules)"
+    echo "$1: $(wc -l <"$tmp/list") files, $sp passed, $sf failed${bad:+ in:$bad} ($mt assert_malformed text modules;" \
+        "messages checked: $ci assert_invalid, $cm assert_malformed, $ct instantiation traps, $cu assert_unlinkable;" \
+        "$cd listed differences, cli/wast.c)"
     total_pass=$((total_pass + sp)); total_fail=$((total_fail + sf))
     [ "$sf" = 0 ] || fail=1
 }

@@ -1,0 +1,43 @@
+;; The positive control: a script of every command the runner knows, each
+;; right, must pass whole, so that the checks the other scripts here need do
+;; not come from a runner that rejects what is right.
+;; summary: 22 passed, 0 failed
+
+(module $m
+  (memory 1)
+  (global (export "g") i32 (i32.const 42))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (local.get 0) (local.get 1)))
+  (func (export "div") (param i32 i32) (result i32)
+    (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "nan") (result f32)
+    (f32.div (f32.const 0) (f32.const 0)))
+  (func (export "splat") (param f64) (result v128)
+    (f64x2.splat (local.get 0)))
+  (func (export "null") (result externref) (ref.null extern))
+  (func $rec (export "rec") (call $rec))
+  (func (export "load") (param i32) (result i32)
+    (i32.load (local.get 0))))
+(register "m" $m)
+
+(invoke "add" (i32.const 1) (i32.const 2))
+(get "g")
+(assert_return (get $m "g") (i32.const 42))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (either (i32.const 4) (i32.const 3)))
+(assert_return (invoke "nan") (f32.const nan:arithmetic))
+(assert_return (invoke "splat" (f64.const 1.5)) (v128.const f64x2 1.5 1.5))
+(assert_return (invoke "null") (ref.null extern))
+(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer divide by zero")
+(assert_trap (invoke "load" (i32.const 65536)) "out of bounds memory access")
+(assert_exhaustion (invoke "rec") "call stack exhausted")
+(assert_invalid (module (func (result i32))) "type mismatch")
+(assert_invalid (module (func (drop (memory.size)))) "unknown memory")
+(assert_malformed (module binary "\00asm" "\01\00\00\00" "\01") "unexpected end")
+(assert_malformed (module binary "\00asm" "\02\00\00\00") "unknown binary version")
+(assert_malformed (module quote "(func i32.frob)") "unknown operator")
+(assert_unlinkable (module (import "spectest" "nothing" (func))) "unknown import")
+(assert_unlinkable (module (import "m" "g" (global i64))) "incompatible import type")
+(module (import "m" "add" (func (param i32 i32) (result i32))))
+(assert_trap (module (memory 0) (data (i32.const 0) "x")) "out of bounds memory access")
+(assert_uninstantiable (module (func $f (unreachable)) (start $f)) "unreachable")
