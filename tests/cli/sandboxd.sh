@@ -17,6 +17,8 @@ check() { # NAME EXPECTED ACTUAL
 contains() { # NAME NEEDLE FILE
     if grep -q -- "$2" "$3"; then ok; else bad "$1: no '$2' in: $(head -c 300 "$3")"; fi
 }
+# jf NAME: a scalar field of the one-line JSON in $tmp/body
+jf() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,}\"]*\).*/\1/p" "$tmp/body"; }
 
 tmp=$(mktemp -d)
 sock=$tmp/d.sock
@@ -43,6 +45,9 @@ out=$($SB wait "$id")
 check "exit3 wait" "3 exit" "$out"
 $SB logs "$id" >"$tmp/l" 2>&1
 check "exit3 logs" "argc=3" "$(cat "$tmp/l")"
+api GET "/sandboxes/$id" >/dev/null
+check "exit3 memory_bytes" 65536 "$(jf memory_bytes)"
+[ "$(jf fuel_used)" -gt 0 ] 2>/dev/null && ok || bad "exit3 fuel_used: $(jf fuel_used)"
 $SB rm "$id" && ok || bad "rm exited sandbox"
 check "rm really removes" 404 "$(api GET "/sandboxes/$id")"
 
@@ -77,8 +82,12 @@ check "killed" "137 killed" "$($SB wait spinner)"
 # ---- limits ----
 $SB create --id fuel --fuel 5000000 --start "$G/spin.wasm" >/dev/null
 check "out of fuel" "134 out of fuel" "$($SB wait fuel)"
-$SB create --id bomb --max-memory 1048576 --start "$G/bomb.wasm" >/dev/null
+api GET /sandboxes/fuel >/dev/null
+check "out of fuel: fuel_used is the budget" 5000000 "$(jf fuel_used)"
+$SB create --id bomb --max-memory 2097152 --start "$G/bomb.wasm" >/dev/null
 check "memory bomb" "134 memory limit" "$($SB wait bomb)"
+api GET /sandboxes/bomb >/dev/null
+check "memory bomb: memory_bytes (1 + 16 pages; 16 more would pass 2 MiB)" 1114112 "$(jf memory_bytes)"
 
 # ---- bad input: a 4xx with a clear message, and the daemon serves on ----
 check "malformed json" 400 "$(api POST /sandboxes '{"module": ')"
@@ -127,14 +136,25 @@ api GET /metrics >/dev/null
 contains "all gone" '"sandboxes":0' "$tmp/body"
 
 # ---- SIGTERM: every sandbox stopped and recorded ----
+# An exited, a trapped, a sleeping and a never-started sandbox, each with
+# its own exit code and reason in state.json.
+$SB create --id three --start "$G/exit3.wasm" a b >/dev/null && $SB wait three >/dev/null
+$SB create --id trap2 --start "$G/trap.wasm" >/dev/null && $SB wait trap2 >/dev/null
 $SB create --id last --start "$G/sleeper.wasm" >/dev/null
 $SB create --id idle "$G/sleeper.wasm" >/dev/null
 sleep 0.2
+nlive=$($SB ps | tail -n +2 | wc -l)
 kill -TERM $pid
 wait $pid
 check "daemon exit status" 0 "$?"
-contains "state file" '"id": "last"' "$tmp/state/state.json"
-contains "state killed" '"reason": "killed"' "$tmp/state/state.json"
+# state.json, one object per line: {"id":...,"state":...,...}
+tr -d '\n' <"$tmp/state/state.json" | sed 's/": */":/g; s/, *"/,"/g; s/{ */{/g; s/ *}/}/g; s/}, *{/}\n{/g' >"$tmp/state1"
+st() { grep -o "{\"id\":\"$1\"[^}]*}" "$tmp/state1"; }
+check "state: every sandbox" "$nlive" "$(grep -c '"id":' "$tmp/state1")"
+case $(st three) in *'"exit_code":3,"reason":"exit"'*) ok ;; *) bad "state three: $(st three)" ;; esac
+case $(st idle) in *'"state":"exited"'*'"exit_code":137,"reason":"killed"'*) ok ;; *) bad "state idle (never started): $(st idle)" ;; esac
+case $(st last) in *'"exit_code":137,"reason":"killed"'*) ok ;; *) bad "state last: $(st last)" ;; esac
+case $(st trap2) in *'"exit_code":134,"reason":"trap","message":"unreachable'*) ok ;; *) bad "state trap2: $(st trap2)" ;; esac
 contains "daemon log" "stopped" "$tmp/daemon.log"
 [ -S "$sock" ] && bad "socket left behind" || ok
 
