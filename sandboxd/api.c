@@ -433,12 +433,10 @@ static void run_batch(call *c)
             sbd_start(s);
         json_array_append_new(ids, json_string(s->id));
         status = 201;
-        /* Let the workers run what is started while the rest is created,
-         * and see again what the sandboxes made resident. */
+        /* Let the workers run what is started while the rest is created. */
         if (i % 256 == 255) {
             pthread_mutex_unlock(&sbd_g.lock);
             pthread_mutex_lock(&sbd_g.lock);
-            sbd_budget_admit(0, true, why, sizeof why);
         }
     }
     sbd_module_put(c->mod);

@@ -22,6 +22,7 @@
 
 static struct event *tick;
 static uint64_t used_bytes; /* resident above the baseline, at the last look */
+static uint64_t unseen;     /* linear memory instantiated since that look */
 static bool asked;          /* the running sandboxes were asked for their sizes */
 
 static uint64_t resident_above_baseline(void)
@@ -34,19 +35,26 @@ int sbd_budget_admit(uint64_t n, bool fresh, char *why, size_t whylen)
 {
     if (n > sbd_g.opt.max_sandboxes || sbd_g.count > sbd_g.opt.max_sandboxes - n) {
         snprintf(why, whylen,
-                 "the daemon holds %u sandboxes and its --max-sandboxes is %u: delete some first (exited ones count "
-                 "until deleted)",
-                 sbd_g.count, sbd_g.opt.max_sandboxes);
+                 "the daemon holds %u sandboxes, and %llu more would pass its --max-sandboxes of %u: delete some "
+                 "first (exited ones count until deleted)",
+                 sbd_g.count, (unsigned long long)n, sbd_g.opt.max_sandboxes);
         return -1;
     }
-    if (fresh)
+    if (fresh || unseen >= SBD_BUDGET_RECHECK_BYTES) {
         used_bytes = resident_above_baseline();
+        unseen = 0;
+    }
     if (used_bytes >= sbd_g.opt.memory_budget) {
         snprintf(why, whylen, "the sandboxes use %llu MiB, the daemon's --memory-budget is %llu MiB",
                  (unsigned long long)(used_bytes >> 20), (unsigned long long)(sbd_g.opt.memory_budget >> 20));
         return -1;
     }
     return 0;
+}
+
+void sbd_budget_created(uint64_t memory_bytes)
+{
+    unseen += memory_bytes;
 }
 
 /* The live sandbox with the most linear memory, not already being ended. */
@@ -78,6 +86,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     uint64_t used = resident_above_baseline();
     pthread_mutex_lock(&sbd_g.lock);
     used_bytes = used;
+    unseen = 0;
     bool over = used > sbd_g.opt.memory_budget, decide = over && asked;
     asked = over && !asked;
     if (asked)

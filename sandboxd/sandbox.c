@@ -318,6 +318,7 @@ sandbox *sbd_create(sbd_module *m, const sbd_spec *spec, const char *id, char *w
     }
     wb_memory *mem = wb_instance_memory(s->inst);
     s->mem_now = mem ? wb_memory_size(mem) : 0;
+    sbd_budget_created(s->mem_now);
     if (!wb_instance_func(s->inst, "_start")) {
         snprintf(why, whylen, "the module exports no _start function");
         free_parts(s);

@@ -80,6 +80,11 @@ struct event_base;
  * budget can be passed by what the workers touch in this time, at most
  * workers x max_memory. */
 #define SBD_BUDGET_CHECK_NS ((uint64_t)50000000)
+/* Creating looks at the resident memory again once this much linear memory
+ * was instantiated since the last look (data segments and start functions
+ * may have touched all of it): a batch then stops within this much, plus
+ * one sandbox, of the budget.  For one-page sleepers, a look (~4 us) per 16. */
+#define SBD_BUDGET_RECHECK_BYTES ((uint64_t)1 << 20)
 
 /* Accepting when descriptors run out: wait this long before trying again,
  * doubling up to the most, rather than spin on a socket that stays readable. */
@@ -257,6 +262,8 @@ int sbd_write_state(void);
 /* budget.c (under the lock) */
 /* 0 when n more sandboxes fit the caps; else 429's reason in why. */
 int sbd_budget_admit(uint64_t n, bool fresh, char *why, size_t whylen);
+/* A sandbox with this much linear memory was instantiated. */
+void sbd_budget_created(uint64_t memory_bytes);
 /* Starts the memory budget's check on the event loop. */
 int sbd_budget_start(void);
 void sbd_budget_stop(void);

@@ -265,9 +265,16 @@ api GET /metrics >/dev/null
 check "batch over the cap created none" 4 "$(jf sandboxes)"
 $SB rm s3
 check "room again after a delete" 201 "$(api POST /sandboxes "{\"module\": \"$PWD/$G/sleeper.wasm\", \"id\": \"s3\"}")"
-# Memory: a guest that makes 64 MiB resident, against a 32 MiB budget,
-# beside a small sleeper that must live on.
+# Memory: sandboxes that make 16 MiB resident as they are created, against a
+# 32 MiB budget: a batch of 4 stops at the budget, not at 64 MiB.
 api POST /sandboxes/delete '{"all": true, "force": true}' >/dev/null
+check "batch against the memory budget" 429 "$(api POST /sandboxes/batch "{\"module\": \"$PWD/$G/inittoucher.wasm\", \"count\": 4}")"
+contains "batch against the memory budget says so" "memory-budget" "$tmp/body"
+n=$(jf created)
+[ "${n:-99}" -ge 1 ] && [ "$n" -le 2 ] && ok || bad "batch against the memory budget: $n of 16 MiB each created under 32 MiB"
+# A guest that makes 64 MiB resident, beside a small sleeper that must live on.
+api POST /sandboxes/delete '{"all": true, "force": true}' >/dev/null
+sleep 0.1
 $SB create --id small --start "$G/sleeper.wasm" >/dev/null
 $SB create --id toucher --start "$G/toucher.wasm" >/dev/null
 check "memory budget stops the hog" "134 memory budget" "$($SB wait toucher)"
