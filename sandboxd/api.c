@@ -2,8 +2,8 @@
  * api.c - the control API: HTTP/1.1 and JSON on a Unix socket, in the
  * manner of Docker's and Firecracker's APIs.  Requests are served on the
  * event loop thread (libevent's evhttp); bodies are parsed with jansson.
- * Errors are {"message": "..."} with a 4xx status for the client's mistakes
- * and 5xx for the daemon's.
+ * Errors are {"message": "..."} with a 4xx status for the client's mistakes,
+ * 429 when a daemon-wide cap is reached (budget.c), and 5xx for the daemon's.
  *
  *   GET    /sandboxes                 list: [{id, state, exit_code}]
  *   POST   /sandboxes                 create one          -> 201 {id}

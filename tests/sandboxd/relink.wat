@@ -1,8 +1,8 @@
 ;; relink.wat - links out of the preopen (fd 3) made of links that each stay
 ;; inside when made, then moved: sub/x -> ../victim.txt is inside, renamed to
 ;; out.log it points one level above the preopen; sub/d -> .. is the preopen,
-;; renamed over the directory d it is the preopen's parent.  Prints "pwned"
-;; on stderr only.  Exit code 0: every step worked.
+;; renamed over the directory d it is the preopen's parent.  Then prints
+;; "pwned" on stdout and stderr.  Exit code 0: every step worked.
 (module
   (import "wasi_snapshot_preview1" "path_create_directory"
     (func $mkdir (param i32 i32 i32) (result i32)))
@@ -37,5 +37,6 @@
       (call $rename (i32.const 3) (i32.const 160) (i32.const 5) (i32.const 3) (i32.const 170) (i32.const 1))))
     (i32.store (i32.const 0) (i32.const 180))
     (i32.store (i32.const 4) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
     (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
     (call $proc_exit (local.get $e))))
