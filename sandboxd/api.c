@@ -2,8 +2,8 @@
  * api.c - the control API: HTTP/1.1 and JSON on a Unix socket, in the
  * manner of Docker's and Firecracker's APIs.  Requests are served on the
  * event loop thread (libevent's evhttp); bodies are parsed with jansson.
- * Errors are {"message": "..."} with a 4xx status for the client's mistakes
- * and 5xx for the daemon's.
+ * Errors are {"message": "..."} with a 4xx status for the client's mistakes,
+ * 429 when a daemon-wide cap is reached (budget.c), and 5xx for the daemon's.
  *
  *   GET    /sandboxes                 list: [{id, state, exit_code}]
  *   POST   /sandboxes                 create one          -> 201 {id}
@@ -14,7 +14,9 @@
  *   GET    /sandboxes/ID/logs?stream=stdout|stderr&tail=BYTES
  *   DELETE /sandboxes/ID[?force=true]
  *   GET    /metrics
- * docs/sandboxd.md has the fields.
+ * docs/sandboxd.md has the fields.  The routes are a table: a route may
+ * prepare outside the daemon lock (parse the body, compile a module), and
+ * runs under it, taken by the router; waits and logs are answered later.
  */
 #include "sandboxd.h"
 
@@ -25,6 +27,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,7 +260,55 @@ static int parse_create(json_t *j, create_req *r, const char *const *extra, char
     return 0;
 }
 
-/* ---- handlers ----------------------------------------------------------------------------- */
+/* ---- the router's view of a request ------------------------------------------------------ */
+
+/* A request on its way: what the route's steps found and what to answer. */
+typedef struct call {
+    struct evhttp_request *req;
+    char id[SBD_MAX_ID + 1]; /* per-sandbox routes: the id in the path */
+    sandbox *s;              /* ... and its sandbox, found under the lock */
+    json_t *body;            /* routes that take a body: the JSON object */
+    create_req cr;           /* create and batch: the request, */
+    sbd_module *mod;         /* its module (a reference prepare took), */
+    uint64_t count;          /* how many (batch) */
+    int status;              /* the answer: a status and JSON, */
+    json_t *reply;
+    char msg[1024];          /* or a status and this message */
+    bool pending;            /* answered later (wait, logs) */
+} call;
+
+static void fail(call *c, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(call *c, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+    va_end(ap);
+    c->status = status;
+}
+
+static void answer(call *c, int status, json_t *j)
+{
+    c->status = status;
+    c->reply = j;
+}
+
+/* A query parameter's value into buf; false when absent. */
+static bool query(struct evhttp_request *req, const char *name, char *buf, size_t len)
+{
+    const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+    const char *q = u ? evhttp_uri_get_query(u) : NULL;
+    struct evkeyvalq kv;
+    if (!q || evhttp_parse_query_str(q, &kv))
+        return false;
+    const char *v = evhttp_find_header(&kv, name);
+    if (v)
+        snprintf(buf, len, "%s", v);
+    evhttp_clear_headers(&kv);
+    return v != NULL;
+}
+
+/* ---- handlers: prepare (outside the lock) and run (under it) ------------------------------ */
 
 static json_t *describe(const sandbox *s, bool full)
 {
@@ -280,8 +331,10 @@ static json_t *describe(const sandbox *s, bool full)
     json_object_set_new(j, "fuel_rate", json_integer((json_int_t)s->fuel_rate));
     json_object_set_new(j, "slices", json_integer((json_int_t)s->slices));
     json_object_set_new(j, "max_wake_late_us", json_integer((json_int_t)(s->max_late_ns / 1000)));
-    json_object_set_new(j, "stdout", json_string(s->out[0].path));
-    json_object_set_new(j, "stderr", json_string(s->out[1].path));
+    json_object_set_new(j, "stdout", json_string(s->out[0].sink->path));
+    json_object_set_new(j, "stderr", json_string(s->out[1].sink->path));
+    json_object_set_new(j, "stdout_dropped", json_integer((json_int_t)sbd_output_dropped(&s->out[0])));
+    json_object_set_new(j, "stderr_dropped", json_integer((json_int_t)sbd_output_dropped(&s->out[1])));
     double t0 = (double)s->created_ns;
     if (s->started_ns)
         json_object_set_new(j, "start_delay_us", json_real(((double)s->started_ns - t0) / 1e3));
@@ -290,95 +343,93 @@ static json_t *describe(const sandbox *s, bool full)
     return j;
 }
 
-/* Answers a create request with an error, freeing what it parsed. */
-static void reject(struct evhttp_request *req, json_t *j, create_req *r, int code, const char *why)
-{
-    free(r->split);
-    json_decref(j);
-    reply_error(req, code, "%s", why);
-}
-
-/* The module a create request names, compiled or from the cache; NULL after
- * answering the request (404 for a missing file, 400 for a bad module). */
-static sbd_module *request_module(struct evhttp_request *req, json_t *j, create_req *r)
+static int prep_body(call *c)
 {
     char why[1024];
-    sbd_module *m = sbd_module_get(r->spec.module_path, why, sizeof why);
-    if (!m)
-        reject(req, j, r, access(r->spec.module_path, F_OK) ? 404 : 400, why);
-    return m;
+    if (!(c->body = body_json(c->req, why, sizeof why)))
+        fail(c, 400, "%s", why);
+    return c->body ? 0 : -1;
 }
 
-static void do_create(struct evhttp_request *req)
+/* The module a create request names, compiled or from the cache. */
+static int prep_module(call *c)
 {
     char why[1024];
-    json_t *j = body_json(req, why, sizeof why);
-    if (!j) {
-        reply_error(req, 400, "%s", why);
-        return;
-    }
-    create_req r;
-    if (parse_create(j, &r, NULL, why, sizeof why)) {
-        reject(req, j, &r, 400, why);
-        return;
-    }
-    sbd_module *m = request_module(req, j, &r);
-    if (!m)
-        return;
     int status;
-    pthread_mutex_lock(&sbd_g.lock);
-    sandbox *s = sbd_create(m, &r.spec, json_string_value(json_object_get(j, "id")), why, sizeof why, &status);
-    if (s && r.start)
-        sbd_start(s);
-    json_t *out = s ? json_pack("{s:s,s:s}", "id", s->id, "state", sbd_state_name(s->state)) : NULL;
-    sbd_module_put(m);
-    pthread_mutex_unlock(&sbd_g.lock);
-    free(r.split);
-    json_decref(j);
-    if (!s)
-        reply_error(req, status, "%s", why);
-    else
-        reply_json(req, 201, out);
+    c->mod = sbd_module_get(c->cr.spec.module_path, why, sizeof why, &status);
+    if (!c->mod)
+        fail(c, status, "%s", why);
+    return c->mod ? 0 : -1;
 }
 
-static void do_batch(struct evhttp_request *req)
+static int prep_create(call *c)
 {
     char why[1024];
-    json_t *j = body_json(req, why, sizeof why);
-    if (!j) {
-        reply_error(req, 400, "%s", why);
-        return;
+    if (prep_body(c))
+        return -1;
+    if (parse_create(c->body, &c->cr, NULL, why, sizeof why)) {
+        fail(c, 400, "%s", why);
+        return -1;
     }
+    return prep_module(c);
+}
+
+static void run_create(call *c)
+{
+    char why[1024];
+    int status;
+    sbd_budget_admit(0, true, why, sizeof why); /* what is resident now, not at the last check */
+    sandbox *s = sbd_create(c->mod, &c->cr.spec, json_string_value(json_object_get(c->body, "id")), why, sizeof why,
+                            &status);
+    if (s && c->cr.start)
+        sbd_start(s);
+    sbd_module_put(c->mod);
+    if (s)
+        answer(c, 201, json_pack("{s:s,s:s}", "id", s->id, "state", sbd_state_name(s->state)));
+    else
+        fail(c, status, "%s", why);
+}
+
+static int prep_batch(call *c)
+{
     static const char *const extra[] = {"count", "id_prefix", NULL};
-    create_req r;
-    uint64_t count = 0;
-    json_t *pv = json_object_get(j, "id_prefix");
-    if (parse_create(j, &r, extra, why, sizeof why) ||
-        (json_object_get(j, "id") && snprintf(why, sizeof why, "a batch takes \"id_prefix\", not \"id\"")) ||
-        (!get_u64(json_object_get(j, "count"), &count) &&
-         snprintf(why, sizeof why, "\"count\" must be a positive integer")) ||
-        ((count == 0 || count > SBD_MAX_BATCH) &&
-         snprintf(why, sizeof why, "\"count\" must be 1 to %u", SBD_MAX_BATCH)) ||
-        (pv && (!json_is_string(pv) || json_string_length(pv) > SBD_MAX_ID - 8) &&
-         snprintf(why, sizeof why, "\"id_prefix\" must be a string of at most %u bytes", SBD_MAX_ID - 8))) {
-        reject(req, j, &r, 400, why);
+    char why[1024];
+    if (prep_body(c))
+        return -1;
+    json_t *j = c->body, *pv = json_object_get(j, "id_prefix");
+    if (parse_create(j, &c->cr, extra, why, sizeof why))
+        fail(c, 400, "%s", why);
+    else if (json_object_get(j, "id"))
+        fail(c, 400, "a batch takes \"id_prefix\", not \"id\"");
+    else if (!get_u64(json_object_get(j, "count"), &c->count) || c->count == 0 || c->count > SBD_MAX_BATCH)
+        fail(c, 400, "\"count\" must be 1 to %u", SBD_MAX_BATCH);
+    else if (pv && (!json_is_string(pv) || json_string_length(pv) > SBD_MAX_ID - 8))
+        fail(c, 400, "\"id_prefix\" must be a string of at most %u bytes", SBD_MAX_ID - 8);
+    return c->status ? -1 : prep_module(c);
+}
+
+static void run_batch(call *c)
+{
+    char why[1024];
+    const char *prefix = json_string_value(json_object_get(c->body, "id_prefix"));
+    /* All or nothing against the caps: a batch of a million is refused at
+     * once, not after filling the daemon. */
+    if (sbd_budget_admit(c->count, true, why, sizeof why)) {
+        sbd_module_put(c->mod);
+        answer(c, 429, json_pack("{s:s,s:[],s:i}", "message", why, "ids", "created", 0));
         return;
     }
-    sbd_module *m = request_module(req, j, &r);
-    if (!m)
-        return;
     json_t *ids = json_array();
     int status = 201;
     uint64_t t0 = sbd_now_ns();
-    pthread_mutex_lock(&sbd_g.lock);
-    for (uint64_t i = 0; i < count; i++) {
+    for (uint64_t i = 0; i < c->count; i++) {
         char id[SBD_MAX_ID + 1];
-        if (pv)
-            snprintf(id, sizeof id, "%s%llu", json_string_value(pv), (unsigned long long)i);
-        sandbox *s = sbd_create(m, &r.spec, pv ? id : NULL, why, sizeof why, &status);
+        if (prefix)
+            snprintf(id, sizeof id, "%s%llu", prefix, (unsigned long long)i);
+        sandbox *s = sbd_create(c->mod, &c->cr.spec, prefix ? id : NULL, why, sizeof why, &status);
         if (!s)
             break;
-        if (r.start)
+        if (c->cr.start)
             sbd_start(s);
         json_array_append_new(ids, json_string(s->id));
         status = 201;
@@ -388,35 +439,27 @@ static void do_batch(struct evhttp_request *req)
             pthread_mutex_lock(&sbd_g.lock);
         }
     }
-    sbd_module_put(m);
-    pthread_mutex_unlock(&sbd_g.lock);
-    double secs = (double)(sbd_now_ns() - t0) / 1e9;
-    free(r.split);
-    json_decref(j);
-    if (status != 201) { /* the ones made so far stay; say which */
-        reply_json(req, status,
-                   json_pack("{s:s,s:o,s:I}", "message", why, "ids", ids, "created", (json_int_t)json_array_size(ids)));
-        return;
-    }
-    reply_json(req, 201, json_pack("{s:o,s:I,s:f}", "ids", ids, "created", (json_int_t)json_array_size(ids),
-                                   "seconds", secs));
+    sbd_module_put(c->mod);
+    json_int_t n = (json_int_t)json_array_size(ids);
+    if (status != 201) /* the ones made so far stay; say which */
+        answer(c, status, json_pack("{s:s,s:o,s:I}", "message", why, "ids", ids, "created", n));
+    else
+        answer(c, 201, json_pack("{s:o,s:I,s:f}", "ids", ids, "created", n, "seconds",
+                                 (double)(sbd_now_ns() - t0) / 1e9));
 }
 
-static void do_list(struct evhttp_request *req)
+static void run_list(call *c)
 {
     json_t *a = json_array();
-    pthread_mutex_lock(&sbd_g.lock);
     for (uint32_t i = 0; i < sbd_g.tcap; i++)
         for (sandbox *s = sbd_g.table[i]; s; s = s->hnext)
             json_array_append_new(a, describe(s, false));
-    pthread_mutex_unlock(&sbd_g.lock);
-    reply_json(req, 200, a);
+    answer(c, 200, a);
 }
 
-static void do_metrics(struct evhttp_request *req)
+static void run_metrics(call *c)
 {
     uint64_t late, o10, o100, nwake, nstarts;
-    pthread_mutex_lock(&sbd_g.lock);
     json_t *st = json_object();
     for (int i = 0; i <= SBD_EXITED; i++)
         json_object_set_new(st, sbd_state_name((sbd_state)i), json_integer(sbd_g.by_state[i]));
@@ -430,7 +473,6 @@ static void do_metrics(struct evhttp_request *req)
                           (json_int_t)sbd_g.nworkers);
     sbd_sched_stats(&late, &o10, &o100, &nwake);
     uint64_t p50 = sbd_start_quantile(0.5, &nstarts), p99 = sbd_start_quantile(0.99, &nstarts);
-    pthread_mutex_unlock(&sbd_g.lock);
     uint64_t rss = sbd_rss_bytes();
     uint64_t above = rss > sbd_g.baseline_rss ? rss - sbd_g.baseline_rss : 0;
     json_object_set_new(j, "rss_bytes", json_integer((json_int_t)rss));
@@ -444,87 +486,36 @@ static void do_metrics(struct evhttp_request *req)
     json_object_set_new(j, "start_latency",
                         json_pack("{s:I,s:I,s:I}", "count", (json_int_t)nstarts, "p50_us", (json_int_t)p50,
                                   "p99_us", (json_int_t)p99));
-    reply_json(req, 200, j);
+    json_object_set_new(j, "budget_kills", json_integer((json_int_t)sbd_g.budget_kills));
+    json_object_set_new(j, "limits",
+                        json_pack("{s:I,s:I,s:I}", "max_sandboxes", (json_int_t)sbd_g.opt.max_sandboxes,
+                                  "memory_budget", (json_int_t)sbd_g.opt.memory_budget, "max_output",
+                                  (json_int_t)sbd_g.opt.max_output));
+    answer(c, 200, j);
 }
 
-static bool query_flag(struct evhttp_request *req, const char *name, const char **value)
+static void run_inspect(call *c)
 {
-    const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
-    const char *q = u ? evhttp_uri_get_query(u) : NULL;
-    if (!q)
-        return false;
-    struct evkeyvalq kv;
-    if (evhttp_parse_query_str(q, &kv))
-        return false;
-    static char buf[64];
-    const char *v = evhttp_find_header(&kv, name);
-    bool found = v != NULL;
-    if (v)
-        snprintf(buf, sizeof buf, "%s", v);
-    evhttp_clear_headers(&kv);
-    if (value)
-        *value = buf;
-    return found;
+    answer(c, 200, describe(c->s, true));
 }
 
-static void do_logs(struct evhttp_request *req, sandbox *s)
+static void run_start(call *c)
 {
-    const char *stream = "stdout", *tail = NULL;
-    char sbuf[16];
-    if (query_flag(req, "stream", &stream)) {
-        snprintf(sbuf, sizeof sbuf, "%s", stream);
-        stream = sbuf;
-    }
-    int which = !strcmp(stream, "stdout") ? 0 : !strcmp(stream, "stderr") ? 1 : -1;
-    if (which < 0) {
-        pthread_mutex_unlock(&sbd_g.lock);
-        reply_error(req, 400, "stream must be stdout or stderr");
-        return;
-    }
-    uint64_t tailn = UINT64_MAX;
-    if (query_flag(req, "tail", &tail)) {
-        char *end;
-        errno = 0;
-        unsigned long long t = strtoull(tail, &end, 10);
-        if (errno || *end || end == tail) {
-            pthread_mutex_unlock(&sbd_g.lock);
-            reply_error(req, 400, "tail must be a number of bytes");
-            return;
-        }
-        tailn = t;
-    }
-    if (s->state != SBD_RUNNING) /* else its worker owns the buffer: the file may lag a little */
-        sbd_output_flush(&s->out[which], true);
-    char path[4096];
-    snprintf(path, sizeof path, "%s", s->out[which].path);
-    pthread_mutex_unlock(&sbd_g.lock);
-    sbd_output_sync();
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 && errno == ENOENT) { /* nothing printed yet */
-        evhttp_send_reply(req, 200, NULL, NULL);
-        return;
-    }
-    if (fd < 0 || fstat(fd, &st)) {
-        if (fd >= 0)
-            close(fd);
-        reply_error(req, 500, "cannot read %s: %s", path, strerror(errno));
-        return;
-    }
-    off_t off = (uint64_t)st.st_size > tailn ? st.st_size - (off_t)tailn : 0;
-    struct evbuffer *b = evbuffer_new();
-    if (st.st_size > off)
-        evbuffer_add_file(b, fd, off, st.st_size - off); /* takes the fd */
+    if (sbd_start(c->s))
+        fail(c, 409, "sandbox %s is %s, not created", c->id, sbd_state_name(c->s->state));
     else
-        close(fd);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
-    evhttp_send_reply(req, 200, NULL, b);
-    evbuffer_free(b);
+        answer(c, 200, describe(c->s, false));
 }
 
-/* ---- waiting for exits -------------------------------------------------------------------- */
+static void run_kill(call *c)
+{
+    sbd_kill(c->s);
+    answer(c, 200, describe(c->s, false));
+}
 
-static void waiter_closed(struct evhttp_connection *c, void *arg)
+/* ---- answers that come later: waits and logs ---------------------------------------------- */
+
+static void waiter_closed(struct evhttp_connection *conn, void *arg)
 {
     sbd_waiter *w = arg;
     w->req = NULL; /* evhttp frees the request; never touch it again */
@@ -557,25 +548,89 @@ void sbd_api_report_exits(void)
     pthread_mutex_unlock(&sbd_g.lock);
 }
 
-static void do_wait(struct evhttp_request *req, sandbox *s)
+static void run_wait(call *c)
 {
-    if (s->state == SBD_EXITED) {
-        json_t *j = describe(s, false);
-        pthread_mutex_unlock(&sbd_g.lock);
-        reply_json(req, 200, j);
+    if (c->s->state == SBD_EXITED) {
+        answer(c, 200, describe(c->s, false));
         return;
     }
     sbd_waiter *w = calloc(1, sizeof *w);
     if (!w) {
-        pthread_mutex_unlock(&sbd_g.lock);
-        reply_error(req, 500, "out of memory");
+        fail(c, 500, "out of memory");
         return;
     }
-    w->req = req;
-    w->next = s->waiters;
-    s->waiters = w;
-    evhttp_connection_set_closecb(evhttp_request_get_connection(req), waiter_closed, w);
-    pthread_mutex_unlock(&sbd_g.lock);
+    w->req = c->req;
+    w->next = c->s->waiters;
+    c->s->waiters = w;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), waiter_closed, w);
+    c->pending = true;
+}
+
+/* The file arrives from the writer thread (output.c); the client may have
+ * gone by then. */
+static void logs_done(void *arg, int fd, uint64_t off, uint64_t len, const char *why)
+{
+    sbd_waiter *w = arg;
+    struct evhttp_request *req = w->req;
+    free(w);
+    if (!req) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+    if (why) {
+        if (fd >= 0)
+            close(fd);
+        reply_error(req, 409, "%s", why);
+        return;
+    }
+    struct evbuffer *b = evbuffer_new();
+    if (fd >= 0 && len && b)
+        evbuffer_add_file(b, fd, (ev_off_t)off, (ev_off_t)len); /* takes the fd */
+    else if (fd >= 0)
+        close(fd);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
+    evhttp_send_reply(req, 200, NULL, b);
+    if (b)
+        evbuffer_free(b);
+}
+
+static void run_logs(call *c)
+{
+    char stream[16] = "stdout", tail[32];
+    uint64_t tailn = UINT64_MAX;
+    query(c->req, "stream", stream, sizeof stream);
+    int which = !strcmp(stream, "stdout") ? 0 : !strcmp(stream, "stderr") ? 1 : -1;
+    if (which < 0) {
+        fail(c, 400, "stream must be stdout or stderr");
+        return;
+    }
+    if (query(c->req, "tail", tail, sizeof tail)) {
+        char *end;
+        errno = 0;
+        tailn = strtoull(tail, &end, 10);
+        if (errno || *end || !tail[0] || strspn(tail, "0123456789") != strlen(tail)) {
+            fail(c, 400, "tail must be a number of bytes");
+            return;
+        }
+    }
+    sbd_output *o = &c->s->out[which];
+    if (c->s->state != SBD_RUNNING) /* else its worker owns the buffer: the file may lag a little */
+        sbd_output_flush(o, true);
+    if (!sbd_output_printed(o)) { /* what the file holds, if anything, is not this sandbox's */
+        answer(c, 200, NULL);
+        return;
+    }
+    sbd_waiter *w = calloc(1, sizeof *w);
+    if (!w) {
+        fail(c, 500, "out of memory");
+        return;
+    }
+    w->req = c->req;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), waiter_closed, w);
+    c->pending = true;
+    sbd_output_read(o, tailn, logs_done, w);
 }
 
 /* Removes s now if it has stopped; else kills it when forced and removes it
@@ -599,32 +654,41 @@ static int remove_one(sandbox *s, bool force)
     return 1;
 }
 
-static void do_delete_many(struct evhttp_request *req)
+static void run_delete(call *c)
 {
-    char why[1024];
-    json_t *j = body_json(req, why, sizeof why);
-    if (!j) {
-        reply_error(req, 400, "%s", why);
-        return;
-    }
-    json_t *ids = json_object_get(j, "ids"), *all = json_object_get(j, "all"), *force = json_object_get(j, "force");
+    char force[16];
+    int r = remove_one(c->s, query(c->req, "force", force, sizeof force));
+    if (r < 0)
+        fail(c, 409, "sandbox %s is running: kill it first, or DELETE with ?force=true", c->id);
+    else
+        answer(c, r ? 202 : 200, json_pack("{s:s,s:b}", "id", c->id, "deleted", r == 0));
+}
+
+static int prep_delete_many(call *c)
+{
+    if (prep_body(c))
+        return -1;
+    json_t *j = c->body, *ids = json_object_get(j, "ids"), *all = json_object_get(j, "all"),
+           *force = json_object_get(j, "force"), *v;
     const char *key;
-    json_t *v;
     json_object_foreach(j, key, v) if (strcmp(key, "ids") && strcmp(key, "all") && strcmp(key, "force"))
     {
-        json_decref(j);
-        reply_error(req, 400, "unknown field \"%.60s\"", key);
-        return;
+        fail(c, 400, "unknown field \"%.60s\"", key);
+        return -1;
     }
     if ((ids && !json_is_array(ids)) || (all && !json_is_boolean(all)) || (force && !json_is_boolean(force)) ||
         (!ids == !json_is_true(all))) {
-        json_decref(j);
-        reply_error(req, 400, "give \"ids\": [...] or \"all\": true, and optionally \"force\": true");
-        return;
+        fail(c, 400, "give \"ids\": [...] or \"all\": true, and optionally \"force\": true");
+        return -1;
     }
-    bool f = json_is_true(force);
+    return 0;
+}
+
+static void run_delete_many(call *c)
+{
+    json_t *ids = json_object_get(c->body, "ids"), *v;
+    bool f = json_is_true(json_object_get(c->body, "force"));
     uint64_t gone = 0, pending = 0, running = 0, unknown = 0;
-    pthread_mutex_lock(&sbd_g.lock);
     if (ids) {
         size_t i;
         json_array_foreach(ids, i, v)
@@ -645,107 +709,101 @@ static void do_delete_many(struct evhttp_request *req)
                 gone += r == 0, pending += r == 1, running += r < 0;
             }
     }
-    pthread_mutex_unlock(&sbd_g.lock);
-    json_decref(j);
     /* Freed instances and calls go back to the system, not only to malloc:
      * RSS should return near the baseline after a mass delete. */
     if (gone > 1000)
         malloc_trim(0);
-    reply_json(req, 200,
-               json_pack("{s:I,s:I,s:I,s:I}", "deleted", (json_int_t)gone, "pending", (json_int_t)pending,
-                         "running", (json_int_t)running, "unknown", (json_int_t)unknown));
+    answer(c, 200,
+           json_pack("{s:I,s:I,s:I,s:I}", "deleted", (json_int_t)gone, "pending", (json_int_t)pending, "running",
+                     (json_int_t)running, "unknown", (json_int_t)unknown));
 }
 
 /* ---- routing ------------------------------------------------------------------------------ */
 
+typedef struct route {
+    const char *path;   /* a fixed path, or NULL: /sandboxes/ID[/action] */
+    const char *action; /* with path NULL: "" for the sandbox itself */
+    enum evhttp_cmd_type method;
+    int (*prepare)(call *c); /* outside the lock; nonzero: answered with c's error */
+    void (*run)(call *c);    /* under the lock */
+} route;
+
+static const route routes[] = {
+    {"/metrics", NULL, EVHTTP_REQ_GET, NULL, run_metrics},
+    {"/sandboxes", NULL, EVHTTP_REQ_GET, NULL, run_list},
+    {"/sandboxes", NULL, EVHTTP_REQ_POST, prep_create, run_create},
+    {"/sandboxes/batch", NULL, EVHTTP_REQ_POST, prep_batch, run_batch},
+    {"/sandboxes/delete", NULL, EVHTTP_REQ_POST, prep_delete_many, run_delete_many},
+    {NULL, "", EVHTTP_REQ_GET, NULL, run_inspect},
+    {NULL, "", EVHTTP_REQ_DELETE, NULL, run_delete},
+    {NULL, "start", EVHTTP_REQ_POST, NULL, run_start},
+    {NULL, "kill", EVHTTP_REQ_POST, NULL, run_kill},
+    {NULL, "wait", EVHTTP_REQ_POST, NULL, run_wait},
+    {NULL, "logs", EVHTTP_REQ_GET, NULL, run_logs},
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+    return m == EVHTTP_REQ_GET ? "GET" : m == EVHTTP_REQ_POST ? "POST" : m == EVHTTP_REQ_DELETE ? "DELETE" : "?";
+}
+
+/* The route for path and method; NULL after setting c's 404 or 405. */
+static const route *find_route(call *c, const char *path, enum evhttp_cmd_type method)
+{
+    const char *action = NULL;
+    if (strncmp(path, "/sandboxes/", 11) == 0) {
+        const char *p = path + 11, *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        if (n && n <= SBD_MAX_ID) {
+            memcpy(c->id, p, n);
+            c->id[n] = 0;
+            action = slash ? slash + 1 : "";
+        }
+    }
+    char allowed[64] = "";
+    for (size_t i = 0; i < NROUTES; i++) {
+        const route *r = &routes[i];
+        bool fixed = r->path && !strcmp(r->path, path);
+        if (!fixed && (r->path || !action || strcmp(r->action, action)))
+            continue;
+        if (r->method == method)
+            return r;
+        size_t n = strlen(allowed);
+        snprintf(allowed + n, sizeof allowed - n, "%s%s", n ? " or " : "", method_name(r->method));
+    }
+    if (allowed[0])
+        fail(c, 405, "use %s on %.200s", allowed, path);
+    else
+        fail(c, 404, "no such endpoint: %s %.200s", method_name(method), path);
+    return NULL;
+}
+
 void sbd_api_handle(struct evhttp_request *req, void *arg)
 {
     (void)arg;
-    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
     const char *path = u ? evhttp_uri_get_path(u) : NULL;
     if (!path) {
         reply_error(req, 400, "bad request line");
         return;
     }
-    bool get = cmd == EVHTTP_REQ_GET, post = cmd == EVHTTP_REQ_POST, del = cmd == EVHTTP_REQ_DELETE;
-    if (!strcmp(path, "/metrics")) {
-        if (get)
-            do_metrics(req);
+    call c = {.req = req};
+    const route *r = find_route(&c, path, evhttp_request_get_command(req));
+    if (r && (!r->prepare || r->prepare(&c) == 0)) {
+        pthread_mutex_lock(&sbd_g.lock);
+        if (!r->path && !(c.s = sbd_find(c.id)))
+            fail(&c, 404, "no such sandbox: %s", c.id);
         else
-            reply_error(req, 405, "use GET on /metrics");
-        return;
+            r->run(&c);
+        pthread_mutex_unlock(&sbd_g.lock);
     }
-    if (!strcmp(path, "/sandboxes")) {
-        if (get)
-            do_list(req);
-        else if (post)
-            do_create(req);
+    if (!c.pending) {
+        if (c.reply || c.status < 400)
+            reply_json(req, c.status, c.reply);
         else
-            reply_error(req, 405, "use GET or POST on /sandboxes");
-        return;
+            reply_error(req, c.status, "%s", c.msg);
     }
-    if (!strcmp(path, "/sandboxes/batch") && post) {
-        do_batch(req);
-        return;
-    }
-    if (!strcmp(path, "/sandboxes/delete") && post) {
-        do_delete_many(req);
-        return;
-    }
-    if (strncmp(path, "/sandboxes/", 11)) {
-        reply_error(req, 404, "no such endpoint: %.200s", path);
-        return;
-    }
-    char id[SBD_MAX_ID + 2];
-    const char *p = path + 11, *slash = strchr(p, '/');
-    size_t n = slash ? (size_t)(slash - p) : strlen(p);
-    if (!n || n > SBD_MAX_ID) {
-        reply_error(req, 404, "no such sandbox");
-        return;
-    }
-    memcpy(id, p, n);
-    id[n] = 0;
-    const char *action = slash ? slash + 1 : "";
-    pthread_mutex_lock(&sbd_g.lock);
-    sandbox *s = sbd_find(id);
-    if (!s) {
-        pthread_mutex_unlock(&sbd_g.lock);
-        reply_error(req, 404, "no such sandbox: %s", id);
-        return;
-    }
-    if (!*action && get) {
-        json_t *j = describe(s, true);
-        pthread_mutex_unlock(&sbd_g.lock);
-        reply_json(req, 200, j);
-    } else if (!*action && del) {
-        int r = remove_one(s, query_flag(req, "force", NULL));
-        pthread_mutex_unlock(&sbd_g.lock);
-        if (r < 0)
-            reply_error(req, 409, "sandbox %s is running: kill it first, or DELETE with ?force=true", id);
-        else
-            reply_json(req, r ? 202 : 200, json_pack("{s:s,s:b}", "id", id, "deleted", r == 0));
-    } else if (!strcmp(action, "start") && post) {
-        int r = sbd_start(s);
-        json_t *j = r ? NULL : describe(s, false);
-        const char *st = sbd_state_name(s->state);
-        pthread_mutex_unlock(&sbd_g.lock);
-        if (r)
-            reply_error(req, 409, "sandbox %s is %s, not created", id, st);
-        else
-            reply_json(req, 200, j);
-    } else if (!strcmp(action, "kill") && post) {
-        sbd_kill(s);
-        json_t *j = describe(s, false);
-        pthread_mutex_unlock(&sbd_g.lock);
-        reply_json(req, 200, j);
-    } else if (!strcmp(action, "wait") && post) {
-        do_wait(req, s);
-    } else if (!strcmp(action, "logs") && get) {
-        do_logs(req, s);
-    } else {
-        pthread_mutex_unlock(&sbd_g.lock);
-        reply_error(req, 404, "no such endpoint: %s %.200s", get ? "GET" : post ? "POST" : del ? "DELETE" : "?",
-                    path);
-    }
+    free(c.cr.split);
+    json_decref(c.body);
 }

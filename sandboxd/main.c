@@ -1,11 +1,13 @@
 /*
  * main.c - wasmboxd: one process hosting many WASI sandboxes.
  *
- *   wasmboxd --listen SOCKET --dir STATEDIR [--workers N]
+ *   wasmboxd --listen SOCKET --dir STATEDIR [--workers N] [--max-sandboxes N]
+ *            [--memory-budget BYTES] [--max-output BYTES]
  *
  * Serves the control API (api.c) on the Unix socket SOCKET, keeps sandbox
  * output in STATEDIR/logs/, and on SIGTERM or SIGINT kills every sandbox,
  * records each one's final state in STATEDIR/state.json and exits 0.
+ * BYTES may end in K, M or G (powers of 1024).
  */
 #include "sandboxd.h"
 
@@ -13,81 +15,33 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/thread.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
-
-sbd sbd_g = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-uint64_t sbd_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t sbd_rss_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long long size = 0, rss = 0;
-    if (f) {
-        if (fscanf(f, "%llu %llu", &size, &rss) != 2)
-            rss = 0;
-        fclose(f);
-    }
-    return rss * (uint64_t)sysconf(_SC_PAGESIZE);
-}
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: wasmboxd --listen SOCKET --dir STATEDIR [--workers N]\n");
+    fprintf(stderr, "usage: wasmboxd --listen SOCKET --dir STATEDIR [--workers N] [--max-sandboxes N]\n"
+                    "                [--memory-budget BYTES] [--max-output BYTES]\n");
     exit(2);
 }
 
-static int listen_unix(const char *path)
+/* A positive count or size: digits and an optional K, M or G; 0 if not. */
+static uint64_t amount(const char *s)
 {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof a.sun_path) {
-        fprintf(stderr, "wasmboxd: socket path too long: %s\n", path);
-        return -1;
-    }
-    strcpy(a.sun_path, path);
-    struct stat st;
-    /* A socket left by a daemon that died is replaced; anything else is
-     * not ours to remove. */
-    if (lstat(path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            fprintf(stderr, "wasmboxd: %s exists and is not a socket\n", path);
-            return -1;
-        }
-        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (probe >= 0 && connect(probe, (struct sockaddr *)&a, sizeof a) == 0) {
-            fprintf(stderr, "wasmboxd: another daemon is listening on %s\n", path);
-            close(probe);
-            return -1;
-        }
-        if (probe >= 0)
-            close(probe);
-        unlink(path);
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    mode_t old = umask(0117); /* owner and group: the socket is root-equivalent */
-    int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&a, sizeof a);
-    umask(old);
-    if (rc || listen(fd, 4096)) {
-        fprintf(stderr, "wasmboxd: cannot listen on %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+    if (shift)
+        end++;
+    if (errno || end == s || *end || s[0] == '-' || v > (UINT64_MAX >> shift))
+        return 0;
+    return (uint64_t)v << shift;
 }
 
 static void on_exits(evutil_socket_t fd, short what, void *arg)
@@ -101,52 +55,55 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(sbd_g.base, NULL);
 }
 
-/* STATEDIR/state.json: every sandbox's final state, written atomically. */
-static int write_state(void)
+/* The options into sbd_g.opt; the socket and state directory returned. */
+static void options(int argc, char **argv, const char **sock, const char **dir)
 {
-    json_t *a = json_array();
-    for (uint32_t i = 0; i < sbd_g.tcap; i++)
-        for (sandbox *s = sbd_g.table[i]; s; s = s->hnext) {
-            json_t *j = json_pack("{s:s,s:s,s:s}", "id", s->id, "state", sbd_state_name(s->state), "module",
-                                  s->mod->hash);
-            if (s->state == SBD_EXITED) {
-                json_object_set_new(j, "exit_code", json_integer(s->exit_code));
-                json_object_set_new(j, "reason", json_string(s->reason));
-                if (s->message)
-                    json_object_set_new(j, "message", json_string(s->message));
-            }
-            json_array_append_new(a, j);
-        }
-    char tmp[4096], path[4096];
-    snprintf(tmp, sizeof tmp, "%s/state.json.tmp", sbd_g.statedir);
-    snprintf(path, sizeof path, "%s/state.json", sbd_g.statedir);
-    json_t *doc = json_pack("{s:o}", "sandboxes", a);
-    int rc = json_dump_file(doc, tmp, JSON_INDENT(1));
-    json_decref(doc);
-    if (rc == 0)
-        rc = rename(tmp, path);
-    if (rc)
-        fprintf(stderr, "wasmboxd: cannot write %s\n", path);
-    return rc;
+    uint64_t workers = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN), v;
+    sbd_g.opt = (sbd_opts){
+        .max_sandboxes = SBD_DEFAULT_MAX_SANDBOXES,
+        .max_output = SBD_DEFAULT_MAX_OUTPUT,
+        .memory_budget = (uint64_t)((double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) *
+                                    SBD_DEFAULT_BUDGET_SHARE),
+    };
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *a = i + 1 < argc ? argv[++i] : NULL;
+        v = a ? amount(a) : 0;
+        if (!a)
+            usage();
+        else if (!strcmp(o, "--listen"))
+            *sock = a;
+        else if (!strcmp(o, "--dir"))
+            *dir = a;
+        else if (!strcmp(o, "--workers") && v && v <= 256)
+            workers = v;
+        else if (!strcmp(o, "--max-sandboxes") && v && v <= UINT32_MAX)
+            sbd_g.opt.max_sandboxes = (uint32_t)v;
+        else if (!strcmp(o, "--memory-budget") && v)
+            sbd_g.opt.memory_budget = v;
+        else if (!strcmp(o, "--max-output") && v)
+            sbd_g.opt.max_output = v;
+        else
+            usage();
+    }
+    if (!*sock || !*dir || !workers || workers > 256)
+        usage();
+    sbd_g.nworkers = (uint32_t)workers; /* sbd_sched_start counts them again as they start */
 }
 
 int main(int argc, char **argv)
 {
     const char *sock = NULL, *dir = NULL;
-    long workers = sysconf(_SC_NPROCESSORS_ONLN);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--listen") && i + 1 < argc)
-            sock = argv[++i];
-        else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
-            dir = argv[++i];
-        else if (!strcmp(argv[i], "--workers") && i + 1 < argc)
-            workers = strtol(argv[++i], NULL, 10);
-        else
-            usage();
-    }
-    if (!sock || !dir || workers < 1 || workers > 256)
-        usage();
+    options(argc, argv, &sock, &dir);
+    uint32_t workers = sbd_g.nworkers;
+    sbd_g.nworkers = 0;
     signal(SIGPIPE, SIG_IGN);
+    /* Guests' files and preopens are host descriptors: take all the
+     * administrator allows (the hard limit), not the login default. */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
 
     char logs[4096];
     snprintf(logs, sizeof logs, "%s/logs", dir);
@@ -162,12 +119,12 @@ int main(int argc, char **argv)
     evthread_use_pthreads();
     sbd_g.base = event_base_new();
     struct evhttp *http = sbd_g.base ? evhttp_new(sbd_g.base) : NULL;
-    int fd = http ? listen_unix(sock) : -1;
-    if (fd < 0 || !evhttp_accept_socket_with_handle(http, fd)) {
-        if (!http)
-            fprintf(stderr, "wasmboxd: cannot set up the event loop\n");
+    if (!http) {
+        fprintf(stderr, "wasmboxd: cannot set up the event loop\n");
         return 1;
     }
+    if (sbd_listen(http, sock))
+        return 1;
     evhttp_set_max_body_size(http, SBD_MAX_BODY);
     evhttp_set_max_headers_size(http, 64 << 10);
     /* Every method reaches the router, which answers 405 with the ones an
@@ -180,19 +137,29 @@ int main(int argc, char **argv)
     struct event *intr = evsignal_new(sbd_g.base, SIGINT, on_signal, NULL);
     event_add(term, NULL);
     event_add(intr, NULL);
-    if (sbd_output_start() || sbd_sched_start((uint32_t)workers)) {
+    if (sbd_output_start() || sbd_sched_start(workers)) {
         fprintf(stderr, "wasmboxd: cannot start worker threads\n");
         return 1;
     }
     sbd_g.baseline_rss = sbd_rss_bytes();
-    fprintf(stderr, "wasmboxd: listening on %s, state in %s, %ld workers\n", sock, sbd_g.statedir, workers);
+    if (sbd_budget_start()) {
+        fprintf(stderr, "wasmboxd: cannot start the memory budget's check\n");
+        return 1;
+    }
+    fprintf(stderr,
+            "wasmboxd: listening on %s, state in %s, %u workers; at most %u sandboxes, %llu MiB memory budget, "
+            "%llu bytes of output per stream\n",
+            sock, sbd_g.statedir, workers, sbd_g.opt.max_sandboxes,
+            (unsigned long long)(sbd_g.opt.memory_budget >> 20), (unsigned long long)sbd_g.opt.max_output);
 
     event_base_dispatch(sbd_g.base);
 
+    sbd_budget_stop();
     sbd_sched_stop();
     sbd_api_report_exits();
-    int rc = write_state() ? 1 : 0;
-    evhttp_free(http);
+    int rc = sbd_write_state() ? 1 : 0;
+    evhttp_free(http); /* closes connections: pending waits and logs are let go */
+    sbd_listen_close();
     unlink(sock);
     pthread_mutex_lock(&sbd_g.lock);
     for (uint32_t i = 0; i < sbd_g.tcap; i++)
@@ -202,6 +169,7 @@ int main(int argc, char **argv)
         }
     pthread_mutex_unlock(&sbd_g.lock);
     sbd_output_stop(); /* after the last output was handed over */
+    event_base_loop(sbd_g.base, EVLOOP_NONBLOCK); /* logs read back meanwhile: their descriptors */
     free(sbd_g.table);
     free(sbd_g.heap);
     free(sbd_g.exited);

@@ -8,57 +8,205 @@
  * when enough has gathered, when the oldest byte is a couple of seconds old,
  * when the sandbox exits, and when a client asks for the logs.  Workers never
  * touch the file system: creating a file can stall for milliseconds on a
- * busy directory, and that must not delay the guests.  The buffer belongs to
- * whoever owns the sandbox (its worker while it runs, else whoever holds the
- * daemon lock); a handed-over buffer belongs to the writer.
+ * busy directory, and that must not delay the guests.  Nor does the event
+ * loop: the logs are read back by the writer too, in order after the output
+ * handed over before, and the loop is handed an open descriptor.  The buffer
+ * belongs to whoever owns the sandbox (its worker while it runs, else
+ * whoever holds the daemon lock); a handed-over buffer belongs to the writer.
+ *
+ * The file may lie in a directory the guest can write (a preopen), where the
+ * guest can replace it, or a directory on its way, with a link or a FIFO.
+ * So it is opened without following any link on its whole path (O_NOFOLLOW
+ * one component at a time from /), without blocking (O_NONBLOCK: a FIFO
+ * with no reader is refused, not waited for), and used only if it is a
+ * regular file.  Output that cannot be written so is dropped and counted.
  */
 #include "sandboxd.h"
 
 #include <errno.h>
+#include <event2/event.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-/* Output handed to the writer: the bytes and where they go. */
+/* Work for the writer: bytes to append, or a file to read back. */
 typedef struct job {
     struct job *next;
-    char *path, *buf;
+    sbd_sink *sink;
+    char *buf;
     size_t len;
-    bool trunc; /* the sandbox's first output replaces an old file of its id */
+    bool read;
+    uint64_t tail;
+    sbd_read_done done;
+    void *arg;
 } job;
 
 static struct {
     pthread_mutex_t mu;
-    pthread_cond_t more, done;
+    pthread_cond_t more;
     job *head, *tail;
-    uint64_t queued, written; /* jobs */
+    uint64_t queued_bytes;
     bool running, stop;
     pthread_t thread;
-} wq = {.mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+} wq = {.mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER};
+
+/* ---- sinks -------------------------------------------------------------------------------- */
+
+static void sink_put(sbd_sink *k)
+{
+    if (k && __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(k->path);
+        free(k);
+    }
+}
+
+static void drop(sbd_sink *k, uint64_t n)
+{
+    __atomic_add_fetch(&k->dropped, n, __ATOMIC_RELAXED);
+}
+
+/* ---- opening without links ---------------------------------------------------------------- */
+
+/* Opens the absolute path (no "." or ".." in it: sbd_output_open made it so)
+ * with flags, following no link anywhere on it, never blocking; a regular
+ * file only.  -1 with errno and *why otherwise. */
+static int open_nofollow(const char *path, int flags, const char **why)
+{
+    int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    const char *p = path + 1, *slash;
+    while (dir >= 0 && (slash = strchr(p, '/'))) {
+        char comp[256]; /* Linux's NAME_MAX + 1 (-Isrc hides <limits.h> behind the engine's) */
+        size_t n = (size_t)(slash - p);
+        int next = -1;
+        if (n < sizeof comp) {
+            memcpy(comp, p, n);
+            comp[n] = 0;
+            next = openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        } else {
+            errno = ENAMETOOLONG;
+        }
+        int e = errno;
+        close(dir);
+        if (next < 0) {
+            *why = e == ENOTDIR || e == ELOOP ? "a link or a non-directory on its path" : strerror(e);
+            errno = e;
+            return -1;
+        }
+        dir = next;
+        p = slash + 1;
+    }
+    if (dir < 0) {
+        *why = strerror(errno);
+        return -1;
+    }
+    int fd = openat(dir, p, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+    int e = errno;
+    close(dir);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+        e = EINVAL;
+    }
+    if (fd < 0) {
+        /* ELOOP: the file is a link; ENXIO: a FIFO nobody reads */
+        *why = e == ELOOP ? "it is a symbolic link" : e == ENXIO || e == EINVAL ? "not a regular file" : strerror(e);
+        errno = e;
+    }
+    return fd;
+}
+
+/* ---- the writer ------------------------------------------------------------------------------ */
 
 static void write_job(job *j)
 {
-    int fd = open(j->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (j->trunc ? O_TRUNC : 0), 0644);
+    const char *why = "";
+    sbd_sink *k = j->sink;
+    int fd = open_nofollow(k->path, O_WRONLY | O_APPEND | O_CREAT, &why);
     size_t done = 0;
     if (fd >= 0) {
+        /* The sandbox's first output replaces what an earlier sandbox of
+         * its id left (only the writer touches fresh). */
+        if (k->fresh && ftruncate(fd, 0) == 0)
+            k->fresh = false;
         while (done < j->len) {
             ssize_t w = write(fd, j->buf + done, j->len - done);
             if (w < 0 && errno == EINTR)
                 continue;
-            if (w <= 0)
+            if (w <= 0) {
+                why = w < 0 ? strerror(errno) : "short write";
                 break;
+            }
             done += (size_t)w;
         }
         close(fd);
     }
-    if (done < j->len)
-        fprintf(stderr, "wasmboxd: cannot write %s: %s; %zu bytes of output lost\n", j->path,
-                fd < 0 ? strerror(errno) : "short write", j->len - done);
+    if (done < j->len) {
+        drop(k, j->len - done);
+        sbd_log("%s of %s: cannot write %s: %s; %zu bytes dropped", k->stream, k->id, k->path, why, j->len - done);
+    }
+}
+
+/* A read-back's answer, carried to the event loop. */
+typedef struct answer {
+    sbd_read_done done;
+    void *arg;
+    int fd;
+    uint64_t off, len;
+    char why[512];
+} answer;
+
+static void deliver(evutil_socket_t unused, short what, void *arg)
+{
+    answer *a = arg;
+    a->done(a->arg, a->fd, a->off, a->len, a->fd < 0 && a->why[0] ? a->why : NULL);
+    free(a);
+}
+
+static void read_job(job *j)
+{
+    answer *a = calloc(1, sizeof *a);
+    if (!a) {
+        j->done(j->arg, -1, 0, 0, "out of memory"); /* not on the loop, but nothing to wait for */
+        return;
+    }
+    *a = (answer){.done = j->done, .arg = j->arg, .fd = -1};
+    const char *why = "";
+    int fd = open_nofollow(j->sink->path, O_RDONLY, &why);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        uint64_t size = (uint64_t)st.st_size;
+        a->fd = fd;
+        a->off = size > j->tail ? size - j->tail : 0;
+        a->len = size - a->off;
+    } else if (fd >= 0) {
+        snprintf(a->why, sizeof a->why, "cannot read %s: %s", j->sink->path, strerror(errno));
+        close(fd);
+    } else if (errno != ENOENT) { /* ENOENT: removed by the guest, nothing to show */
+        snprintf(a->why, sizeof a->why, "%s of %s is %s: %s", j->sink->stream, j->sink->id, j->sink->path, why);
+    }
+    const struct timeval now = {0, 0};
+    if (!wq.running || event_base_once(sbd_g.base, -1, EV_TIMEOUT, deliver, a, &now))
+        deliver(-1, 0, a);
+}
+
+static void job_free(job *j)
+{
+    sink_put(j->sink);
     free(j->buf);
-    free(j->path);
     free(j);
+}
+
+static void run_job(job *j)
+{
+    if (j->read)
+        read_job(j);
+    else
+        write_job(j);
+    job_free(j);
 }
 
 static void *writer(void *arg)
@@ -74,11 +222,10 @@ static void *writer(void *arg)
         wq.head = j->next;
         if (!wq.head)
             wq.tail = NULL;
+        wq.queued_bytes -= j->len;
         pthread_mutex_unlock(&wq.mu);
-        write_job(j);
+        run_job(j);
         pthread_mutex_lock(&wq.mu);
-        wq.written++;
-        pthread_cond_broadcast(&wq.done);
     }
     pthread_mutex_unlock(&wq.mu);
     return NULL;
@@ -105,32 +252,23 @@ void sbd_output_stop(void)
     wq.running = false;
 }
 
-void sbd_output_sync(void)
+/* Queues j (whose buf is now the writer's); without a writer thread (it is
+ * stopped) runs it here.  Output past SBD_OUT_MAX_QUEUED is dropped. */
+static void submit(job *j)
 {
-    pthread_mutex_lock(&wq.mu);
-    uint64_t target = wq.queued;
-    while (wq.running && wq.written < target)
-        pthread_cond_wait(&wq.done, &wq.mu);
-    pthread_mutex_unlock(&wq.mu);
-}
-
-/* Hands buf[0..len) (malloc'd, now the writer's) to the writer; without a
- * writer thread (it is stopped) writes it here. */
-static void submit(const char *path, char *buf, size_t len, bool trunc)
-{
-    job *j = malloc(sizeof *j);
-    char *p = strdup(path);
-    if (!j || !p) {
-        free(j);
-        free(p);
-        free(buf);
-        return; /* dropped: out of memory */
-    }
-    *j = (job){NULL, p, buf, len, trunc};
+    __atomic_add_fetch(&j->sink->refs, 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&wq.mu);
     if (!wq.running) {
         pthread_mutex_unlock(&wq.mu);
-        write_job(j);
+        run_job(j);
+        return;
+    }
+    if (j->len && wq.queued_bytes + j->len > SBD_OUT_MAX_QUEUED) {
+        pthread_mutex_unlock(&wq.mu);
+        drop(j->sink, j->len);
+        sbd_log("%s of %s: %zu bytes dropped: %llu MiB of output wait for the disk already", j->sink->stream,
+                j->sink->id, j->len, (unsigned long long)(SBD_OUT_MAX_QUEUED >> 20));
+        job_free(j);
         return;
     }
     if (wq.tail)
@@ -138,39 +276,99 @@ static void submit(const char *path, char *buf, size_t len, bool trunc)
     else
         wq.head = j;
     wq.tail = j;
-    wq.queued++;
+    wq.queued_bytes += j->len;
     pthread_cond_signal(&wq.more);
     pthread_mutex_unlock(&wq.mu);
 }
 
-int sbd_output_open(sbd_output *o, const char *path, char *why, size_t whylen)
+static void submit_bytes(sbd_output *o, char *buf, size_t len)
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j) {
+        drop(o->sink, len);
+        free(buf);
+        return;
+    }
+    *j = (job){.sink = o->sink, .buf = buf, .len = len};
+    o->written += len;
+    __atomic_store_n(&o->sink->handed, true, __ATOMIC_RELEASE);
+    submit(j);
+}
+
+/* ---- a sandbox's side ------------------------------------------------------------------------ */
+
+/* Whether every component of the absolute path is a name ("", "." and ".."
+ * are not: the file is found by walking names, never through a link). */
+static bool plain_path(const char *path)
+{
+    for (const char *p = path + 1;;) {
+        size_t n = strcspn(p, "/");
+        if (!n || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        if (!p[n])
+            return true;
+        p += n + 1;
+    }
+}
+
+int sbd_output_open(sbd_output *o, const char *path, const char *id, const char *stream, char *why,
+                    size_t whylen)
 {
     memset(o, 0, sizeof *o);
+    o->limit = sbd_g.opt.max_output;
     /* The file itself is created at the first flush: a million sandboxes
-     * that never print should not cost two million files.  A directory
-     * that cannot take it is the create request's error, though. */
+     * that never print should not cost two million files.  A path that
+     * cannot take it is the create request's error, though.  The client's
+     * own links in the directory's path are resolved now, once; after this
+     * the writer follows none. */
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    if (!slash || slash[1] == 0) {
-        snprintf(why, whylen, "bad output path %s", path);
+    if (path[0] != '/' || strlen(path) >= sizeof dir || !plain_path(path)) {
+        snprintf(why, whylen, "bad %s path %.200s: an absolute path of names, no \".\", \"..\" or \"//\"", stream, path);
         return -1;
     }
     *slash = 0;
-    if (access(dir[0] ? dir : "/", W_OK | X_OK)) {
-        snprintf(why, whylen, "cannot write output %s: %s", path, strerror(errno));
+    char *real = realpath(dir[0] ? dir : "/", NULL);
+    struct stat st;
+    if (!real || access(real, W_OK | X_OK)) {
+        snprintf(why, whylen, "cannot write %s %.200s: %s", stream, path, strerror(errno));
+        free(real);
         return -1;
     }
-    o->path = strdup(path);
-    if (!o->path) {
+    if (fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(why, whylen, "%s %.200s is not a regular file%s", stream, path,
+                 S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+        free(real);
+        return -1;
+    }
+    sbd_sink *k = calloc(1, sizeof *k);
+    size_t n = strlen(real) + strlen(slash + 1) + 2;
+    char *full = k ? malloc(n) : NULL;
+    if (!full) {
+        free(k);
+        free(real);
         snprintf(why, whylen, "out of memory");
         return -1;
     }
+    snprintf(full, n, "%s/%s", strcmp(real, "/") ? real : "", slash + 1);
+    free(real);
+    *k = (sbd_sink){.path = full, .stream = stream, .refs = 1, .fresh = true};
+    snprintf(k->id, sizeof k->id, "%s", id);
+    o->sink = k;
     return 0;
 }
 
 void sbd_output_append(sbd_output *o, const void *p, size_t n)
 {
+    uint64_t used = o->written + o->len, room = o->limit > used ? o->limit - used : 0;
+    if (n > room) {
+        if (!sbd_output_dropped(o))
+            sbd_log("%s of %s: over --max-output (%llu bytes); the rest is dropped", o->sink->stream, o->sink->id,
+                    (unsigned long long)o->limit);
+        drop(o->sink, n - room);
+        n = (size_t)room;
+    }
     if (!n)
         return;
     if (o->len + n > o->cap) {
@@ -180,8 +378,9 @@ void sbd_output_append(sbd_output *o, const void *p, size_t n)
                 char *b = malloc(n);
                 if (b) {
                     memcpy(b, p, n);
-                    submit(o->path, b, n, !o->written);
-                    o->written += n;
+                    submit_bytes(o, b, n);
+                } else {
+                    drop(o->sink, n);
                 }
                 return;
             }
@@ -190,8 +389,10 @@ void sbd_output_append(sbd_output *o, const void *p, size_t n)
         while (cap < o->len + n)
             cap *= 2;
         char *b = realloc(o->buf, cap);
-        if (!b)
-            return; /* dropped: the guest is not told, as with a full pipe it would block */
+        if (!b) { /* the guest is not told, as with a full pipe it would block */
+            drop(o->sink, n);
+            return;
+        }
         o->buf = b;
         o->cap = cap;
     }
@@ -203,19 +404,41 @@ void sbd_output_append(sbd_output *o, const void *p, size_t n)
 
 void sbd_output_flush(sbd_output *o, bool force)
 {
-    if (!o->len || !o->path)
+    if (!o->len || !o->sink)
         return;
     if (!force && o->len < SBD_OUT_FLUSH_BYTES && sbd_now_ns() - o->since_ns < SBD_OUT_FLUSH_NS)
         return;
-    submit(o->path, o->buf, o->len, !o->written);
-    o->written += o->len;
+    char *buf = o->buf;
+    size_t len = o->len;
     o->buf = NULL;
     o->len = o->cap = 0;
+    submit_bytes(o, buf, len);
+}
+
+uint64_t sbd_output_dropped(const sbd_output *o)
+{
+    return o->sink ? __atomic_load_n(&o->sink->dropped, __ATOMIC_RELAXED) : 0;
+}
+
+bool sbd_output_printed(const sbd_output *o)
+{
+    return o->sink && __atomic_load_n(&o->sink->handed, __ATOMIC_ACQUIRE);
+}
+
+void sbd_output_read(const sbd_output *o, uint64_t tail, sbd_read_done done, void *arg)
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j) {
+        done(arg, -1, 0, 0, "out of memory");
+        return;
+    }
+    *j = (job){.sink = o->sink, .read = true, .tail = tail, .done = done, .arg = arg};
+    submit(j);
 }
 
 void sbd_output_free(sbd_output *o)
 {
     free(o->buf);
-    free(o->path);
+    sink_put(o->sink);
     memset(o, 0, sizeof *o);
 }

@@ -1,19 +1,23 @@
 /*
- * sandbox.c - sandboxes and the module cache.
+ * sandbox.c - sandboxes, the module cache and the final state.
  *
  * A module is compiled once per content hash and shared by every sandbox of
  * it (read-only, as the engine allows); a sandbox owns an instance, a call
  * (its engine stack, kept between slices) and a WASI context.  Ids are
- * client-chosen or "sb-N"; the table is a chained hash on the id.
+ * client-chosen or "sb-N"; the table is a chained hash on the id.  At
+ * shutdown the table is written to STATEDIR/state.json.
  */
 #include "sandboxd.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const state_names[] = {"created", "runnable", "running", "sleeping", "exited"};
 
@@ -24,22 +28,34 @@ const char *sbd_state_name(sbd_state st)
 
 /* ---- modules ------------------------------------------------------------------------------ */
 
-static uint8_t *read_file(const char *path, size_t *len, char *why, size_t whylen)
+/* The module file's bytes.  O_NONBLOCK: opening a FIFO must not wait for a
+ * writer (this runs on the event loop), and only a regular file is read. */
+static uint8_t *read_file(const char *path, size_t *len, char *why, size_t whylen, int *status)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        /* out of descriptors is the daemon's trouble, not the request's */
+        *status = errno == ENOENT || errno == ENOTDIR ? 404 : errno == EMFILE || errno == ENFILE ? 503 : 400;
         snprintf(why, whylen, "cannot open module %s: %s", path, strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (off_t)1 << 30) {
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (off_t)1 << 30) {
         snprintf(why, whylen, "module %s is not a regular file of at most 1 GiB", path);
-        fclose(f);
+        close(fd);
         return NULL;
     }
     uint8_t *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
+    size_t n = 0;
+    while (buf && n < (size_t)st.st_size) {
+        ssize_t k = read(fd, buf + n, (size_t)st.st_size - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    close(fd);
     if (!buf || n != (size_t)st.st_size) {
         snprintf(why, whylen, "cannot read module %s", path);
         free(buf);
@@ -49,10 +65,23 @@ static uint8_t *read_file(const char *path, size_t *len, char *why, size_t whyle
     return buf;
 }
 
-sbd_module *sbd_module_get(const char *path, char *why, size_t whylen)
+/* Whether bytes may be the text format: after blanks, a '(' or a ';;'
+ * comment.  Anything else is no module, and is not handed to the text
+ * parser, whose errors quote what they read: a client naming /etc/shadow
+ * would get its first line back. */
+static bool looks_like_text(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+        i++;
+    return i < n && (p[i] == '(' || (p[i] == ';' && i + 1 < n && p[i + 1] == ';'));
+}
+
+sbd_module *sbd_module_get(const char *path, char *why, size_t whylen, int *status)
 {
     size_t len;
-    uint8_t *bytes = read_file(path, &len, why, whylen);
+    *status = 400;
+    uint8_t *bytes = read_file(path, &len, why, whylen, status);
     if (!bytes)
         return NULL;
     unsigned char md[32];
@@ -80,10 +109,15 @@ sbd_module *sbd_module_get(const char *path, char *why, size_t whylen)
     wb_module *mod = NULL;
     wb_error err;
     wb_result r;
-    if (len >= 4 && !memcmp(bytes, "\0asm", 4))
+    if (len >= 4 && !memcmp(bytes, "\0asm", 4)) {
         r = wb_module_load(bytes, len, &mod, &err);
-    else
+    } else if (looks_like_text(bytes, len)) {
         r = wb_module_from_wat((const char *)bytes, len, &mod, &err);
+    } else {
+        snprintf(why, whylen, "%s is not a wasm module: neither the binary format (\\0asm) nor the text format", path);
+        free(bytes);
+        return NULL;
+    }
     free(bytes);
     if (r != WB_OK) {
         snprintf(why, whylen, "%s: %s", path, err.message);
@@ -92,6 +126,7 @@ sbd_module *sbd_module_get(const char *path, char *why, size_t whylen)
     sbd_module *m = calloc(1, sizeof *m);
     if (!m) {
         wb_module_free(mod);
+        *status = 503;
         snprintf(why, whylen, "out of memory");
         return NULL;
     }
@@ -227,6 +262,10 @@ sandbox *sbd_create(sbd_module *m, const sbd_spec *spec, const char *id, char *w
         snprintf(why, whylen, "a sandbox with id %s exists", id);
         return NULL;
     }
+    if (sbd_budget_admit(1, false, why, whylen)) {
+        *status = 429;
+        return NULL;
+    }
     sandbox *s = calloc(1, sizeof *s);
     if (!s) {
         *status = 500;
@@ -246,7 +285,7 @@ sandbox *sbd_create(sbd_module *m, const sbd_spec *spec, const char *id, char *w
             snprintf(path, sizeof path, "%s", given);
         else
             snprintf(path, sizeof path, "%s/logs/%s.%s", sbd_g.statedir, s->id, i ? "stderr" : "stdout");
-        if (sbd_output_open(&s->out[i], path, why, whylen)) {
+        if (sbd_output_open(&s->out[i], path, s->id, i ? "stderr" : "stdout", why, whylen)) {
             free_parts(s);
             return NULL;
         }
@@ -264,13 +303,22 @@ sandbox *sbd_create(sbd_module *m, const sbd_spec *spec, const char *id, char *w
         free_parts(s);
         return NULL;
     }
-    wb_result r = wb_instantiate(m->mod, imports, nimports, &lim, NULL, &s->inst, &err);
+    wb_call_opts start = {.fuel = SBD_START_FUEL};
+    wb_result r = wb_instantiate(m->mod, imports, nimports, &lim, &start, &s->inst, &err);
     free(imports);
+    if (r == WB_TRAP_OUT_OF_FUEL) {
+        snprintf(why, whylen, "the module's start function did not finish within %u units of fuel", SBD_START_FUEL);
+        free_parts(s);
+        return NULL;
+    }
     if (r != WB_OK) {
         snprintf(why, whylen, "instantiate: %s", err.message);
         free_parts(s);
         return NULL;
     }
+    wb_memory *mem = wb_instance_memory(s->inst);
+    s->mem_now = mem ? wb_memory_size(mem) : 0;
+    sbd_budget_created(s->mem_now);
     if (!wb_instance_func(s->inst, "_start")) {
         snprintf(why, whylen, "the module exports no _start function");
         free_parts(s);
@@ -305,19 +353,28 @@ int sbd_start(sandbox *s)
 
 void sbd_kill(sandbox *s)
 {
+    sbd_kill_as(s, 137, "killed");
+}
+
+void sbd_kill_as(sandbox *s, int code, const char *reason)
+{
+    if (s->state == SBD_EXITED || s->kill_req)
+        return;
+    s->kill_code = code;
+    s->kill_reason = reason;
     switch (s->state) {
     case SBD_CREATED:
         sbd_g.by_state[SBD_CREATED]--;
         sbd_g.by_state[SBD_RUNNING]++; /* sbd_finish moves it from RUNNING */
         s->state = SBD_RUNNING;
-        sbd_finish(s, 137, "killed", NULL);
+        sbd_finish(s, code, reason, NULL);
         break;
     case SBD_SLEEPING:
         sbd_heap_remove(s);
         sbd_g.by_state[SBD_SLEEPING]--;
         sbd_g.by_state[SBD_RUNNING]++;
         s->state = SBD_RUNNING;
-        sbd_finish(s, 137, "killed", NULL);
+        sbd_finish(s, code, reason, NULL);
         break;
     case SBD_RUNNABLE: /* the worker that picks it up finishes it */
         s->kill_req = true;
@@ -339,4 +396,32 @@ void sbd_delete(sandbox *s)
     for (int i = 0; i < 2; i++)
         sbd_output_flush(&s->out[i], true);
     free_parts(s);
+}
+
+int sbd_write_state(void)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < sbd_g.tcap; i++)
+        for (sandbox *s = sbd_g.table[i]; s; s = s->hnext) {
+            json_t *j = json_pack("{s:s,s:s,s:s}", "id", s->id, "state", sbd_state_name(s->state), "module",
+                                  s->mod->hash);
+            if (s->state == SBD_EXITED) {
+                json_object_set_new(j, "exit_code", json_integer(s->exit_code));
+                json_object_set_new(j, "reason", json_string(s->reason));
+                if (s->message)
+                    json_object_set_new(j, "message", json_string(s->message));
+            }
+            json_array_append_new(a, j);
+        }
+    char tmp[4096], path[4096];
+    snprintf(tmp, sizeof tmp, "%s/state.json.tmp", sbd_g.statedir);
+    snprintf(path, sizeof path, "%s/state.json", sbd_g.statedir);
+    json_t *doc = json_pack("{s:o}", "sandboxes", a);
+    int rc = json_dump_file(doc, tmp, JSON_INDENT(1));
+    json_decref(doc);
+    if (rc == 0)
+        rc = rename(tmp, path);
+    if (rc)
+        fprintf(stderr, "wasmboxd: cannot write %s\n", path);
+    return rc;
 }

@@ -1,19 +1,26 @@
 /*
  * sandboxd.h - wasmboxd, one process hosting many WASI sandboxes.
  *
- *   main.c     arguments, the Unix socket, signals, the event loop, shutdown
- *   api.c      the HTTP/1.1 + JSON control API (libevent's evhttp, jansson)
- *   sandbox.c  sandboxes and the module cache (one compiled module per hash)
+ *   main.c     arguments, signals, start-up and shutdown
+ *   daemon.c   the daemon's state (sbd_g), clocks, RSS, rate-limited logging
+ *   listen.c   the Unix socket: accepting, with a descriptor in reserve and
+ *              back-off when descriptors run out
+ *   api.c      the HTTP/1.1 + JSON control API (libevent's evhttp, jansson):
+ *              a table of routes, the lock taken by the router
+ *   sandbox.c  sandboxes, the module cache, state.json
+ *   budget.c   daemon-wide caps: sandbox count, memory budget
  *   sched.c    worker threads time-slicing sandboxes with fuel slices
  *   guest.c    a sandbox's WASI context: stdio into output buffers, sleeps
  *              that suspend the call instead of blocking a thread
- *   output.c   per-sandbox output files without an fd or thread each
+ *   output.c   per-sandbox output files without an fd or thread each, written
+ *              and read back by one writer thread, never through a link
  *
- * Threads: the event loop thread runs the API; N workers run guests.  One
- * mutex (sbd.lock) guards the sandbox table, every sandbox's state and the
- * scheduler's queues.  A sandbox in state RUNNING belongs to the worker
- * running it: only that worker touches its instance, call and output buffer
- * until it hands the sandbox back under the lock.
+ * Threads: the event loop thread runs the API; N workers run guests; one
+ * writer thread does the output files' I/O.  One mutex (sbd.lock) guards the
+ * sandbox table, every sandbox's state and the scheduler's queues.  A sandbox
+ * in state RUNNING belongs to the worker running it: only that worker
+ * touches its instance, call and output buffer until it hands the sandbox
+ * back under the lock.
  */
 #ifndef WB_SANDBOXD_H
 #define WB_SANDBOXD_H
@@ -26,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct evhttp;
 struct evhttp_request;
 struct event_base;
 
@@ -35,6 +43,10 @@ struct event_base;
  * short enough that a spinning guest delays the others' wake-ups by little
  * more than one slice per worker, long enough that switching costs are noise. */
 #define SBD_SLICE_FUEL 1000000u
+/* A module's start function runs when the sandbox is created, on the event
+ * loop thread and under the daemon lock: ten slices' worth (~10 ms), and a
+ * start function that wants more is refused rather than let it stall the API. */
+#define SBD_START_FUEL (10u * SBD_SLICE_FUEL)
 /* Default linear-memory cap per sandbox. */
 #define SBD_DEFAULT_MAX_MEMORY ((uint64_t)64 << 20)
 /* A create request's JSON, and the ids a batch may create at once. */
@@ -49,6 +61,38 @@ struct event_base;
 #define SBD_OUT_FLUSH_NS ((uint64_t)2000000000)
 /* Output a sandbox may buffer before it is handed to the writer at once. */
 #define SBD_OUT_MAX_BUFFER (1u << 20)
+/* Output handed to the writer and not yet on disk, all sandboxes together:
+ * past this a slow disk drops output (counted per sandbox) instead of
+ * letting floods from many guests take the daemon's memory. */
+#define SBD_OUT_MAX_QUEUED ((uint64_t)256 << 20)
+
+/* Daemon-wide defaults of the command-line caps (struct sbd_opts). */
+/* Sandboxes, exited ones included (their records take memory until deleted):
+ * the density benchmark holds 1,000,000 sleepers at once. */
+#define SBD_DEFAULT_MAX_SANDBOXES 1048576u
+/* Bytes of output per stream a sandbox may leave in its file: a log a client
+ * can still read back; more is dropped and counted. */
+#define SBD_DEFAULT_MAX_OUTPUT ((uint64_t)64 << 20)
+/* The memory budget, when not given: this share of the machine's memory, the
+ * rest left to the system and the daemon's own tables. */
+#define SBD_DEFAULT_BUDGET_SHARE 0.75
+/* How often the daemon's resident memory is compared with its budget: the
+ * budget can be passed by what the workers touch in this time, at most
+ * workers x max_memory. */
+#define SBD_BUDGET_CHECK_NS ((uint64_t)50000000)
+/* Creating looks at the resident memory again once this much linear memory
+ * was instantiated since the last look (data segments and start functions
+ * may have touched all of it): a batch then stops within this much, plus
+ * one sandbox, of the budget.  For one-page sleepers, a look (~4 us) per 16. */
+#define SBD_BUDGET_RECHECK_BYTES ((uint64_t)1 << 20)
+
+/* Accepting when descriptors run out: wait this long before trying again,
+ * doubling up to the most, rather than spin on a socket that stays readable. */
+#define SBD_ACCEPT_BACKOFF_MIN_MS 10u
+#define SBD_ACCEPT_BACKOFF_MAX_MS 1000u
+/* Lines the daemon logs per second at most; the rest are counted and said
+ * in the next line, so no guest or client can fill the disk with its log. */
+#define SBD_LOG_PER_SEC 20u
 
 /* ---- modules ------------------------------------------------------------------------------ */
 
@@ -69,12 +113,25 @@ typedef enum sbd_state {
     SBD_EXITED,   /* finished: exit, trap, killed */
 } sbd_state;
 
+/* An output file, shared by its sandbox and the writer's jobs for it (a
+ * deleted sandbox's last output may still be on its way). */
+typedef struct sbd_sink {
+    char *path;   /* absolute, its directories resolved when the sandbox was created */
+    char id[SBD_MAX_ID + 1];
+    const char *stream; /* "stdout" or "stderr" */
+    uint32_t refs;      /* atomic */
+    uint64_t dropped;   /* atomic: bytes over the cap, refused or lost */
+    bool handed;        /* atomic: output was handed to the writer */
+    bool fresh;         /* the writer's: the file is still an earlier sandbox's */
+} sbd_sink;
+
 typedef struct sbd_output {
-    char *path;
+    sbd_sink *sink;
     char *buf; /* pending bytes, not yet in the file */
     uint32_t len, cap;
     uint64_t since_ns; /* when the oldest pending byte arrived */
     uint64_t written;  /* bytes handed to the writer thread */
+    uint64_t limit;    /* bytes the file may get (--max-output) */
 } sbd_output;
 
 typedef struct sbd_waiter {
@@ -92,6 +149,8 @@ typedef struct sandbox {
 
     sbd_state state;
     bool started, kill_req, delete_req;
+    int kill_code;           /* with kill_req: how it ends (137 killed, 134 memory budget) */
+    const char *kill_reason;
     uint64_t max_memory, fuel_limit, fuel_rate; /* 0 = none */
     double tokens;                              /* fuel_rate bucket */
     uint64_t tokens_ns;
@@ -107,6 +166,7 @@ typedef struct sandbox {
     char *message;      /* trap message and backtrace, malloc'd */
 
     uint64_t memory_bytes; /* linear memory at exit */
+    uint64_t mem_now;      /* linear memory after its last slice (the budget's choice) */
     uint64_t created_ns, started_ns, first_run_ns, exited_ns, fuel_used, slices;
     uint64_t max_late_ns; /* worst delay between a wake-up time and running */
     sbd_waiter *waiters;  /* POST /wait requests, answered on exit */
@@ -115,10 +175,18 @@ typedef struct sandbox {
 
 /* ---- the daemon ---------------------------------------------------------------------------- */
 
+/* The daemon's caps, from the command line. */
+typedef struct sbd_opts {
+    uint32_t max_sandboxes;
+    uint64_t max_output;    /* per stream of a sandbox */
+    uint64_t memory_budget; /* resident bytes above the idle daemon's */
+} sbd_opts;
+
 typedef struct sbd {
     pthread_mutex_t lock;
     pthread_cond_t work; /* runnable sandboxes or an earlier wake-up */
     char *statedir;
+    sbd_opts opt;
     uint32_t nworkers, nworkers_running;
     pthread_t *workers;
     bool stopping;
@@ -144,13 +212,19 @@ typedef struct sbd {
     struct event_base *base;
 
     uint64_t baseline_rss;
-    uint64_t total_created, total_exited;
+    uint64_t total_created, total_exited, budget_kills;
 } sbd;
 
+/* daemon.c */
 extern sbd sbd_g;
-
 uint64_t sbd_now_ns(void);
 uint64_t sbd_rss_bytes(void);
+/* A line on stderr, at most SBD_LOG_PER_SEC a second (any thread). */
+void sbd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* listen.c (event loop thread) */
+int sbd_listen(struct evhttp *http, const char *path);
+void sbd_listen_close(void);
 
 /* sandbox.c (all under sbd_g.lock unless said otherwise) */
 typedef struct sbd_spec {
@@ -165,19 +239,34 @@ typedef struct sbd_spec {
     uint64_t max_memory, fuel, fuel_rate;
 } sbd_spec;
 
-/* Loads (or finds) the module by content hash.  Not under the lock. */
-sbd_module *sbd_module_get(const char *path, char *why, size_t whylen);
+/* Loads (or finds) the module by content hash.  Not under the lock.  NULL
+ * with why and the status to answer: 404 no such file, 400 not a module,
+ * 503 the daemon is out of descriptors or memory. */
+sbd_module *sbd_module_get(const char *path, char *why, size_t whylen, int *status);
 void sbd_module_put(sbd_module *m);
 /* Creates a sandbox (state CREATED).  Returns NULL with the reason in why,
- * *status set to the HTTP status to answer (400, 404, 409, 500). */
+ * *status set to the HTTP status to answer (400, 404, 409, 429, 500). */
 sandbox *sbd_create(sbd_module *m, const sbd_spec *spec, const char *id, char *why, size_t whylen,
                     int *status);
 sandbox *sbd_find(const char *id);
 int sbd_start(sandbox *s);
 void sbd_kill(sandbox *s);
+/* Ends s as a kill does, with this exit code and reason. */
+void sbd_kill_as(sandbox *s, int code, const char *reason);
 /* Frees an EXITED sandbox and removes it from the table. */
 void sbd_delete(sandbox *s);
 const char *sbd_state_name(sbd_state st);
+/* STATEDIR/state.json: every sandbox's final state, written atomically. */
+int sbd_write_state(void);
+
+/* budget.c (under the lock) */
+/* 0 when n more sandboxes fit the caps; else 429's reason in why. */
+int sbd_budget_admit(uint64_t n, bool fresh, char *why, size_t whylen);
+/* A sandbox with this much linear memory was instantiated. */
+void sbd_budget_created(uint64_t memory_bytes);
+/* Starts the memory budget's check on the event loop. */
+int sbd_budget_start(void);
+void sbd_budget_stop(void);
 
 /* sched.c */
 int sbd_sched_start(uint32_t nworkers);
@@ -198,14 +287,28 @@ int sbd_guest_init(sandbox *s, const sbd_spec *spec, char *why, size_t whylen);
 wb_result sbd_guest_run(sandbox *s, uint64_t fuel, uint64_t *wake_ns);
 
 /* output.c */
-int sbd_output_open(sbd_output *o, const char *path, char *why, size_t whylen);
+/* Checks path (its directory must exist and be writable, the file must be
+ * absent or a regular file) and remembers it; nothing is created yet.
+ * stream names it in logs ("stdout"). */
+int sbd_output_open(sbd_output *o, const char *path, const char *id, const char *stream, char *why,
+                    size_t whylen);
 void sbd_output_append(sbd_output *o, const void *p, size_t n);
 /* Hands pending bytes to the writer thread if forced, big or old enough. */
 void sbd_output_flush(sbd_output *o, bool force);
-/* The writer thread; sync waits until what was handed over is in the files. */
+uint64_t sbd_output_dropped(const sbd_output *o);
+/* Whether any output went to the writer: if not, the file (if any) is an
+ * earlier sandbox's, and this one's logs are empty. */
+bool sbd_output_printed(const sbd_output *o);
+/* Reads the file back on the writer thread, after the output handed over
+ * before it: done(arg, fd, offset, length, why) is then called on the event
+ * loop thread, with fd -1 and a reason when the file cannot be read (it then
+ * does not exist, is not a regular file or lies behind a link).  The fd is
+ * done's to close. */
+typedef void (*sbd_read_done)(void *arg, int fd, uint64_t off, uint64_t len, const char *why);
+void sbd_output_read(const sbd_output *o, uint64_t tail, sbd_read_done done, void *arg);
+/* The writer thread. */
 int sbd_output_start(void);
 void sbd_output_stop(void);
-void sbd_output_sync(void);
 void sbd_output_free(sbd_output *o);
 
 /* api.c */

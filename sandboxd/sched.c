@@ -220,12 +220,18 @@ void sbd_exited_remove(sandbox *s)
     s->exited_at = 0;
 }
 
+/* Ends s, asked to stop by a kill (its code and reason) or by shutdown. */
+static void end_killed(sandbox *s)
+{
+    sbd_finish(s, s->kill_req ? s->kill_code : 137, s->kill_req ? s->kill_reason : "killed", NULL);
+}
+
 /* After a slice: the result r of running s, under the lock. */
 static void settle(sandbox *s, wb_result r, uint64_t wake)
 {
     if (r == WB_SUSPENDED) {
         if (s->kill_req || sbd_g.stopping) {
-            sbd_finish(s, 137, "killed", NULL);
+            end_killed(s);
             return;
         }
         sbd_g.by_state[SBD_RUNNING]--;
@@ -311,7 +317,7 @@ static void *worker(void *arg)
         s->state = SBD_RUNNING;
         sbd_g.by_state[SBD_RUNNING]++;
         if (s->kill_req || sbd_g.stopping) {
-            sbd_finish(s, 137, "killed", NULL);
+            end_killed(s);
             continue;
         }
         if (!s->slices && !s->first_run_ns) {
@@ -343,8 +349,12 @@ static void *worker(void *arg)
         wb_result r = sbd_guest_run(s, fuel, &wake);
         uint64_t used = wb_call_fuel_used(s->call) - before;
 
+        wb_memory *mem = wb_instance_memory(s->inst);
+        uint64_t mem_now = mem ? wb_memory_size(mem) : 0;
+
         pthread_mutex_lock(&sbd_g.lock);
         s->slices++;
+        s->mem_now = mem_now;
         s->fuel_used = wb_call_fuel_used(s->call);
         if (s->fuel_rate)
             s->tokens -= (double)used;

@@ -14,7 +14,10 @@
  * stack of directories and fails at the preopen's root, a symlink's target is
  * read and spliced into the remaining path (an absolute target, like an
  * absolute path, is refused with ENOTCAPABLE).  A rename racing the walk can
- * therefore not lead it outside.
+ * therefore not lead it outside.  A guest may not plant a link whose target
+ * leads outside (path_symlink), since the host may follow it; a link moved
+ * after it was made can still point out, so a host must never follow links
+ * under a preopen it grants.
  */
 #define _GNU_SOURCE /* O_PATH */
 #include "wasmbox_wasi.h"
@@ -496,8 +499,10 @@ static uint16_t splice_link(int dir, const char *comp, char *buf, const char *re
  * caller's to close) is the directory holding the last component and name
  * that component ("." when the path names the directory itself).  With
  * follow, a symlink in the last place is followed too.  *steps counts the
- * components walked (each a system call or two), for the caller's fuel. */
-static uint16_t resolve(const wfd *d, const char *path, bool follow, int *dirfd, char *name, uint32_t *steps)
+ * components walked (each a system call or two), for the caller's fuel;
+ * *depth, when given, is how deep below d the last component's directory is. */
+static uint16_t resolve(const wfd *d, const char *path, bool follow, int *dirfd, char *name, uint32_t *steps,
+                        uint32_t *depth)
 {
     if (d->kind != K_DIR)
         return E_NOTDIR;
@@ -582,6 +587,8 @@ static uint16_t resolve(const wfd *d, const char *path, bool follow, int *dirfd,
         p += cl;
     }
     if (!e) {
+        if (depth)
+            *depth = k.n - 1;
         *dirfd = fcntl(walk_top(&k), F_DUPFD_CLOEXEC, 0);
         if (*dirfd < 0)
             e = from_errno(errno);
@@ -622,7 +629,7 @@ static uint16_t resolve(const wfd *d, const char *path, bool follow, int *dirfd,
             RET(e);                                                                              \
         e = get_path(&m, U32(pidx), U32(pidx + 1), path_);                                      \
         if (!e)                                                                                  \
-            e = resolve(d_, path_, (follow), &dir, name, &steps_);                               \
+            e = resolve(d_, path_, (follow), &dir, name, &steps_, NULL);                         \
         wb_host_charge(ctx, WB_FUEL_WASI_STEP * (uint64_t)steps_);                              \
         if (e)                                                                                   \
             RET(e);                                                                              \
@@ -897,11 +904,19 @@ static uint16_t write_out(wb_wasi *w, wfd *f, struct iovec *iov, uint32_t n, uin
                           uint32_t *done)
 {
     if (f->host < 0) { /* callback or nowhere */
+        /* iovecs may repeat the same bytes, so their sum can pass what the
+         * 32-bit count (a signed ssize_t to a wasm32 guest) can say: write
+         * short where Linux's writev would (MAX_RW_COUNT) and say so. */
+        const uint64_t most = 0x7ffff000u;
         wb_wasi_write_fn fn = w->out[f->kind == K_STDERR];
-        for (uint32_t i = 0; fn && i < n; i++)
-            if (iov[i].iov_len)
-                fn(w->out_user, iov[i].iov_base, iov[i].iov_len);
-        *done = (uint32_t)total;
+        uint64_t sent = 0;
+        for (uint32_t i = 0; i < n && sent < most; i++) {
+            size_t len = iov[i].iov_len < most - sent ? iov[i].iov_len : (size_t)(most - sent);
+            if (fn && len)
+                fn(w->out_user, iov[i].iov_base, len);
+            sent += len;
+        }
+        *done = (uint32_t)sent;
         return E_SUCCESS;
     }
     ssize_t k;
@@ -1247,16 +1262,43 @@ HOSTFN(path_readlink)
     RET(out32(&m, U32(5), k));
 }
 
+/* Whether a link in a directory `depth` levels below the preopen's root may
+ * point at target: not absolute, and its `..` never climbs above the root,
+ * taken lexically from the link's directory (as Wasmtime does).  Our own
+ * lookups would refuse such a link anyway, but the host may follow it: a
+ * daemon writing a guest's output file in the preopen, a backup, a shell. */
+static bool target_inside(const char *target, uint32_t depth)
+{
+    if (target[0] == '/')
+        return false;
+    for (const char *p = target; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (!depth--)
+                return false;
+        } else if (n && !(n == 1 && p[0] == '.')) {
+            depth++;
+        }
+        p += n + (p[n] == '/');
+    }
+    return true;
+}
+
 HOSTFN(path_symlink)
 {
     SETUP;
-    char target[WB_WASI_MAX_PATH];
-    if ((e = get_path(&m, U32(0), U32(1), target)))
+    char target[WB_WASI_MAX_PATH], path[WB_WASI_MAX_PATH], name[WB_WASI_MAX_PATH];
+    int dir;
+    uint32_t depth, steps = 0;
+    wfd *d = get_fd(w, U32(2), R_PATH_SYMLINK, &e);
+    if (!d)
         RET(e);
-    if (target[0] == '/')
-        RET(E_NOTCAPABLE); /* it could only ever lead out of the preopen */
-    PATH(2, R_PATH_SYMLINK, 3, false);
-    e = symlinkat(target, dir, name) ? from_errno(errno) : E_SUCCESS;
+    if (!(e = get_path(&m, U32(0), U32(1), target)) && !(e = get_path(&m, U32(3), U32(4), path)))
+        e = resolve(d, path, false, &dir, name, &steps, &depth);
+    wb_host_charge(ctx, WB_FUEL_WASI_STEP * (uint64_t)steps);
+    if (e)
+        RET(e);
+    e = !target_inside(target, depth) ? E_NOTCAPABLE : symlinkat(target, dir, name) ? from_errno(errno) : E_SUCCESS;
     close(dir);
     RET(e);
 }
@@ -1278,7 +1320,8 @@ static uint16_t two_paths(wb_host_ctx *ctx, wb_wasi *w, const gmem *m, uint32_t 
         return e;
     int h1 = -1, h2 = -1;
     uint32_t steps = 0;
-    if (!(e = resolve(f1, a1, follow1, &h1, n1, &steps)) && !(e = resolve(f2, a2, false, &h2, n2, &steps)))
+    if (!(e = resolve(f1, a1, follow1, &h1, n1, &steps, NULL)) &&
+        !(e = resolve(f2, a2, false, &h2, n2, &steps, NULL)))
         e = op(h1, n1, h2, n2) ? from_errno(errno) : E_SUCCESS;
     wb_host_charge(ctx, WB_FUEL_WASI_STEP * (uint64_t)steps);
     if (h1 >= 0)
