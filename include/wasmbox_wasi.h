@@ -33,6 +33,16 @@ extern "C" {
 
 typedef struct wb_wasi wb_wasi;
 
+/* Host file descriptors shared by many contexts (a host of many sandboxes):
+ * the guests' open files and directories together stay under `limit`, so
+ * that they cannot take all of the process's descriptors.  When it is spent
+ * a guest's open fails with ENFILE.  Thread-safe; it must outlive the
+ * contexts that use it. */
+typedef struct wb_wasi_fd_pool wb_wasi_fd_pool;
+wb_wasi_fd_pool *wb_wasi_fd_pool_new(uint32_t limit);
+void wb_wasi_fd_pool_free(wb_wasi_fd_pool *p);
+uint32_t wb_wasi_fd_pool_used(const wb_wasi_fd_pool *p);
+
 /* Receives a guest's stdout (out_write[0]) or stderr (out_write[1]) bytes. */
 typedef void (*wb_wasi_write_fn)(void *user, const void *bytes, size_t len);
 
@@ -51,6 +61,12 @@ typedef struct wb_wasi_config {
      * resume it; the resumed call finishes the WASI call.  Otherwise sleeps
      * block the calling thread. */
     bool cooperative;
+    /* Descriptors the guest may have open at once, stdio and preopens
+     * included: 0 is the built-in cap (WB_WASI_MAX_FDS, 1024), which a value
+     * may lower, never raise; past it an open fails with EMFILE. */
+    uint32_t max_fds;
+    /* The host descriptors behind them count in this pool too (NULL: none). */
+    wb_wasi_fd_pool *fd_pool;
 } wb_wasi_config;
 
 /* Copies what cfg points to; cfg may be freed on return. */

@@ -487,10 +487,12 @@ static void run_metrics(call *c)
                         json_pack("{s:I,s:I,s:I}", "count", (json_int_t)nstarts, "p50_us", (json_int_t)p50,
                                   "p99_us", (json_int_t)p99));
     json_object_set_new(j, "budget_kills", json_integer((json_int_t)sbd_g.budget_kills));
+    json_object_set_new(j, "guest_fds", json_integer((json_int_t)wb_wasi_fd_pool_used(sbd_g.fds)));
     json_object_set_new(j, "limits",
-                        json_pack("{s:I,s:I,s:I}", "max_sandboxes", (json_int_t)sbd_g.opt.max_sandboxes,
+                        json_pack("{s:I,s:I,s:I,s:I,s:I}", "max_sandboxes", (json_int_t)sbd_g.opt.max_sandboxes,
                                   "memory_budget", (json_int_t)sbd_g.opt.memory_budget, "max_output",
-                                  (json_int_t)sbd_g.opt.max_output));
+                                  (json_int_t)sbd_g.opt.max_output, "max_fds", (json_int_t)sbd_g.opt.max_fds,
+                                  "fd_pool", (json_int_t)sbd_g.opt.fd_pool));
     answer(c, 200, j);
 }
 

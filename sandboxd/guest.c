@@ -34,6 +34,8 @@ int sbd_guest_init(sandbox *s, const sbd_spec *spec, char *why, size_t whylen)
         .cooperative = true,
         .out_write = {to_stdout, to_stderr},
         .out_user = s,
+        .max_fds = sbd_g.opt.max_fds,
+        .fd_pool = sbd_g.fds,
     };
     wb_error err;
     if (wb_wasi_new(&cfg, &s->wasi, &err) != WB_OK) {

@@ -2,7 +2,7 @@
  * main.c - wasmboxd: one process hosting many WASI sandboxes.
  *
  *   wasmboxd --listen SOCKET --dir STATEDIR [--workers N] [--max-sandboxes N]
- *            [--memory-budget BYTES] [--max-output BYTES]
+ *            [--memory-budget BYTES] [--max-output BYTES] [--max-fds N] [--fd-pool N]
  *
  * Serves the control API (api.c) on the Unix socket SOCKET, keeps sandbox
  * output in STATEDIR/logs/, and on SIGTERM or SIGINT kills every sandbox,
@@ -26,7 +26,7 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: wasmboxd --listen SOCKET --dir STATEDIR [--workers N] [--max-sandboxes N]\n"
-                    "                [--memory-budget BYTES] [--max-output BYTES]\n");
+                    "                [--memory-budget BYTES] [--max-output BYTES] [--max-fds N] [--fd-pool N]\n");
     exit(2);
 }
 
@@ -62,6 +62,7 @@ static void options(int argc, char **argv, const char **sock, const char **dir)
     sbd_g.opt = (sbd_opts){
         .max_sandboxes = SBD_DEFAULT_MAX_SANDBOXES,
         .max_output = SBD_DEFAULT_MAX_OUTPUT,
+        .max_fds = SBD_DEFAULT_MAX_FDS,
         .memory_budget = (uint64_t)((double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) *
                                     SBD_DEFAULT_BUDGET_SHARE),
     };
@@ -82,6 +83,10 @@ static void options(int argc, char **argv, const char **sock, const char **dir)
             sbd_g.opt.memory_budget = v;
         else if (!strcmp(o, "--max-output") && v)
             sbd_g.opt.max_output = v;
+        else if (!strcmp(o, "--max-fds") && v >= 3 && v <= 1024)
+            sbd_g.opt.max_fds = (uint32_t)v;
+        else if (!strcmp(o, "--fd-pool") && v && v <= UINT32_MAX)
+            sbd_g.opt.fd_pool = (uint32_t)v;
         else
             usage();
     }
@@ -103,6 +108,14 @@ int main(int argc, char **argv)
     if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
         nofile.rlim_cur = nofile.rlim_max;
         setrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    if (!sbd_g.opt.fd_pool && getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+        rlim_t n = nofile.rlim_cur > 2 * SBD_FD_RESERVE ? nofile.rlim_cur - SBD_FD_RESERVE : nofile.rlim_cur / 2;
+        sbd_g.opt.fd_pool = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    }
+    if (!(sbd_g.fds = wb_wasi_fd_pool_new(sbd_g.opt.fd_pool))) {
+        fprintf(stderr, "wasmboxd: out of memory\n");
+        return 1;
     }
 
     char logs[4096];
@@ -148,9 +161,10 @@ int main(int argc, char **argv)
     }
     fprintf(stderr,
             "wasmboxd: listening on %s, state in %s, %u workers; at most %u sandboxes, %llu MiB memory budget, "
-            "%llu bytes of output per stream\n",
+            "%llu bytes of output per stream, %u descriptors per sandbox and %u for all\n",
             sock, sbd_g.statedir, workers, sbd_g.opt.max_sandboxes,
-            (unsigned long long)(sbd_g.opt.memory_budget >> 20), (unsigned long long)sbd_g.opt.max_output);
+            (unsigned long long)(sbd_g.opt.memory_budget >> 20), (unsigned long long)sbd_g.opt.max_output,
+            sbd_g.opt.max_fds, sbd_g.opt.fd_pool);
 
     event_base_dispatch(sbd_g.base);
 
@@ -178,6 +192,7 @@ int main(int argc, char **argv)
     event_free(sbd_g.exit_ev);
     event_base_free(sbd_g.base);
     free(sbd_g.statedir);
+    wb_wasi_fd_pool_free(sbd_g.fds);
     fprintf(stderr, "wasmboxd: stopped\n");
     return rc;
 }

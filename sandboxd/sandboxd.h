@@ -76,6 +76,13 @@ struct event_base;
 /* The memory budget, when not given: this share of the machine's memory, the
  * rest left to the system and the daemon's own tables. */
 #define SBD_DEFAULT_BUDGET_SHARE 0.75
+/* A sandbox's open descriptors, stdio and preopens included: a WASI program
+ * rarely holds more than a few; the engine allows 1024 a context, which
+ * twenty guests once used to take all of a daemon's descriptors. */
+#define SBD_DEFAULT_MAX_FDS 64u
+/* The guests' host descriptors together leave this many of the process's
+ * (RLIMIT_NOFILE) to the daemon: its socket, connections, logs, modules. */
+#define SBD_FD_RESERVE 512u
 /* How often the daemon's resident memory is compared with its budget: the
  * budget can be passed by what the workers touch in this time, at most
  * workers x max_memory. */
@@ -180,6 +187,8 @@ typedef struct sbd_opts {
     uint32_t max_sandboxes;
     uint64_t max_output;    /* per stream of a sandbox */
     uint64_t memory_budget; /* resident bytes above the idle daemon's */
+    uint32_t max_fds;       /* open descriptors of one sandbox */
+    uint32_t fd_pool;       /* the host descriptors of all sandboxes together */
 } sbd_opts;
 
 typedef struct sbd {
@@ -187,6 +196,7 @@ typedef struct sbd {
     pthread_cond_t work; /* runnable sandboxes or an earlier wake-up */
     char *statedir;
     sbd_opts opt;
+    wb_wasi_fd_pool *fds; /* of opt.fd_pool */
     uint32_t nworkers, nworkers_running;
     pthread_t *workers;
     bool stopping;

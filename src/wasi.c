@@ -25,6 +25,7 @@
 #include "limits.h"
 
 #include <dirent.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -155,6 +156,41 @@ typedef struct wfd {
     uint64_t dir_pos; /* entries of dir consumed: the cookie of the next */
 } wfd;
 
+struct wb_wasi_fd_pool {
+    _Atomic uint32_t used;
+    uint32_t limit;
+};
+
+wb_wasi_fd_pool *wb_wasi_fd_pool_new(uint32_t limit)
+{
+    wb_wasi_fd_pool *p = calloc(1, sizeof *p);
+    if (p)
+        p->limit = limit;
+    return p;
+}
+
+void wb_wasi_fd_pool_free(wb_wasi_fd_pool *p) { free(p); }
+uint32_t wb_wasi_fd_pool_used(const wb_wasi_fd_pool *p) { return p ? atomic_load(&p->used) : 0; }
+
+/* One host descriptor from the pool (a NULL pool has no limit). */
+static bool pool_take(wb_wasi_fd_pool *p)
+{
+    if (!p)
+        return true;
+    uint32_t u = atomic_load(&p->used);
+    do
+        if (u >= p->limit)
+            return false;
+    while (!atomic_compare_exchange_weak(&p->used, &u, u + 1));
+    return true;
+}
+
+static void pool_give(wb_wasi_fd_pool *p)
+{
+    if (p)
+        atomic_fetch_sub(&p->used, 1);
+}
+
 struct wb_wasi {
     char **argv, **env;
     uint32_t argc, nenv;
@@ -164,6 +200,8 @@ struct wb_wasi {
     void *out_user;
     wfd *fds;
     uint32_t nfds;
+    uint32_t max_fds;
+    wb_wasi_fd_pool *pool;
     wb_func **funcs;
     uint32_t nfuncs;
     /* Cooperative waits: the call suspended in poll_oneoff or sched_yield is
@@ -227,11 +265,11 @@ static int32_t fd_alloc(wb_wasi *w)
     for (uint32_t i = 0; i < w->nfds; i++)
         if (w->fds[i].kind == K_FREE)
             return (int32_t)i;
-    if (w->nfds >= WB_WASI_MAX_FDS)
+    if (w->nfds >= w->max_fds)
         return -1;
     uint32_t n = w->nfds ? w->nfds * 2 : 4;
-    if (n > WB_WASI_MAX_FDS)
-        n = WB_WASI_MAX_FDS;
+    if (n > w->max_fds)
+        n = w->max_fds;
     wfd *f = realloc(w->fds, n * sizeof *f);
     if (!f)
         return -1;
@@ -244,11 +282,15 @@ static int32_t fd_alloc(wb_wasi *w)
 
 static void fd_release(wb_wasi *w, wfd *f)
 {
-    if (f->dir)
+    if (f->dir) {
         closedir(f->dir);
+        pool_give(w->pool);
+    }
     /* The host's own stdio stays open: the guest closed its view of it. */
-    if (f->host >= 0 && (f->kind == K_FILE || f->kind == K_DIR))
+    if (f->host >= 0 && (f->kind == K_FILE || f->kind == K_DIR)) {
         close(f->host);
+        pool_give(w->pool);
+    }
     free(f->preopen);
     memset(f, 0, sizeof *f);
     f->host = -1;
@@ -271,6 +313,8 @@ wb_result wb_wasi_new(const wb_wasi_config *cfg, wb_wasi **out, wb_error *err)
     w->out[0] = cfg->out_write[0];
     w->out[1] = cfg->out_write[1];
     w->out_user = cfg->out_user;
+    w->max_fds = cfg->max_fds && cfg->max_fds < WB_WASI_MAX_FDS ? cfg->max_fds : WB_WASI_MAX_FDS;
+    w->pool = cfg->fd_pool;
     w->born = now_ns(CLOCK_MONOTONIC);
     if (!w->argv || !w->env) {
         wb_wasi_free(w);
@@ -318,8 +362,13 @@ void wb_wasi_free(wb_wasi *w)
 
 wb_result wb_wasi_preopen(wb_wasi *w, const char *host_dir, const char *guest_path, wb_error *err)
 {
+    if (!pool_take(w->pool)) {
+        set_err(err, WB_ERR_LIMIT, "%s", "the descriptor pool is spent");
+        return WB_ERR_LIMIT;
+    }
     int h = open(host_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (h < 0) {
+        pool_give(w->pool);
         set_err(err, WB_ERR_NOT_FOUND, "cannot open directory %s", host_dir);
         if (err)
             snprintf(err->message + strlen(err->message), sizeof err->message - strlen(err->message),
@@ -330,6 +379,7 @@ wb_result wb_wasi_preopen(wb_wasi *w, const char *host_dir, const char *guest_pa
     char *name = strdup(guest_path);
     if (fd < 0 || !name) {
         close(h);
+        pool_give(w->pool);
         free(name);
         set_err(err, WB_ERR_NOMEM, "%s", "too many preopened directories");
         return WB_ERR_NOMEM;
@@ -1086,11 +1136,14 @@ HOSTFN(fd_readdir)
     if (f->kind != K_DIR)
         RET(E_NOTDIR);
     if (!f->dir) {
+        if (!pool_take(w->pool))
+            RET(E_NFILE);
         int h = openat(f->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (h < 0 || !(f->dir = fdopendir(h))) {
             e = from_errno(errno);
             if (h >= 0)
                 close(h);
+            pool_give(w->pool);
             RET(e);
         }
         f->dir_pos = 0;
@@ -1171,6 +1224,10 @@ HOSTFN(path_open)
         fl |= O_SYNC;
     if (oflags & O_WDIRECTORY)
         fl = (fl & ~O_ACCMODE) | O_RDONLY; /* a directory is never open for writing */
+    if (!pool_take(w->pool)) {
+        close(dir);
+        RET(E_NFILE);
+    }
     int h = openat(dir, name, fl, 0666);
     if (h < 0 && errno == EISDIR && !(oflags & (O_WCREAT | O_WTRUNC))) {
         /* A directory opened with the rights a generic open asks for: it
@@ -1179,12 +1236,15 @@ HOSTFN(path_open)
     }
     e = h < 0 ? from_errno(errno) : E_SUCCESS;
     close(dir);
-    if (e)
+    if (e) {
+        pool_give(w->pool);
         RET(e);
+    }
     struct stat st;
     int32_t fd = fd_alloc(w);
     if (fd < 0 || fstat(h, &st) != 0) {
         close(h);
+        pool_give(w->pool);
         RET(fd < 0 ? E_MFILE : E_IO);
     }
     d = &w->fds[U32(0)]; /* fd_alloc may have moved the table */

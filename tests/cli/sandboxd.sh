@@ -318,8 +318,31 @@ check "fdhog: kill" 200 "$(api POST /sandboxes/fdhog/kill)"
 check "fdhog: all well after" 200 "$(api GET /metrics)"
 stop fd
 
+# Descriptors are capped per sandbox and for all of them (issue 19.9): two
+# fdhogs under --max-fds 8 (stdio, the preopen and four files each) and a
+# pool of 7 (the two preopens and five files between them).
+"$B/wasmboxd" --listen "$tmp/fp.sock" --dir "$tmp/fp" --workers 1 --max-fds 8 --fd-pool 7 2>"$tmp/fp.log" &
+pid=$!
+sock=$tmp/fp.sock
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+SB="timeout 20 $W sandbox --socket $sock"
+$SB create --id hog1 --dir "$tmp/fds::/fds" --start "$G/fdhog.wasm" >/dev/null
+sleep 0.5
+api GET /metrics >/dev/null
+check "fd cap: one sandbox holds its preopen and four files" 5 "$(jf guest_fds)"
+$SB create --id hog2 --dir "$tmp/fds::/fds" --start "$G/fdhog.wasm" >/dev/null
+sleep 0.5
+api GET /metrics >/dev/null
+check "fd pool: two sandboxes hold no more than the pool" 7 "$(jf guest_fds)"
+check "fd pool: the second still runs" sleeping "$(api GET /sandboxes/hog2 >/dev/null; jf state)"
+check "fd pool: kill" 200 "$(api POST /sandboxes/hog1/kill)"
+sleep 0.3
+api GET /metrics >/dev/null
+check "fd pool: a killed sandbox gives its descriptors back" 2 "$(jf guest_fds)"
+stop fp
+
 # Under ASan+UBSan (build-san) a report also fails the exit status; say where.
-for f in daemon caps fd; do lacks "no sanitizer report from the $f daemon" "Sanitizer\|runtime error" "$tmp/$f.log"; done
+for f in daemon caps fd fp; do lacks "no sanitizer report from the $f daemon" "Sanitizer\|runtime error" "$tmp/$f.log"; done
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -332,6 +332,40 @@ TEST(wasi_paths_stay_inside_the_preopen)
     CHECK(system(cmd) == 0);
 }
 
+/* A guest opening files in a loop: each context has its cap (EMFILE, 33)
+ * and all contexts of a host share a pool (ENFILE, 41), so that twenty
+ * guests cannot take a daemon's descriptors (issue 19.9). */
+TEST(wasi_descriptors_are_capped_per_guest_and_in_a_shared_pool)
+{
+    char root[] = "/tmp/wasmbox-fds-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    char p[600];
+    snprintf(p, sizeof p, "%s/f", root);
+    FILE *f = fopen(p, "w");
+    if (f)
+        fclose(f);
+    wb_wasi_fd_pool *pool = wb_wasi_fd_pool_new(4);
+    wb_wasi_config cfg = {.max_fds = 6, .fd_pool = pool}; /* stdio, the preopen, two files */
+    guest a, b;
+    CHECK_EQ_INT(guest_new(&a, path_wat, &cfg, root), WB_OK);
+    CHECK_EQ_INT(wb_wasi_fd_pool_used(pool), 1);
+    CHECK_EQ_INT(try_path(&a, "open", "f", 0), 0);
+    CHECK_EQ_INT(try_path(&a, "open", "f", 0), 0);
+    CHECK_EQ_INT(try_path(&a, "open", "f", 0), 33); /* EMFILE: this guest's cap */
+    CHECK_EQ_INT(wb_wasi_fd_pool_used(pool), 3);
+    CHECK_EQ_INT(guest_new(&b, path_wat, &cfg, root), WB_OK);
+    CHECK_EQ_INT(try_path(&b, "open", "f", 0), 41); /* ENFILE: the pool is spent */
+    CHECK_EQ_INT(wb_wasi_fd_pool_used(pool), 4);
+    guest_free(&a);
+    CHECK_EQ_INT(wb_wasi_fd_pool_used(pool), 1);
+    CHECK_EQ_INT(try_path(&b, "open", "f", 0), 0);
+    guest_free(&b);
+    CHECK_EQ_INT(wb_wasi_fd_pool_used(pool), 0);
+    wb_wasi_fd_pool_free(pool);
+    unlink(p);
+    rmdir(root);
+}
+
 TEST(wasi_preopen_of_a_missing_directory_fails)
 {
     wb_wasi *w;
