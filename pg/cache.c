@@ -28,28 +28,35 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+uint64 wpg_generation = 1;
+/* Set by the invalidation callbacks: the catalog (resp. pg_proc) changed,
+ * so cached modules must be checked against it before the next use. */
+static bool catalog_stale = false;
+static bool procs_stale = false;
+
 static MemoryContext cache_cxt;
 static wpg_module *modules; /* every cached module, newest first */
 
-Oid wpg_modules_relid = InvalidOid;
+static Oid modules_relid = InvalidOid;
 static Oid catalog_owner = InvalidOid;
 
 /* ---- the catalog tables --------------------------------------------------------- */
 
-void wpg_catalog_forget(void)
+static void catalog_forget(void)
 {
-    wpg_modules_relid = InvalidOid;
+    modules_relid = InvalidOid;
     catalog_owner = InvalidOid;
 }
 
 /* Find wasm.modules and its owner; false when the extension is absent. */
 static bool catalog_find(void)
 {
-    if (OidIsValid(wpg_modules_relid) && OidIsValid(catalog_owner))
+    if (OidIsValid(modules_relid) && OidIsValid(catalog_owner))
         return true;
     Oid nsp = get_namespace_oid("wasm", true);
     Oid rel = OidIsValid(nsp) ? get_relname_relid("modules", nsp) : InvalidOid;
@@ -60,7 +67,7 @@ static bool catalog_find(void)
         return false;
     catalog_owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
     ReleaseSysCache(tup);
-    wpg_modules_relid = rel;
+    modules_relid = rel;
     return true;
 }
 
@@ -117,6 +124,33 @@ bool wpg_catalog_lookup(const char *ns, int64 *id, Oid *owner)
     }
     catalog_done(user, sec);
     return found;
+}
+
+/* ---- invalidation ------------------------------------------------------------------ */
+
+/* The trigger on wasm.modules sends a relcache invalidation for the table
+ * (to every backend, at commit): cached modules must be re-checked. */
+static void relcache_cb(Datum arg, Oid relid)
+{
+    if (relid != InvalidOid && relid != modules_relid)
+        return;
+    catalog_stale = true;
+    wpg_generation++;
+    catalog_forget();
+}
+
+/* A function was created, replaced or dropped: its cached call data and an
+ * inline module may be stale. */
+static void proc_cb(Datum arg, int cacheid, uint32 hashvalue)
+{
+    procs_stale = true;
+    wpg_generation++;
+}
+
+void wpg_cache_init(void)
+{
+    CacheRegisterRelcacheCallback(relcache_cb, (Datum)0);
+    CacheRegisterSyscacheCallback(PROCOID, proc_cb, (Datum)0);
 }
 
 /* ---- module objects ------------------------------------------------------------------ */
@@ -234,12 +268,12 @@ static void check_inline_modules(void)
 
 void wpg_sweep(void)
 {
-    if (wpg_catalog_stale) {
-        wpg_catalog_stale = false;
+    if (catalog_stale) {
+        catalog_stale = false;
         check_catalog_modules();
     }
-    if (wpg_procs_stale) {
-        wpg_procs_stale = false;
+    if (procs_stale) {
+        procs_stale = false;
         check_inline_modules();
     }
     for (wpg_module **p = &modules; *p;) {
@@ -325,11 +359,7 @@ wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
     wb_instance *inst = NULL;
     wb_result r;
     for (int tries = 0;; tries++) {
-        wb_call_opts opts = {.fuel = wpg_effective_fuel(),
-                             .max_depth = (uint32)wpg_max_call_depth,
-                             .interrupt = INTERRUPTS_CAN_BE_PROCESSED()
-                                              ? (const volatile int *)&InterruptPending
-                                              : NULL};
+        wb_call_opts opts = wpg_call_opts();
         r = wb_instantiate(mod, NULL, 0, &lim, &opts, &inst, &err);
         if (r != WB_TRAP_INTERRUPTED || tries >= 100)
             break;

@@ -1,7 +1,7 @@
 /*
- * call.c - the call handler of LANGUAGE wasm: the hot path of every wasm
- * UDF call, the canonical ABI for strings and byte lists, and the mapping of
- * engine results to SQL errors.
+ * call.c - running guests: the call path of every LANGUAGE wasm function
+ * (the hot path), the canonical ABI for strings and byte lists, and DO
+ * blocks.
  *
  * Per call, the work is: compare the FmgrInfo cache's generation with the
  * global one, check arguments for NULL, store them as the engine's raw
@@ -22,14 +22,11 @@
 
 #include <time.h>
 
-#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-
-PG_FUNCTION_INFO_V1(wasm_call_handler);
 
 /* The FmgrInfo cache (fn_extra) of a wasm function. */
 typedef struct wpg_fcache {
@@ -78,12 +75,9 @@ static wb_call *get_call_slow(void)
         wpg_drop_calls();
         call_gen = wpg_call_generation;
     }
-    bool watch = INTERRUPTS_CAN_BE_PROCESSED();
-    wb_call **slot = watch ? &call_watch : &call_blind;
+    wb_call **slot = INTERRUPTS_CAN_BE_PROCESSED() ? &call_watch : &call_blind;
     if (unlikely(*slot == NULL)) {
-        wb_call_opts opts = {.fuel = wpg_effective_fuel(),
-                             .max_depth = (uint32)wpg_max_call_depth,
-                             .interrupt = watch ? (const volatile int *)&InterruptPending : NULL};
+        wb_call_opts opts = wpg_call_opts();
         *slot = wb_call_new(&opts);
         if (!*slot)
             ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -105,75 +99,6 @@ wb_result wpg_finish_call(wb_call *call, wb_result r, wpg_instance *wi)
         r = wb_call_resume(call);
     }
     return r;
-}
-
-/* ---- errors ------------------------------------------------------------------------------ */
-
-static char *backtrace_text(const wb_error *err)
-{
-    StringInfoData buf;
-    initStringInfo(&buf);
-    appendStringInfoString(&buf, "wasm backtrace:");
-    for (uint32_t i = 0; err && i < err->nframes; i++) {
-        const wb_frame_info *f = &err->frames[i];
-        appendStringInfo(&buf, "\n  #%u func %u", i, f->func);
-        if (f->name)
-            appendStringInfo(&buf, " (%.*s)", (int)Min(f->name_len, 64), f->name);
-        appendStringInfo(&buf, " at offset 0x%x", f->code_offset);
-    }
-    return buf.data;
-}
-
-void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi, const char *what)
-{
-    /* Copy what the error needs before the instance goes. */
-    char *msg = pstrdup(err && err->message[0] ? err->message : wb_result_message(r));
-    char *bt = (err && err->nframes) ? backtrace_text(err) : NULL;
-    bool mem = r == WB_ERR_MEMORY_LIMIT || (wi && wi->inst && wb_instance_memory_limit_hit(wi->inst));
-    if (wi)
-        wpg_instance_discard(wi);
-
-    if (mem)
-        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-                        errmsg("wasm function \"%s\" exceeded its memory limit", what), errdetail("%s", msg),
-                        errhint("An instance may use %llu kB of linear memory (wasm.max_memory, wasm.user_max_memory).",
-                                (unsigned long long)(wpg_effective_max_memory() / 1024)),
-                        bt ? errcontext("%s", bt) : 0));
-    switch (r) {
-    case WB_TRAP_OUT_OF_FUEL:
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("wasm function \"%s\" ran out of fuel", what), errdetail("%s", msg),
-                        errhint("A call may execute about %llu instructions (wasm.fuel_per_call, wasm.user_fuel_per_call).",
-                                (unsigned long long)wpg_effective_fuel()),
-                        bt ? errcontext("%s", bt) : 0));
-        break;
-    case WB_TRAP_STACK_EXHAUSTED:
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("wasm function \"%s\" exhausted its call stack", what), errdetail("%s", msg),
-                        errhint("A call may nest %d wasm calls (wasm.max_call_depth).", wpg_max_call_depth)));
-        break;
-    case WB_TRAP_INTERRUPTED:
-        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling wasm function \"%s\"", what),
-                        errdetail("%s", msg)));
-        break;
-    case WB_ERR_NOMEM:
-        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in wasm function \"%s\"", what),
-                        errdetail("%s", msg)));
-        break;
-    case WB_ERR_LINK:
-    case WB_ERR_TABLE_LIMIT:
-        ereport(ERROR, (errcode(r == WB_ERR_LINK ? ERRCODE_INVALID_FUNCTION_DEFINITION
-                                                 : ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("cannot instantiate wasm module \"%s\": %s", what, msg)));
-        break;
-    default:
-        if (wb_result_is_trap(r))
-            ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-                            errmsg("wasm function \"%s\" trapped: %s", what, wb_result_message(r)),
-                            errdetail("%s", msg), bt ? errcontext("%s", bt) : 0));
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("wasm function \"%s\" failed: %s", what, msg)));
-    }
-    pg_unreachable();
 }
 
 /* A failed call: count it, then raise. */
@@ -440,7 +365,7 @@ static Datum call_byref(FunctionCallInfo fcinfo, wpg_fcache *fc)
     return d;
 }
 
-Datum wasm_call_handler(PG_FUNCTION_ARGS)
+Datum wpg_call_function(FunctionCallInfo fcinfo)
 {
     wpg_fcache *fc = fcinfo->flinfo->fn_extra;
     if (unlikely(fc == NULL || fc->generation != wpg_generation))
@@ -464,4 +389,43 @@ Datum wasm_call_handler(PG_FUNCTION_ARGS)
     time_end(st, t0);
     st->calls++;
     return result_cell_datum(fc, res);
+}
+
+/* ---- DO blocks ------------------------------------------------------------------------------------ */
+
+/* DO $$ (module ...) $$ LANGUAGE wasm: instantiate (running the start
+ * function) and call an exported "main" or "_start" taking and returning
+ * nothing, under the usual limits.  Nothing is cached. */
+void wpg_run_inline(const char *source)
+{
+    uint8 *bytes;
+    size_t len;
+    wb_module *volatile mod = wpg_compile_body(source, "DO block", &bytes, &len);
+    wb_instance *volatile inst = NULL;
+    PG_TRY();
+    {
+        inst = wpg_instantiate(mod, wpg_effective_max_memory(), "DO block");
+        wb_func *f = wb_instance_func(inst, "main");
+        if (!f)
+            f = wb_instance_func(inst, "_start");
+        if (f) {
+            const wb_functype *ft = wb_func_type(f);
+            if (ft->nparams != 0 || ft->nresults != 0)
+                ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+                                errmsg("the \"main\" function of a wasm DO block must take and return nothing")));
+            wb_call *call = wpg_get_call();
+            wb_result r = wpg_finish_call(call, wb_call_start(call, f, NULL, 0), NULL);
+            if (r != WB_OK) {
+                if (wb_instance_memory_limit_hit(inst))
+                    r = WB_ERR_MEMORY_LIMIT;
+                wpg_raise_call_error(r, wb_call_error(call), NULL, "DO block");
+            }
+        }
+    }
+    PG_FINALLY();
+    {
+        wb_instance_free(inst);
+        wb_module_free(mod);
+    }
+    PG_END_TRY();
 }

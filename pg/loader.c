@@ -271,8 +271,7 @@ static int64 install_wat(const char *ns, const char *src, size_t len, const char
     wb_module *mod;
     wb_error err;
     if (wb_module_from_wat(src, len, &mod, &err) != WB_OK)
-        ereport(ERROR, (errcode(err.code == WB_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INVALID_FUNCTION_DEFINITION),
-                        errmsg("invalid wasm module \"%s\": %s", ns, err.message)));
+        wpg_raise_load_error(&err, ns, true);
     wb_module_free(mod);
     uint8 *bin;
     size_t n;

@@ -1,6 +1,6 @@
 /*
- * plang.c - LANGUAGE wasm: function bodies, type mapping, signatures, the
- * validator and the inline (DO) handler.
+ * plang.c - what a LANGUAGE wasm function is: its body (compiled here), the
+ * mapping of its SQL types to wasm types, signatures, and its pg_proc row.
  *
  * A function body is one of
  *   'namespace.export'      an export of a module loaded with wasm.load
@@ -28,36 +28,13 @@
 #include "access/htup_details.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
-#include "fmgr.h"
-#include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-PG_FUNCTION_INFO_V1(wasm_validator);
-PG_FUNCTION_INFO_V1(wasm_inline_handler);
-
 /* ---- compiling ----------------------------------------------------------------------- */
-
-static int load_errcode(wb_result r)
-{
-    switch (r) {
-    case WB_ERR_MALFORMED:
-        return ERRCODE_INVALID_BINARY_REPRESENTATION;
-    case WB_ERR_LIMIT:
-        return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
-    case WB_ERR_NOMEM:
-        return ERRCODE_OUT_OF_MEMORY;
-    default:
-        return ERRCODE_INVALID_FUNCTION_DEFINITION;
-    }
-}
 
 /* Modules get no host functions: an import could only be satisfied by the
  * host, and no import set is enabled (wasm.allowed_imports). */
@@ -81,7 +58,7 @@ wb_module *wpg_compile(const uint8 *bytes, size_t len, const char *what)
     wb_error err;
     wb_result r = wb_module_load(bytes, len, &mod, &err);
     if (r != WB_OK)
-        ereport(ERROR, (errcode(load_errcode(r)), errmsg("invalid wasm module \"%s\": %s", what, err.message)));
+        wpg_raise_load_error(&err, what, false);
     refuse_imports(mod, what);
     return mod;
 }
@@ -112,14 +89,6 @@ static body_form classify(const char *body)
     return FORM_BASE64;
 }
 
-/* A text that does not parse or validate is a bad function definition
- * (42P13); 22P03 is for binaries. */
-static void raise_text_error(const wb_error *err, const char *what)
-{
-    int code = err->code == WB_ERR_MALFORMED ? ERRCODE_INVALID_FUNCTION_DEFINITION : load_errcode(err->code);
-    ereport(ERROR, (errcode(code), errmsg("invalid wasm module \"%s\": %s", what, err->message)));
-}
-
 /* Binary bytes of a hex or base64 body (palloc'd). */
 static bytea *decode_binary(const char *body, body_form form)
 {
@@ -144,7 +113,7 @@ wb_module *wpg_compile_body(const char *body, const char *what, uint8 **bytes, s
     wb_module *mod;
     wb_error err;
     if (wb_module_from_wat(body, strlen(body), &mod, &err) != WB_OK)
-        raise_text_error(&err, what);
+        wpg_raise_load_error(&err, what, true);
     refuse_imports(mod, what);
     uint8 *out;
     *bytes = NULL;
@@ -574,65 +543,4 @@ wpg_module *wpg_proc_target(const wpg_proc *p, char **export_name)
                                p->proname),
                         errdetail("%s", why)));
     return m;
-}
-
-/* ---- validator --------------------------------------------------------------------------------- */
-
-/* CREATE FUNCTION ... LANGUAGE wasm: types are always checked; with
- * check_function_bodies the module is compiled (and cached, so the first
- * call does not compile again) and the export's type checked. */
-Datum wasm_validator(PG_FUNCTION_ARGS)
-{
-    Oid fn_oid = PG_GETARG_OID(0);
-    if (!CheckFunctionValidatorAccess(fcinfo->flinfo->fn_oid, fn_oid))
-        PG_RETURN_VOID();
-    wpg_proc p;
-    wpg_proc_read(fn_oid, &p);
-    if (check_function_bodies) {
-        char *export_name;
-        wpg_sweep();
-        wpg_proc_target(&p, &export_name);
-    }
-    PG_RETURN_VOID();
-}
-
-/* ---- DO blocks ------------------------------------------------------------------------------------ */
-
-/* DO $$ (module ...) $$ LANGUAGE wasm: instantiate (running the start
- * function) and call an exported "main" or "_start" taking and returning
- * nothing, under the usual limits.  Nothing is cached. */
-Datum wasm_inline_handler(PG_FUNCTION_ARGS)
-{
-    InlineCodeBlock *code = castNode(InlineCodeBlock, DatumGetPointer(PG_GETARG_DATUM(0)));
-    uint8 *bytes;
-    size_t len;
-    wb_module *volatile mod = wpg_compile_body(code->source_text, "DO block", &bytes, &len);
-    wb_instance *volatile inst = NULL;
-    PG_TRY();
-    {
-        inst = wpg_instantiate(mod, wpg_effective_max_memory(), "DO block");
-        wb_func *f = wb_instance_func(inst, "main");
-        if (!f)
-            f = wb_instance_func(inst, "_start");
-        if (f) {
-            const wb_functype *ft = wb_func_type(f);
-            if (ft->nparams != 0 || ft->nresults != 0)
-                ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
-                                errmsg("the \"main\" function of a wasm DO block must take and return nothing")));
-            wb_call *call = wpg_get_call();
-            wb_result r = wpg_finish_call(call, wb_call_start(call, f, NULL, 0), NULL);
-            if (r != WB_OK) {
-                if (wb_instance_memory_limit_hit(inst))
-                    r = WB_ERR_MEMORY_LIMIT;
-                wpg_raise_call_error(r, wb_call_error(call), NULL, "DO block");
-            }
-        }
-    }
-    PG_FINALLY();
-    {
-        wb_instance_free(inst);
-        wb_module_free(mod);
-    }
-    PG_END_TRY();
-    PG_RETURN_VOID();
 }

@@ -2,11 +2,14 @@
  * wasm_pg.h - internal interface of the PostgreSQL extension `wasm`.
  *
  * The extension is split by job:
- *   pg_wasm.c   _PG_init, the GUCs (limits), cache invalidation hooks
+ *   handler.c   the entry points PostgreSQL calls: _PG_init, the call
+ *               handler, the inline handler, the validator (thin)
+ *   limits.c    the GUCs, effective limits, the engine's call options
  *   cache.c     per-backend caches: compiled modules, instances per role,
- *               the catalog look-ups that fill them
- *   call.c      the call handler (the hot path) and the canonical ABI
- *   plang.c     function bodies, signatures, validator, inline handler
+ *               the catalog look-ups that fill them, their invalidation
+ *   call.c      running guests: the call path (hot), the canonical ABI, DO
+ *   plang.c     function bodies, compiling, types and signatures, pg_proc rows
+ *   errors.c    engine results and load failures as SQL errors
  *   loader.c    wasm.load / wasm_new_instance / wasm.drop_instance
  *   stats.c     per-backend call statistics (the wasm.stats view)
  *
@@ -40,27 +43,30 @@ typedef enum wpg_kind {
 
 #define WK_IS_BYREF(k) ((k) == WK_TEXT || (k) == WK_BYTEA)
 
-/* ---- GUCs (pg_wasm.c) ---------------------------------------------------- */
+/* ---- limits (limits.c) ------------------------------------------------------ */
 
+extern void wpg_define_gucs(void);
 /* Effective limits: the administrator's value lowered by the user's. */
 extern uint64 wpg_effective_fuel(void);
 extern uint64 wpg_effective_max_memory(void);
 extern int wpg_max_call_depth;
 extern bool wpg_track_time;
-
-/* Bumped whenever something cached may be stale: catalog changes, pg_proc
- * changes, a discarded instance, a changed memory limit.  A call compares
- * its FmgrInfo cache's copy with it, one load and compare per call. */
-extern uint64 wpg_generation;
-/* Set by the invalidation callbacks: the catalog (resp. pg_proc) changed,
- * so cached modules must be checked against it before the next use. */
-extern bool wpg_catalog_stale;
-extern bool wpg_procs_stale;
+/* The engine options of a call (or a start function) made now: fuel, depth,
+ * and InterruptPending as the interrupt flag when interrupts can be served. */
+extern wb_call_opts wpg_call_opts(void);
 /* Bumped when the fuel or depth limits change: the wb_call objects that
  * carry them are rebuilt. */
 extern uint64 wpg_call_generation;
 
 /* ---- caches (cache.c) ------------------------------------------------------ */
+
+/* Registers the invalidation callbacks (from _PG_init). */
+extern void wpg_cache_init(void);
+
+/* Bumped whenever something cached may be stale: catalog changes, pg_proc
+ * changes, a discarded instance, a changed memory limit.  A call compares
+ * its FmgrInfo cache's copy with it, one load and compare per call. */
+extern uint64 wpg_generation;
 
 typedef struct wpg_module wpg_module;
 
@@ -118,10 +124,6 @@ extern Oid wpg_catalog_owner(void);
 /* Switch to the catalog owner for SPI work on the catalog tables, and back. */
 extern void wpg_become_owner(Oid *saved_user, int *saved_sec);
 extern void wpg_restore_user(Oid saved_user, int saved_sec);
-/* OID of wasm.modules once looked up (InvalidOid before), and forgetting it
- * when the relcache says the table may have changed. */
-extern Oid wpg_modules_relid;
-extern void wpg_catalog_forget(void);
 
 /* ---- modules, bodies and signatures (plang.c) ---------------------------------- */
 
@@ -176,12 +178,22 @@ extern char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *ex
 extern bool wpg_parse_sql_signature(const char *sig, wpg_kind *args, int *nargs, int maxargs,
                                     wpg_kind *ret);
 
-/* ---- errors (call.c) ------------------------------------------------------------- */
+/* ---- errors (errors.c) ----------------------------------------------------------- */
 
 /* Raise the SQL error for a failed call or instantiation (never returns).
- * `what` names the function for the message. */
+ * `what` names the function for the message; wi, if any, is discarded. */
 extern void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi,
                                  const char *what) pg_attribute_noreturn();
+/* Raise the error of a module that did not load: 22P03 for a malformed
+ * binary, 42P13 for an invalid module or text, 54000, 53200. */
+extern void wpg_raise_load_error(const wb_error *err, const char *what, bool from_text) pg_attribute_noreturn();
+
+/* ---- running guests (call.c) ------------------------------------------------------ */
+
+/* The call handler's work (wasm_call_handler). */
+extern Datum wpg_call_function(FunctionCallInfo fcinfo);
+/* A DO block: instantiate, call "main" or "_start". */
+extern void wpg_run_inline(const char *source);
 /* The wb_call object for the next call with the current limits, and
  * dropping them (after a failure). */
 extern wb_call *wpg_get_call(void);

@@ -1,6 +1,7 @@
 /*
- * pg_wasm.c - module entry of the `wasm` extension: the limits as GUCs and
- * the cache invalidation hooks.
+ * limits.c - the limits a guest runs under: the GUCs, the effective values,
+ * and the engine call options built from them (wpg_call_opts, the one place
+ * that does).
  *
  * Limits come in pairs.  wasm.fuel_per_call and wasm.max_memory are
  * PGC_SUSET: only a superuser (or a role granted SET on them) chooses the
@@ -20,12 +21,6 @@
 
 #include "miscadmin.h"
 #include "utils/guc.h"
-#include "utils/inval.h"
-#include "utils/syscache.h"
-
-PG_MODULE_MAGIC;
-
-void _PG_init(void);
 
 /* PostgreSQL's signal handlers set InterruptPending; the engine reads it
  * through a const volatile int pointer. */
@@ -39,9 +34,6 @@ static char *allowed_imports = NULL;
 int wpg_max_call_depth = 10000;
 bool wpg_track_time = true;
 
-uint64 wpg_generation = 1;
-bool wpg_catalog_stale = false;
-bool wpg_procs_stale = false;
 uint64 wpg_call_generation = 1;
 
 uint64 wpg_effective_fuel(void)
@@ -60,6 +52,14 @@ uint64 wpg_effective_max_memory(void)
     return (uint64)kb * 1024;
 }
 
+wb_call_opts wpg_call_opts(void)
+{
+    bool watch = INTERRUPTS_CAN_BE_PROCESSED();
+    return (wb_call_opts){.fuel = wpg_effective_fuel(),
+                          .max_depth = (uint32)wpg_max_call_depth,
+                          .interrupt = watch ? (const volatile int *)&InterruptPending : NULL};
+}
+
 /* Memory caps are fixed when an instance is made: a change re-resolves every
  * cached call, which re-creates instances whose cap differs. */
 static void memory_assign(int newval, void *extra) { wpg_generation++; }
@@ -75,26 +75,7 @@ static bool imports_check(char **newval, void **extra, GucSource source)
     return false;
 }
 
-/* The trigger on wasm.modules sends a relcache invalidation for the table
- * (to every backend, at commit): cached modules must be re-checked. */
-static void relcache_cb(Datum arg, Oid relid)
-{
-    if (relid != InvalidOid && relid != wpg_modules_relid)
-        return;
-    wpg_catalog_stale = true;
-    wpg_generation++;
-    wpg_catalog_forget();
-}
-
-/* A function was created, replaced or dropped: its cached call data and an
- * inline module may be stale. */
-static void proc_cb(Datum arg, int cacheid, uint32 hashvalue)
-{
-    wpg_procs_stale = true;
-    wpg_generation++;
-}
-
-static void define_gucs(void)
+void wpg_define_gucs(void)
 {
     DefineCustomIntVariable("wasm.fuel_per_call",
                             "Instruction budget of one wasm call (0: unlimited); the ceiling for all users.",
@@ -119,11 +100,4 @@ static void define_gucs(void)
     DefineCustomBoolVariable("wasm.track_time", "Collect the time spent in wasm functions in wasm.stats.",
                              NULL, &wpg_track_time, true, PGC_USERSET, 0, NULL, NULL, NULL);
     MarkGUCPrefixReserved("wasm");
-}
-
-void _PG_init(void)
-{
-    define_gucs();
-    CacheRegisterRelcacheCallback(relcache_cb, (Datum)0);
-    CacheRegisterSyscacheCallback(PROCOID, proc_cb, (Datum)0);
 }

@@ -1,0 +1,100 @@
+/*
+ * errors.c - how failures become SQL errors: a failed call or instantiation
+ * (trap, fuel, stack, memory, interrupt) and a module that does not load.
+ * The SQLSTATEs are listed in docs/postgres.md; every ereport of an engine
+ * result goes through here so that they stay one table.
+ */
+#include "wasm_pg.h"
+
+#include "lib/stringinfo.h"
+
+static char *backtrace_text(const wb_error *err)
+{
+    StringInfoData buf;
+    initStringInfo(&buf);
+    appendStringInfoString(&buf, "wasm backtrace:");
+    for (uint32_t i = 0; err && i < err->nframes; i++) {
+        const wb_frame_info *f = &err->frames[i];
+        appendStringInfo(&buf, "\n  #%u func %u", i, f->func);
+        if (f->name)
+            appendStringInfo(&buf, " (%.*s)", (int)Min(f->name_len, 64), f->name);
+        appendStringInfo(&buf, " at offset 0x%x", f->code_offset);
+    }
+    return buf.data;
+}
+
+void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi, const char *what)
+{
+    /* Copy what the error needs before the instance goes. */
+    char *msg = pstrdup(err && err->message[0] ? err->message : wb_result_message(r));
+    char *bt = (err && err->nframes) ? backtrace_text(err) : NULL;
+    bool mem = r == WB_ERR_MEMORY_LIMIT || (wi && wi->inst && wb_instance_memory_limit_hit(wi->inst));
+    if (wi)
+        wpg_instance_discard(wi);
+
+    if (mem)
+        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                        errmsg("wasm function \"%s\" exceeded its memory limit", what), errdetail("%s", msg),
+                        errhint("An instance may use %llu kB of linear memory (wasm.max_memory, wasm.user_max_memory).",
+                                (unsigned long long)(wpg_effective_max_memory() / 1024)),
+                        bt ? errcontext("%s", bt) : 0));
+    switch (r) {
+    case WB_TRAP_OUT_OF_FUEL:
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("wasm function \"%s\" ran out of fuel", what), errdetail("%s", msg),
+                        errhint("A call may execute about %llu instructions (wasm.fuel_per_call, wasm.user_fuel_per_call).",
+                                (unsigned long long)wpg_effective_fuel()),
+                        bt ? errcontext("%s", bt) : 0));
+        break;
+    case WB_TRAP_STACK_EXHAUSTED:
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("wasm function \"%s\" exhausted its call stack", what), errdetail("%s", msg),
+                        errhint("A call may nest %d wasm calls (wasm.max_call_depth).", wpg_max_call_depth)));
+        break;
+    case WB_TRAP_INTERRUPTED:
+        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling wasm function \"%s\"", what),
+                        errdetail("%s", msg)));
+        break;
+    case WB_ERR_NOMEM:
+        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in wasm function \"%s\"", what),
+                        errdetail("%s", msg)));
+        break;
+    case WB_ERR_LINK:
+    case WB_ERR_TABLE_LIMIT:
+        ereport(ERROR, (errcode(r == WB_ERR_LINK ? ERRCODE_INVALID_FUNCTION_DEFINITION
+                                                 : ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("cannot instantiate wasm module \"%s\": %s", what, msg)));
+        break;
+    default:
+        if (wb_result_is_trap(r))
+            ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+                            errmsg("wasm function \"%s\" trapped: %s", what, wb_result_message(r)),
+                            errdetail("%s", msg), bt ? errcontext("%s", bt) : 0));
+        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("wasm function \"%s\" failed: %s", what, msg)));
+    }
+    pg_unreachable();
+}
+
+
+static int load_errcode(wb_result r)
+{
+    switch (r) {
+    case WB_ERR_MALFORMED:
+        return ERRCODE_INVALID_BINARY_REPRESENTATION;
+    case WB_ERR_LIMIT:
+        return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+    case WB_ERR_NOMEM:
+        return ERRCODE_OUT_OF_MEMORY;
+    default:
+        return ERRCODE_INVALID_FUNCTION_DEFINITION;
+    }
+}
+
+void wpg_raise_load_error(const wb_error *err, const char *what, bool from_text)
+{
+    /* A text that does not parse or validate is a bad function definition
+     * (42P13); 22P03 is for binaries. */
+    int code = from_text && err->code == WB_ERR_MALFORMED ? ERRCODE_INVALID_FUNCTION_DEFINITION
+                                                          : load_errcode(err->code);
+    ereport(ERROR, (errcode(code), errmsg("invalid wasm module \"%s\": %s", what, err->message)));
+}
