@@ -316,45 +316,6 @@ EOF
     fi
 }
 
-# ---- the benchmark (not part of the default run: pg/run-tests.sh bench) -----------
-
-best_ms() { # $1 = database, $2 = query: best of 3 runs, in ms
-    # JIT off: compiling the expression would be measured along with the calls.
-    printf '\\timing on\n%s;\n%s;\n%s;\n' "$2" "$2" "$2" | PGOPTIONS='-c jit=off' $PGBIN/psql -X -q -d "$1" 2>&1 |
-        sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -n | head -1
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-# The issue's acceptance measures, against the native C UDFs of pg/bench.
-scenario_bench() {
-    make -s -C bench >/dev/null 2>&1 && make -s -C bench install >/dev/null 2>&1 || { bad "bench: building pg/bench"; return; }
-    newdb sc_perf || { bad "bench: setup"; return; }
-    $PSQL -d sc_perf >/dev/null <<'EOF'
-CREATE EXTENSION wasm_bench;
-SET wasm.track_time = on;
-CREATE FUNCTION sql_add(integer, integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2';
-CREATE FUNCTION plpgsql_add(a integer, b integer) RETURNS integer LANGUAGE plpgsql AS 'BEGIN RETURN a + b; END';
-CREATE TABLE texts AS SELECT rpad(md5(i::text), 100, 'x') AS t FROM generate_series(1, 1000000) i;
-VACUUM ANALYZE texts;
-EOF
-    sum="FROM generate_series(1, 2000000) i"
-    c_add=$(best_ms sc_perf "SELECT sum(c_add(i, 1)) $sum")
-    w_add=$(best_ms sc_perf "SELECT sum(math_add(i, 1)) $sum")
-    plain=$(best_ms sc_perf "SELECT sum(i + 1) $sum")
-    sqlf=$(best_ms sc_perf "SELECT sum(sql_add(i, 1)) $sum")
-    plpg=$(best_ms sc_perf "SELECT sum(plpgsql_add(i, 1)) $sum")
-    c_fib=$(best_ms sc_perf "SELECT c_fib(30)")
-    w_fib=$(best_ms sc_perf "SELECT math_fib(30)")
-    c_rev=$(best_ms sc_perf "SELECT count(c_reverse(t)) FROM texts")
-    w_rev=$(best_ms sc_perf "SELECT count(str_reverse(t)) FROM texts")
-    echo "     call overhead, sum(f(i, 1)) over 2M rows: wasm $w_add ms, C UDF $c_add ms: $(ratio "$w_add" "$c_add")x (goal <= 1.25x)"
-    echo "       same machine: plain i+1 $plain ms, SQL function $sqlf ms, plpgsql $plpg ms"
-    echo "     fib(30): wasm $w_fib ms, C $c_fib ms ($(ratio "$w_fib" "$c_fib")x C); pllua anchor 91 ms: $(ratio 91 "$w_fib")x faster (goal >= 4x)"
-    echo "     reverse 100-byte text over 1M rows: wasm $w_rev ms, C UDF $c_rev ms: $(ratio "$w_rev" "$c_rev")x (goal <= 2x)"
-    ok "bench: measured (see the lines above)"
-}
-
 # `make demo` shows what the issue asks of it: each outcome below must be in
 # its output, so the demo cannot quietly stop showing one (machine code once
 # made the infinite loop run out of fuel before the timeout could fire).
