@@ -4,10 +4,11 @@
  * blocks.
  *
  * Per call, the work is: compare the FmgrInfo cache's generation with the
- * global one, check arguments for NULL, store them as the engine's raw
- * cells (resolve checked the types once), wb_call_start_cells on a reused
- * wb_call object, which runs an export's machine code directly, read the
- * result cell.  No allocation, no catalog access, no lookup by name.
+ * global one and its instance's role with the current user, check
+ * arguments for NULL, store them as the engine's raw cells (resolve checked
+ * the types once), wb_call_start_cells on a reused wb_call object, which
+ * runs an export's machine code directly, read the result cell.  No
+ * allocation, no catalog access, no lookup by name.
  * Everything else happens once per FmgrInfo (resolve) or when the caches
  * are stale.
  *
@@ -31,6 +32,7 @@
 /* The FmgrInfo cache (fn_extra) of a wasm function. */
 typedef struct wpg_fcache {
     uint64 generation; /* == wpg_generation while valid */
+    Oid role;          /* wi's role: a call as another user re-resolves */
     wpg_instance *wi;
     wb_func *func;
     wb_func *post;      /* cabi_post_<export>, or NULL */
@@ -175,6 +177,7 @@ static wpg_fcache *resolve(FunctionCallInfo fcinfo)
     memcpy(fc->args, p.args, sizeof p.args[0] * p.nargs);
     fc->ret = p.ret;
     fc->wi = wpg_instance_get(m);
+    fc->role = fc->wi->role;
     fc->func = wb_instance_func(fc->wi->inst, export_name);
     if (!fc->func)
         elog(ERROR, "wasm: export \"%s\" vanished", export_name);
@@ -368,7 +371,11 @@ static Datum call_byref(FunctionCallInfo fcinfo, wpg_fcache *fc)
 Datum wpg_call_function(FunctionCallInfo fcinfo)
 {
     wpg_fcache *fc = fcinfo->flinfo->fn_extra;
-    if (unlikely(fc == NULL || fc->generation != wpg_generation))
+    /* The FmgrInfo may be shared by calls made as different users (a
+     * plpgsql function's cached expression called from a SECURITY DEFINER
+     * function and directly, a cursor fetched across SET ROLE): the
+     * instance is always the current user's, never the one cached. */
+    if (unlikely(fc == NULL || fc->generation != wpg_generation || fc->role != GetUserId()))
         fc = resolve(fcinfo);
     /* STRICT semantics also for functions declared CALLED ON NULL INPUT:
      * wasm values cannot be NULL. */

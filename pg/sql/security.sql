@@ -63,6 +63,46 @@ SELECT count(*) FROM wasm.instances WHERE namespace = 'acount';
 SELECT my_bump();
 RESET ROLE;
 RESET search_path;
+-- The instance a call uses is the one of (module, current user) at the
+-- moment of the call, whatever cached the call: a plpgsql function's cached
+-- expression (shared by a SECURITY DEFINER caller and an ordinary one in the
+-- same transaction) or a cursor fetched across SET ROLE (issue 19.1).
+SET ROLE tenant_a;
+SET search_path = a;
+SELECT wasm.load_wat('acc', $$
+  (module
+    (global $sum (mut i64) (i64.const 0))
+    (func (export "add") (param i64) (result i64)
+      (global.set $sum (i64.add (global.get $sum) (local.get 0)))
+      (global.get $sum)))
+$$) > 0 AS loaded;
+CREATE FUNCTION a.helper(x bigint) RETURNS bigint LANGUAGE plpgsql AS 'BEGIN RETURN a.acc_add(x); END';
+CREATE FUNCTION a.api() RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+  AS 'BEGIN PERFORM a.helper(424242); END';
+RESET ROLE;
+SET ROLE tenant_b;
+BEGIN;
+SELECT a.api();
+SELECT a.helper(0) AS b_reads_own_state;
+SELECT a.helper(-1000) AS b_writes_own_state;
+COMMIT;
+RESET ROLE;
+SET ROLE tenant_a;
+SELECT a.helper(0) AS a_state_untouched;
+RESET ROLE;
+BEGIN;
+SET LOCAL ROLE tenant_a;
+DECLARE c CURSOR FOR SELECT a.acc_add(1) FROM generate_series(1, 3);
+FETCH 1 FROM c;
+SET LOCAL ROLE tenant_b;
+FETCH 1 FROM c;
+SET LOCAL ROLE tenant_a;
+FETCH 1 FROM c;
+COMMIT;
+SET ROLE tenant_a;
+SELECT wasm.drop_instance('acc', true);
+RESET ROLE;
+RESET search_path;
 -- pg_read_server_files may load files
 GRANT pg_read_server_files TO tenant_b;
 SET ROLE tenant_b;
