@@ -98,3 +98,12 @@ void wpg_raise_load_error(const wb_error *err, const char *what, bool from_text)
                                                           : load_errcode(err->code);
     ereport(ERROR, (errcode(code), errmsg("invalid wasm module \"%s\": %s", what, err->message)));
 }
+
+void wpg_raise_dropped_function(Oid fn_oid)
+{
+    ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                    errmsg("wasm function %u was dropped by another session while this statement ran", fn_oid),
+                    errdetail("A module reload or DROP FUNCTION committed after the statement had looked the "
+                              "function up."),
+                    errhint("Run the statement again: it finds the function's new definition, if there is one.")));
+}

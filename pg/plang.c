@@ -467,11 +467,23 @@ static wpg_kind proc_kind(Oid type, bool result, const char *proname)
     return k;
 }
 
-void wpg_proc_read(Oid fn_oid, wpg_proc *out)
+/* The pg_proc row of a function about to be called.  The executor looked
+ * the function up when the statement started, but PostgreSQL locks no
+ * function it calls: another session may have dropped it since (a module
+ * reload drops the generated functions and makes new ones), and this
+ * backend learns it with the invalidations taken in at its next lock.  That
+ * is a race with a concurrent transaction, not a broken catalog. */
+static HeapTuple proc_tuple(Oid fn_oid)
 {
     HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
     if (!HeapTupleIsValid(tup))
-        elog(ERROR, "cache lookup failed for function %u", fn_oid);
+        wpg_raise_dropped_function(fn_oid);
+    return tup;
+}
+
+void wpg_proc_read(Oid fn_oid, wpg_proc *out)
+{
+    HeapTuple tup = proc_tuple(fn_oid);
     Form_pg_proc p = (Form_pg_proc)GETSTRUCT(tup);
     out->fn_oid = fn_oid;
     out->proname = pstrdup(NameStr(p->proname));
@@ -505,9 +517,7 @@ void wpg_proc_read(Oid fn_oid, wpg_proc *out)
 
 char *wpg_proc_body(Oid fn_oid)
 {
-    HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
-    if (!HeapTupleIsValid(tup))
-        elog(ERROR, "cache lookup failed for function %u", fn_oid);
+    HeapTuple tup = proc_tuple(fn_oid);
     bool isnull;
     Datum src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
     char *body = isnull ? pstrdup("") : TextDatumGetCString(src);

@@ -3,7 +3,7 @@
 # provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
 # Each scenario_NAME function works in its own database.
 
-SCENARIOS="backends restart timeout cancel encoding dump pgbench memory demo_shows"
+SCENARIOS="backends reload_race restart timeout cancel encoding dump pgbench memory demo_shows"
 
 newdb() { # $1 = database: fresh, with the extension and the example modules
     $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
@@ -76,6 +76,36 @@ scenario_backends() {
     expect "backends: live session before the reload" "2|5|cba" "$r1"
     expect "backends: live session sees the replaced module" "100" "$r2"
     expect "backends: live session sees a replaced inline function" "1 2" "$r3 $r4"
+}
+
+# A statement that looked its wasm function up before another session
+# dropped and reloaded the module (so the function's pg_proc row is gone by
+# the time of the call) fails with a clean, retryable 40001, not XX000
+# "cache lookup failed for function N"; run again, it calls the new module
+# (issue 19.12).  wait_then_lock() sleeps, then locks a table, which makes
+# the backend take in the invalidations of the reload before v_f(1) runs.
+scenario_reload_race() {
+    newdb sc_race || { bad "reload_race: setup"; return; }
+    $PSQL -d sc_race >/dev/null <<'EOF' || { bad "reload_race: setup SQL"; return; }
+CREATE TABLE t (x integer);
+CREATE FUNCTION wait_then_lock() RETURNS bigint LANGUAGE plpgsql
+  AS 'BEGIN PERFORM pg_sleep(1); RETURN (SELECT count(*) FROM t); END';
+SELECT wasm.load_wat('v', '(module (func (export "f") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))');
+EOF
+    (printf '\\set VERBOSITY sqlstate\nSELECT wait_then_lock(), v_f(1);\nSELECT v_f(1);\n' |
+        $PGBIN/psql -X -q -A -t -d sc_race >"$TMP/race.out" 2>&1) &
+    bg=$!
+    for _ in $(seq 1 100); do
+        [ -n "$(q sc_race "SELECT pid FROM pg_stat_activity WHERE query LIKE '%wait_then_lock(), v_f%'
+                           AND state = 'active' AND pid <> pg_backend_pid()")" ] && break
+        sleep 0.05
+    done
+    q sc_race "BEGIN; SELECT wasm.drop_instance('v');
+               SELECT wasm.load_wat('v', '(module (func (export \"f\") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 100))))');
+               COMMIT;" >/dev/null
+    wait $bg
+    expect "reload_race: a call whose function a reload dropped fails with 40001, the retry calls the new module" \
+        "ERROR:  40001 100" "$(tr '\n' ' ' <"$TMP/race.out" | sed 's/ *$//')"
 }
 
 # Modules live in the catalog: after a restart, functions work from it.

@@ -187,6 +187,9 @@ extern void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance 
 /* Raise the error of a module that did not load: 22P03 for a malformed
  * binary, 42P13 for an invalid module or text, 54000, 53200. */
 extern void wpg_raise_load_error(const wb_error *err, const char *what, bool from_text) pg_attribute_noreturn();
+/* A function called by a running statement whose pg_proc row another
+ * session has since dropped: 40001, so that clients retry. */
+extern void wpg_raise_dropped_function(Oid fn_oid) pg_attribute_noreturn();
 
 /* ---- running guests (call.c) ------------------------------------------------------ */
 
