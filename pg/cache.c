@@ -354,6 +354,11 @@ void wpg_instance_discard(wpg_instance *wi)
 
 wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
 {
+    /* A start function runs here; where interrupts are held it gets the held
+     * fuel budget (wpg_call_opts), but no slices: instantiation cannot be
+     * suspended, so fuel alone bounds it. */
+    if (!INTERRUPTS_CAN_BE_PROCESSED())
+        wpg_check_not_critical(what);
     wb_instance_limits lim = {.max_memory_bytes = cap};
     wb_error err;
     wb_instance *inst = NULL;

@@ -16,8 +16,9 @@
  * so a cancel or statement_timeout suspends the guest at its next loop
  * back-edge or call.  The handler then runs CHECK_FOR_INTERRUPTS(), which
  * raises the cancel (57014); an interrupt that raises nothing (a config
- * reload, a barrier) is served and the call resumes where it stopped.  When
- * interrupts are held off, the flag is not watched (fuel still bounds the call).
+ * reload, a barrier) is served and the call resumes where it stopped.  Where
+ * PostgreSQL holds interrupts, a call runs on a budget of its own and is
+ * checked every slice (see call_blind).
  */
 #include "wasm_pg.h"
 
@@ -46,58 +47,105 @@ typedef struct wpg_fcache {
 
 /* ---- wb_call objects ------------------------------------------------------------------ */
 
-/* Two reusable calls: one watching InterruptPending, one not (for when
- * interrupts are held off and ProcessInterrupts could not clear it).  They
- * carry the fuel and depth limits, so they are re-made when those change. */
+/* Two reusable calls: one watching InterruptPending, one not, for where
+ * PostgreSQL holds interrupts (see below).  They carry the fuel and depth
+ * limits, so they are re-made when those change. */
 static wb_call *call_watch, *call_blind;
 static uint64 call_gen;
 
-void wpg_drop_calls(void)
+/* Where PostgreSQL holds interrupts (a GiST penalty runs with a buffer
+ * lock held, for instance), InterruptPending cannot be watched: nothing
+ * would clear it, and a call watching a flag that stays set would stop at
+ * every back-edge.  Such a call runs on call_blind, without a flag, on the
+ * held fuel budget, and sliced: every HELD_SLICE units of fuel it suspends,
+ * and held_check ends it when a cancel or a termination is pending (a
+ * statement_timeout is a cancel) or its wall-time budget is spent.  A
+ * sliced call runs in the interpreter, not as machine code: these calls are
+ * rare (index support functions) and meant to be short.  A slice is about a
+ * millisecond of interpreted code. */
+#define HELD_SLICE 1000000
+static int64 held_start; /* ns: when the current held call started */
+
+static inline int64 now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void drop_calls(void)
 {
     wb_call_free(call_watch);
     wb_call_free(call_blind);
     call_watch = call_blind = NULL;
 }
 
-static wb_call *get_call_slow(void);
+static wb_call *get_call_slow(const char *what);
 
-/* The common case inline: limits unchanged, interrupts processable. */
-static inline wb_call *get_call(void)
+/* The call object for a call made now.  The common case inline: limits
+ * unchanged, interrupts processable. */
+static inline wb_call *get_call(const char *what)
 {
     if (likely(call_gen == wpg_call_generation && call_watch != NULL && INTERRUPTS_CAN_BE_PROCESSED()))
         return call_watch;
-    return get_call_slow();
+    return get_call_slow(what);
 }
 
-wb_call *wpg_get_call(void) { return get_call(); }
-
-static wb_call *get_call_slow(void)
+static wb_call *get_call_slow(const char *what)
 {
     if (unlikely(call_gen != wpg_call_generation)) {
-        wpg_drop_calls();
+        drop_calls();
         call_gen = wpg_call_generation;
     }
-    wb_call **slot = INTERRUPTS_CAN_BE_PROCESSED() ? &call_watch : &call_blind;
+    bool held = !INTERRUPTS_CAN_BE_PROCESSED();
+    if (held)
+        wpg_check_not_critical(what);
+    wb_call **slot = held ? &call_blind : &call_watch;
     if (unlikely(*slot == NULL)) {
         wb_call_opts opts = wpg_call_opts();
         *slot = wb_call_new(&opts);
         if (!*slot)
             ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+        if (held)
+            wb_call_set_slice(*slot, HELD_SLICE);
     }
+    if (held)
+        held_start = now_ns();
     return *slot;
 }
 
-wb_result wpg_finish_call(wb_call *call, wb_result r, wpg_instance *wi)
+/* A held call at the end of a slice: go on, or end it (its instance, stopped
+ * half-way, is discarded). */
+static void held_check(wpg_instance *wi, const char *what)
+{
+    bool cancel = (QueryCancelPending && QueryCancelHoldoffCount == 0) || ProcDiePending;
+    int64 ms = (now_ns() - held_start) / 1000000;
+    if (!cancel && ms < wpg_held_time_per_call)
+        return;
+    if (wi)
+        wpg_instance_discard(wi);
+    wpg_raise_held_stop(what, cancel, ms);
+}
+
+/* Drive a started call to its end through suspensions: interrupts (a
+ * cancel raises in CHECK_FOR_INTERRUPTS; any other is served and the call
+ * resumes) or, where interrupts are held, slices. */
+static wb_result finish(wb_call *call, wb_result r, wpg_instance *wi, const char *what)
 {
     while (r == WB_SUSPENDED) {
-        /* If the interrupt raises, the guest stopped half-way: its instance
-         * is marked and every cached call re-resolves, discarding it. */
-        if (wi)
-            wi->dirty = true;
-        wpg_generation++;
-        CHECK_FOR_INTERRUPTS();
-        if (wi)
-            wi->dirty = false;
+        if (!INTERRUPTS_CAN_BE_PROCESSED())
+            held_check(wi, what);
+        else {
+            /* If the interrupt raises, the guest stopped half-way: its
+             * instance is marked and every cached call re-resolves,
+             * discarding it. */
+            if (wi)
+                wi->dirty = true;
+            wpg_generation++;
+            CHECK_FOR_INTERRUPTS();
+            if (wi)
+                wi->dirty = false;
+        }
         r = wb_call_resume(call);
     }
     return r;
@@ -114,7 +162,7 @@ static void call_failed(wpg_fcache *fc, wb_call *call, wb_result r)
     wb_error copy = err ? *err : (wb_error){.code = r};
     /* The call object may have grown its stacks to the limits (a deep
      * recursion): make a fresh one rather than keep megabytes around. */
-    wpg_drop_calls();
+    drop_calls();
     wpg_raise_call_error(r, &copy, fc->wi, fc->name);
 }
 
@@ -197,7 +245,7 @@ static inline uint64 run_cells(wpg_fcache *fc, wb_call *call, wb_func *f, uint64
 {
     wb_result r = wb_call_start_cells(call, f, io);
     if (unlikely(r != WB_OK)) {
-        r = wpg_finish_call(call, r, fc->wi);
+        r = finish(call, r, fc->wi, fc->name);
         if (r != WB_OK)
             call_failed(fc, call, r);
         wb_call_result_cells(call, io, 1);
@@ -277,13 +325,6 @@ static Datum lift_bytes(wpg_fcache *fc, uint32 area, wpg_kind k)
 
 /* ---- the handler --------------------------------------------------------------------------------- */
 
-static inline int64 now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Timing every call would cost two clock reads (~56 ns on this project's
  * test machines) per call, half a cheap UDF's whole call, and even one
  * call in 32 cost 3% of the call-overhead benchmark: the first 1024 calls
@@ -348,7 +389,7 @@ static inline Datum result_cell_datum(wpg_fcache *fc, uint64 cell)
  * address of its (ptr, len). */
 static Datum call_byref(FunctionCallInfo fcinfo, wpg_fcache *fc)
 {
-    wb_call *call = get_call();
+    wb_call *call = get_call(fc->name);
     int64 t0 = time_start(fc->stat);
     uint64 io[2 * FUNC_MAX_ARGS];
     uint64 *v = io;
@@ -389,7 +430,7 @@ Datum wpg_call_function(FunctionCallInfo fcinfo)
     uint64 io[FUNC_MAX_ARGS];
     for (int i = 0; i < fc->nargs; i++)
         io[i] = arg_cell(fc->args[i], fcinfo->args[i].value);
-    wb_call *call = get_call();
+    wb_call *call = get_call(fc->name);
     wpg_stat *st = fc->stat;
     int64 t0 = time_start(st);
     uint64 res = run_cells(fc, call, fc->func, io);
@@ -420,8 +461,8 @@ void wpg_run_inline(const char *source)
             if (ft->nparams != 0 || ft->nresults != 0)
                 ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
                                 errmsg("the \"main\" function of a wasm DO block must take and return nothing")));
-            wb_call *call = wpg_get_call();
-            wb_result r = wpg_finish_call(call, wb_call_start(call, f, NULL, 0), NULL);
+            wb_call *call = get_call("DO block");
+            wb_result r = finish(call, wb_call_start(call, f, NULL, 0), NULL, "DO block");
             if (r != WB_OK) {
                 if (wb_instance_memory_limit_hit(inst))
                     r = WB_ERR_MEMORY_LIMIT;

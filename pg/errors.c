@@ -7,6 +7,8 @@
 #include "wasm_pg.h"
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/timeout.h"
 
 static char *backtrace_text(const wb_error *err)
 {
@@ -40,6 +42,13 @@ void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi, co
                         bt ? errcontext("%s", bt) : 0));
     switch (r) {
     case WB_TRAP_OUT_OF_FUEL:
+        if (!INTERRUPTS_CAN_BE_PROCESSED())
+            ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                            errmsg("wasm function \"%s\" ran out of fuel", what), errdetail("%s", msg),
+                            errhint("A call made where PostgreSQL holds interrupts (inside an index operation, for "
+                                    "instance) may execute about %llu instructions (wasm.held_fuel_per_call).",
+                                    (unsigned long long)wpg_held_fuel()),
+                            bt ? errcontext("%s", bt) : 0));
         ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                         errmsg("wasm function \"%s\" ran out of fuel", what), errdetail("%s", msg),
                         errhint("A call may execute about %llu instructions (wasm.fuel_per_call, wasm.user_fuel_per_call).",
@@ -106,4 +115,44 @@ void wpg_raise_dropped_function(Oid fn_oid)
                     errdetail("A module reload or DROP FUNCTION committed after the statement had looked the "
                               "function up."),
                     errhint("Run the statement again: it finds the function's new definition, if there is one.")));
+}
+
+void wpg_raise_held_stop(const char *what, bool cancel, int64 ms)
+{
+    if (ProcDiePending)
+        ereport(ERROR, (errcode(ERRCODE_ADMIN_SHUTDOWN),
+                        errmsg("terminating wasm function \"%s\": the backend is being terminated", what),
+                        errdetail("The function ran where PostgreSQL holds interrupts (inside an index operation, "
+                                  "for instance).")));
+    if (cancel)
+        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
+                        errmsg("canceling statement due to %s",
+                               get_timeout_indicator(STATEMENT_TIMEOUT, false) ? "statement timeout" : "user request"),
+                        errdetail("wasm function \"%s\" was stopped where PostgreSQL holds interrupts (inside an "
+                                  "index operation, for instance).",
+                                  what)));
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("wasm function \"%s\" ran out of time", what),
+                    errdetail("It ran %lld ms where PostgreSQL holds interrupts (inside an index operation, for "
+                              "instance), where a cancel cannot stop it.",
+                              (long long)ms),
+                    errhint("Such a call may run %d ms (wasm.held_time_per_call).", wpg_held_time_per_call)));
+}
+
+/*
+ * PostgreSQL calls no function inside a critical section (nothing there may
+ * even allocate memory), so a guest should never be asked to run in one.
+ * Were it asked, every way a guest can fail (a trap, a limit, a cancel)
+ * would be an ERROR, which PostgreSQL promotes to PANIC there, and a guest
+ * not stopped would keep the section, and whatever it protects, for as long
+ * as it ran.  What we choose: refuse before running any guest code, so that
+ * such a call fails at once and always the same way, not depending on what
+ * the tenant's code does.  The refusal is an ERROR too, hence also a PANIC
+ * in a critical section: there is no way to fail softer there.
+ */
+void wpg_check_not_critical(const char *what)
+{
+    if (unlikely(CritSectionCount > 0))
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("wasm function \"%s\" cannot run inside a critical section", what)));
 }

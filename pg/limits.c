@@ -13,6 +13,14 @@
  * would compare with (a database owner's ALTER DATABASE SET, a role's own
  * ALTER ROLE SET, a SECURITY DEFINER function's SET clause all count as
  * "defaults"), whereas PGC_SUSET is enforced by PostgreSQL itself everywhere.
+ *
+ * Where PostgreSQL holds interrupts (a GiST penalty or picksplit running
+ * with a buffer lock held, for instance), neither a cancel nor a
+ * statement_timeout nor pg_terminate_backend can stop a guest through
+ * InterruptPending, and other backends may be waiting on the lock: such a
+ * call runs under a budget of its own, wasm.held_fuel_per_call and
+ * wasm.held_time_per_call (both PGC_SUSET), and a pending cancel or
+ * termination ends it (call.c).
  */
 #include "wasm_pg.h"
 
@@ -31,6 +39,8 @@ static int user_fuel_per_call = 0;
 static int max_memory_kb = 64 * 1024;
 static int user_max_memory_kb = 0;
 static char *allowed_imports = NULL;
+static int held_fuel_per_call = 10000000;
+int wpg_held_time_per_call = 100;
 int wpg_max_call_depth = 10000;
 bool wpg_track_time = true;
 
@@ -52,10 +62,16 @@ uint64 wpg_effective_max_memory(void)
     return (uint64)kb * 1024;
 }
 
+uint64 wpg_held_fuel(void)
+{
+    uint64 fuel = wpg_effective_fuel();
+    return fuel == 0 || (uint64)held_fuel_per_call < fuel ? (uint64)held_fuel_per_call : fuel;
+}
+
 wb_call_opts wpg_call_opts(void)
 {
     bool watch = INTERRUPTS_CAN_BE_PROCESSED();
-    return (wb_call_opts){.fuel = wpg_effective_fuel(),
+    return (wb_call_opts){.fuel = watch ? wpg_effective_fuel() : wpg_held_fuel(),
                           .max_depth = (uint32)wpg_max_call_depth,
                           .interrupt = watch ? (const volatile int *)&InterruptPending : NULL};
 }
@@ -84,6 +100,15 @@ void wpg_define_gucs(void)
     DefineCustomIntVariable("wasm.user_fuel_per_call",
                             "Lowers wasm.fuel_per_call for this session (0: no further limit).", NULL,
                             &user_fuel_per_call, 0, 0, INT_MAX, PGC_USERSET, 0, NULL, call_assign, NULL);
+    DefineCustomIntVariable("wasm.held_fuel_per_call",
+                            "Instruction budget of one wasm call made while PostgreSQL holds interrupts.",
+                            "Such a call (inside an index operation, for instance) cannot be cancelled.",
+                            &held_fuel_per_call, 10000000, 1000, INT_MAX, PGC_SUSET, 0, NULL, call_assign,
+                            NULL);
+    DefineCustomIntVariable("wasm.held_time_per_call",
+                            "Wall-time budget of one wasm call made while PostgreSQL holds interrupts.", NULL,
+                            &wpg_held_time_per_call, 100, 1, INT_MAX, PGC_SUSET, GUC_UNIT_MS, NULL, NULL,
+                            NULL);
     DefineCustomIntVariable("wasm.max_memory", "Linear memory cap of one wasm instance.", NULL,
                             &max_memory_kb, 64 * 1024, 64, 4 * 1024 * 1024, PGC_SUSET, GUC_UNIT_KB,
                             NULL, memory_assign, NULL);

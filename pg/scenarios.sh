@@ -3,7 +3,7 @@
 # provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
 # Each scenario_NAME function works in its own database.
 
-SCENARIOS="backends reload_race restart timeout cancel encoding dump pgbench memory demo_shows"
+SCENARIOS="backends reload_race restart timeout held cancel encoding dump pgbench memory demo_shows"
 
 newdb() { # $1 = database: fresh, with the extension and the example modules
     $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
@@ -137,6 +137,107 @@ scenario_timeout() {
     expect "timeout: the SQLSTATE is 57014" "57014" \
         "$(printf '\\set VERBOSITY sqlstate\nSET wasm.fuel_per_call = 0;\nSET statement_timeout = 100;\nSELECT lim_forever(1);\n' |
             $PGBIN/psql -X -q -d sc_timeout 2>&1 | sed -n 's/ERROR:  //p')"
+}
+
+# A wasm function PostgreSQL calls with interrupts held: the subtype_diff
+# of a range type, called by a GiST index's penalty with a buffer lock held.
+# Its first call with a bound >= 12345 spins 2e9 times (several seconds),
+# with fuel unlimited, so only the held-interrupts budget can stop it
+# (issue 19.6): a statement_timeout, pg_terminate_backend, the time budget
+# and the fuel budget each end it at once.  A start function run there is
+# bounded too.
+held_sql() { # $1 = database, $2 = SQL before the INSERT: prints "ms|sqlstate|message"
+    printf '\\set VERBOSITY sqlstate\nSET wasm.fuel_per_call = 0;\n%s\nSELECT extract(epoch FROM clock_timestamp()) * 1000 AS t0 \\gset\nINSERT INTO r VALUES (fr(12345, 12346));\nSELECT round(extract(epoch FROM clock_timestamp()) * 1000 - :t0);\n' "$2" |
+        $PGBIN/psql -X -q -A -t -d "$1" 2>&1 | tr '\n' '|'
+}
+
+scenario_held() {
+    newdb sc_held || { bad "held: setup"; return; }
+    $PSQL -d sc_held >/dev/null <<'EOF' || { bad "held: setup SQL"; return; }
+CREATE FUNCTION fdiff(float8, float8) RETURNS float8 LANGUAGE wasm IMMUTABLE AS $$
+(module
+  (global $done (mut i32) (i32.const 0))
+  (func (export "fdiff") (param f64 f64) (result f64) (local i64)
+    (if (i32.and (i32.eqz (global.get $done))
+                 (i32.or (f64.ge (local.get 0) (f64.const 12345)) (f64.ge (local.get 1) (f64.const 12345))))
+      (then
+        (global.set $done (i32.const 1))
+        (loop $l
+          (local.set 2 (i64.add (local.get 2) (i64.const 1)))
+          (br_if $l (i64.lt_u (local.get 2) (i64.const 2000000000))))))
+    (f64.sub (local.get 0) (local.get 1))))
+$$;
+CREATE TYPE fr AS RANGE (subtype = float8, subtype_diff = fdiff);
+CREATE TABLE r (x fr);
+CREATE INDEX ON r USING gist (x);
+INSERT INTO r SELECT fr(i, i + 1) FROM generate_series(1, 3000) i;
+EOF
+    # Budgets out of the way: the statement_timeout alone must stop it.
+    out=$(held_sql sc_held "SET wasm.held_fuel_per_call = 2147483647; SET wasm.held_time_per_call = '1h'; SET statement_timeout = 500;")
+    echo "     statement_timeout 500 ms, wasm in a GiST insert: $out"
+    case "$out" in
+    "ERROR:  57014|"*) ms=${out%|}; ms=${ms##*|}
+        if [ "$ms" -lt 1500 ]; then ok "held: statement_timeout stops wasm called with interrupts held (57014, $ms ms)"
+        else bad "held: statement_timeout took $ms ms"; fi ;;
+    *) bad "held: statement_timeout: $out" ;;
+    esac
+    # pg_terminate_backend: the backend is gone soon after the signal.
+    (held_sql sc_held "SET wasm.held_fuel_per_call = 2147483647; SET wasm.held_time_per_call = '1h';" >"$TMP/held.out") &
+    bg=$!
+    pid=""
+    for _ in $(seq 1 100); do
+        pid=$(q sc_held "SELECT pid FROM pg_stat_activity WHERE query LIKE 'INSERT INTO r VALUES%' AND state = 'active'")
+        [ -n "$pid" ] && break
+        sleep 0.05
+    done
+    sleep 0.3
+    t0=$(ms_now)
+    q sc_held "SELECT pg_terminate_backend($pid)" >/dev/null
+    gone=""
+    for _ in $(seq 1 100); do
+        [ -z "$(q sc_held "SELECT pid FROM pg_stat_activity WHERE pid = $pid")" ] && { gone=$(($(ms_now) - t0)); break; }
+        sleep 0.02
+    done
+    wait $bg
+    if [ -n "$pid" ] && [ -n "$gone" ] && [ "$gone" -lt 1000 ]; then
+        ok "held: pg_terminate_backend ends a backend running wasm with interrupts held ($gone ms)"
+    else
+        bad "held: pg_terminate_backend: pid '$pid', gone after '${gone:-more than 2 s}' ms: $(cat "$TMP/held.out")"
+    fi
+    # The budgets, with no timeout: wall time, then fuel (the defaults).
+    out=$(held_sql sc_held "SET wasm.held_fuel_per_call = 2147483647; SET wasm.held_time_per_call = 200;")
+    case "$out" in
+    "ERROR:  54000|"*) ms=${out%|}; ms=${ms##*|}
+        if [ "$ms" -lt 1000 ]; then ok "held: wasm.held_time_per_call ends the call (54000, $ms ms)"
+        else bad "held: wasm.held_time_per_call took $ms ms"; fi ;;
+    *) bad "held: wasm.held_time_per_call: $out" ;;
+    esac
+    out=$(printf 'SET wasm.fuel_per_call = 0;\nINSERT INTO r VALUES (fr(12345, 12346));\n' | $PGBIN/psql -X -q -d sc_held 2>&1 | tr '\n' ' ')
+    case "$out" in
+    *"ERROR:  wasm function \"fdiff\" ran out of fuel"*"wasm.held_fuel_per_call"*) ok "held: wasm.held_fuel_per_call bounds the call by default (54000)" ;;
+    *) bad "held: wasm.held_fuel_per_call: $out" ;;
+    esac
+    # A start function first run inside the index.
+    $PSQL -d sc_held >/dev/null <<'EOF' || { bad "held: start function setup"; return; }
+CREATE FUNCTION sdiff(float8, float8) RETURNS float8 LANGUAGE wasm IMMUTABLE AS $$
+(module
+  (func $start (local i64)
+    (loop $l
+      (local.set 0 (i64.add (local.get 0) (i64.const 1)))
+      (br_if $l (i64.lt_u (local.get 0) (i64.const 2000000000)))))
+  (start $start)
+  (func (export "sdiff") (param f64 f64) (result f64) (f64.sub (local.get 0) (local.get 1))))
+$$;
+CREATE TYPE sr AS RANGE (subtype = float8, subtype_diff = sdiff);
+CREATE TABLE s (x sr);
+CREATE INDEX ON s USING gist (x);
+EOF
+    out=$(printf 'SET wasm.fuel_per_call = 0;\nINSERT INTO s SELECT sr(i, i + 1) FROM generate_series(1, 1000) i;\n' |
+        $PGBIN/psql -X -q -d sc_held 2>&1 | tr '\n' ' ')
+    case "$out" in
+    *"ERROR:  wasm function \"sdiff\" ran out of fuel"*) ok "held: a start function run with interrupts held is bounded (54000)" ;;
+    *) bad "held: start function: $out" ;;
+    esac
 }
 
 # pg_cancel_backend from another session stops an endless loop.

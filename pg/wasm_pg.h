@@ -51,8 +51,13 @@ extern uint64 wpg_effective_fuel(void);
 extern uint64 wpg_effective_max_memory(void);
 extern int wpg_max_call_depth;
 extern bool wpg_track_time;
+/* The fuel of a call made while PostgreSQL holds interrupts: the smaller of
+ * wasm.held_fuel_per_call and the effective fuel. */
+extern uint64 wpg_held_fuel(void);
+extern int wpg_held_time_per_call; /* ms */
 /* The engine options of a call (or a start function) made now: fuel, depth,
- * and InterruptPending as the interrupt flag when interrupts can be served. */
+ * and InterruptPending as the interrupt flag when interrupts can be served;
+ * the held budget's fuel and no flag when they cannot. */
 extern wb_call_opts wpg_call_opts(void);
 /* Bumped when the fuel or depth limits change: the wb_call objects that
  * carry them are rebuilt. */
@@ -187,6 +192,11 @@ extern void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance 
 /* Raise the error of a module that did not load: 22P03 for a malformed
  * binary, 42P13 for an invalid module or text, 54000, 53200. */
 extern void wpg_raise_load_error(const wb_error *err, const char *what, bool from_text) pg_attribute_noreturn();
+/* A call made where PostgreSQL holds interrupts, ended by a pending cancel
+ * (57014) or termination (57P01) or by its wall-time budget (54000). */
+extern void wpg_raise_held_stop(const char *what, bool cancel, int64 ms) pg_attribute_noreturn();
+/* Refuse to run a guest in a critical section (see errors.c). */
+extern void wpg_check_not_critical(const char *what);
 /* A function called by a running statement whose pg_proc row another
  * session has since dropped: 40001, so that clients retry. */
 extern void wpg_raise_dropped_function(Oid fn_oid) pg_attribute_noreturn();
@@ -197,13 +207,6 @@ extern void wpg_raise_dropped_function(Oid fn_oid) pg_attribute_noreturn();
 extern Datum wpg_call_function(FunctionCallInfo fcinfo);
 /* A DO block: instantiate, call "main" or "_start". */
 extern void wpg_run_inline(const char *source);
-/* The wb_call object for the next call with the current limits, and
- * dropping them (after a failure). */
-extern wb_call *wpg_get_call(void);
-extern void wpg_drop_calls(void);
-/* Drive a started call to its end through interrupts (ProcessInterrupts
- * runs at each; a cancel raises there). */
-extern wb_result wpg_finish_call(wb_call *call, wb_result r, wpg_instance *wi);
 
 /* ---- stats (stats.c) --------------------------------------------------------------- */
 
