@@ -162,9 +162,16 @@ static void module_free_cb(void *arg)
     m->mod = NULL;
 }
 
+static uint64 backend_bytes; /* the sizes of all cached instances */
+wpg_instance *wpg_mem_current;
+
+/* Every way an instance goes (discarded, its module swept) ends here. */
 static void instance_free_cb(void *arg)
 {
     wpg_instance *wi = arg;
+    backend_bytes -= wi->size;
+    if (wpg_mem_current == wi)
+        wpg_mem_current = NULL;
     wb_instance_free(wi->inst);
     wi->inst = NULL;
 }
@@ -311,6 +318,7 @@ wpg_module *wpg_module_by_namespace(const char *ns)
     bytea *code = DatumGetByteaPP(SPI_getbinval(t, td, 4, &isnull));
     wb_module *mod = wpg_compile((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), ns);
     wpg_module *m = module_new(mod, ns);
+    m->memory_max = wpg_module_memory_max((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
     catalog_done(user, sec);
 
     m->id = id;
@@ -332,10 +340,73 @@ wpg_module *wpg_module_inline(Oid fn_oid, const char *proname, TransactionId xmi
     size_t len;
     wb_module *mod = wpg_compile_body(body ? body : wpg_proc_body(fn_oid), proname, &bytes, &len);
     wpg_module *m = module_new(mod, proname);
+    m->memory_max = wpg_module_memory_max(bytes, len);
     m->fn_oid = fn_oid;
     m->xmin = xmin;
     m->tid = *tid;
     return m;
+}
+
+/* ---- the backend's memory total ----------------------------------------------------- */
+
+/* Count what the current instance grew to since it was counted (memory
+ * only grows while an instance lives). */
+static void count_current(void)
+{
+    wpg_instance *wi = wpg_mem_current;
+    if (wi && wi->mem) {
+        uint64 now = wb_memory_size(wi->mem);
+        backend_bytes += now - wi->size;
+        wi->size = now;
+    }
+}
+
+static uint64 room(void)
+{
+    uint64 total = wpg_max_backend_memory();
+    return backend_bytes < total ? total - backend_bytes : 0;
+}
+
+/* Evict the least recently used instances but keep until want fits. */
+static void make_room(uint64 want, wpg_instance *keep)
+{
+    while (room() < want) {
+        wpg_instance *lru = NULL;
+        for (wpg_module *m = modules; m; m = m->next)
+            for (wpg_instance *wi = m->instances; wi; wi = wi->next)
+                if (wi != keep && (!lru || wi->last_use < lru->last_use))
+                    lru = wi;
+        if (!lru)
+            return;
+        wpg_instance_discard(lru);
+    }
+}
+
+/* What wi may still grow to during a call. */
+static uint64 growth(const wpg_instance *wi) { return wi->mem && wi->cap > wi->size ? wi->cap - wi->size : 0; }
+
+bool wpg_memory_switch(wpg_instance *wi)
+{
+    static uint64 use_clock;
+    count_current();
+    wpg_mem_current = NULL;
+    make_room(growth(wi), wi);
+    if (room() < growth(wi)) {
+        wpg_instance_discard(wi);
+        return false;
+    }
+    wi->last_use = ++use_clock;
+    wpg_mem_current = wi;
+    return true;
+}
+
+uint64 wpg_memory_reserve(uint64 module_max)
+{
+    uint64 want = Min(Min(module_max, wpg_effective_max_memory()), wpg_max_backend_memory());
+    count_current();
+    make_room(want, NULL);
+    /* At least a byte: 0 would mean the engine's default cap. */
+    return Max(Min(want, room()), 1);
 }
 
 /* ---- instances -------------------------------------------------------------------------- */
@@ -386,7 +457,7 @@ wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
 
 static wpg_instance *instance_new(wpg_module *m, Oid role)
 {
-    uint64 cap = wpg_effective_max_memory();
+    uint64 cap = wpg_memory_reserve(m->memory_max);
     wb_instance *inst = wpg_instantiate(m->mod, cap, m->name);
     wpg_instance *volatile wi = NULL;
     PG_TRY();
@@ -414,8 +485,11 @@ static wpg_instance *instance_new(wpg_module *m, Oid role)
     PG_END_TRY();
     wi->module = m;
     wi->role = role;
-    wi->max_memory = cap;
+    wi->setting = wpg_effective_max_memory();
+    wi->cap = cap;
     wi->mem = wb_instance_memory(inst);
+    wi->size = wi->mem ? wb_memory_size(wi->mem) : 0;
+    backend_bytes += wi->size;
     wi->realloc = wb_instance_func(inst, "cabi_realloc");
     wi->next = m->instances;
     m->instances = wi;
@@ -428,7 +502,7 @@ wpg_instance *wpg_instance_get(wpg_module *m)
     for (wpg_instance *wi = m->instances; wi; wi = wi->next) {
         if (wi->role != role)
             continue;
-        if (!wi->dirty && wi->max_memory == wpg_effective_max_memory())
+        if (!wi->dirty && wi->setting == wpg_effective_max_memory())
             return wi;
         wpg_instance_discard(wi);
         break;

@@ -418,6 +418,13 @@ Datum wpg_call_function(FunctionCallInfo fcinfo)
      * instance is always the current user's, never the one cached. */
     if (unlikely(fc == NULL || fc->generation != wpg_generation || fc->role != GetUserId()))
         fc = resolve(fcinfo);
+    /* Another instance than the last one called: it must fit in the
+     * backend's total before it runs (evicting others, or re-made). */
+    if (unlikely(fc->wi != wpg_mem_current) && !wpg_memory_switch(fc->wi)) {
+        fc = resolve(fcinfo);
+        if (!wpg_memory_switch(fc->wi))
+            elog(ERROR, "wasm: a new instance does not fit in wasm.max_backend_memory");
+    }
     /* STRICT semantics also for functions declared CALLED ON NULL INPUT:
      * wasm values cannot be NULL. */
     for (int i = 0; i < fc->nargs; i++)
@@ -452,7 +459,7 @@ void wpg_run_inline(const char *source)
     wb_instance *volatile inst = NULL;
     PG_TRY();
     {
-        inst = wpg_instantiate(mod, wpg_effective_max_memory(), "DO block");
+        inst = wpg_instantiate(mod, wpg_memory_reserve(wpg_module_memory_max(bytes, len)), "DO block");
         wb_func *f = wb_instance_func(inst, "main");
         if (!f)
             f = wb_instance_func(inst, "_start");

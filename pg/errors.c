@@ -37,8 +37,10 @@ void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi, co
     if (mem)
         ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
                         errmsg("wasm function \"%s\" exceeded its memory limit", what), errdetail("%s", msg),
-                        errhint("An instance may use %llu kB of linear memory (wasm.max_memory, wasm.user_max_memory).",
-                                (unsigned long long)(wpg_effective_max_memory() / 1024)),
+                        errhint("An instance may use %llu kB of linear memory (wasm.max_memory, wasm.user_max_memory), "
+                                "all instances of a session %llu kB together (wasm.max_backend_memory).",
+                                (unsigned long long)(wpg_effective_max_memory() / 1024),
+                                (unsigned long long)(wpg_max_backend_memory() / 1024)),
                         bt ? errcontext("%s", bt) : 0));
     switch (r) {
     case WB_TRAP_OUT_OF_FUEL:

@@ -37,6 +37,7 @@ StaticAssertDecl(sizeof(sig_atomic_t) == sizeof(int), "InterruptPending must be 
 static int fuel_per_call = 1000000000;
 static int user_fuel_per_call = 0;
 static int max_memory_kb = 64 * 1024;
+static int max_backend_memory_kb = 256 * 1024;
 static int user_max_memory_kb = 0;
 static char *allowed_imports = NULL;
 static int held_fuel_per_call = 10000000;
@@ -68,6 +69,8 @@ uint64 wpg_held_fuel(void)
     return fuel == 0 || (uint64)held_fuel_per_call < fuel ? (uint64)held_fuel_per_call : fuel;
 }
 
+uint64 wpg_max_backend_memory(void) { return (uint64)max_backend_memory_kb * 1024; }
+
 wb_call_opts wpg_call_opts(void)
 {
     bool watch = INTERRUPTS_CAN_BE_PROCESSED();
@@ -80,6 +83,8 @@ wb_call_opts wpg_call_opts(void)
  * cached call, which re-creates instances whose cap differs. */
 static void memory_assign(int newval, void *extra) { wpg_generation++; }
 static void call_assign(int newval, void *extra) { wpg_call_generation++; }
+/* The next call checks again that its instance fits in the total. */
+static void backend_memory_assign(int newval, void *extra) { wpg_mem_current = NULL; }
 
 /* No host import sets exist yet; the variable is reserved so an
  * administrator's configuration keeps its meaning when some do. */
@@ -112,6 +117,11 @@ void wpg_define_gucs(void)
     DefineCustomIntVariable("wasm.max_memory", "Linear memory cap of one wasm instance.", NULL,
                             &max_memory_kb, 64 * 1024, 64, 4 * 1024 * 1024, PGC_SUSET, GUC_UNIT_KB,
                             NULL, memory_assign, NULL);
+    DefineCustomIntVariable("wasm.max_backend_memory",
+                            "Linear memory of all wasm instances of one backend together.",
+                            "Cold instances are evicted to make room; an instance that cannot fit is refused.",
+                            &max_backend_memory_kb, 256 * 1024, 64, INT_MAX, PGC_SUSET, GUC_UNIT_KB, NULL,
+                            backend_memory_assign, NULL);
     DefineCustomIntVariable("wasm.user_max_memory",
                             "Lowers wasm.max_memory for this session (0: no further limit).", NULL,
                             &user_max_memory_kb, 0, 0, 4 * 1024 * 1024, PGC_USERSET, GUC_UNIT_KB, NULL,

@@ -324,12 +324,12 @@ char *wpg_inline_export(const wb_module *m, const char *proname)
 
 /* ---- SQL signatures declared in the module ("wasmbox.sql" custom section) ---------------- */
 
-static bool read_leb(const uint8 **p, const uint8 *end, uint32 *out)
+static bool read_leb64(const uint8 **p, const uint8 *end, uint64 *out)
 {
-    uint32 v = 0;
-    for (int shift = 0; shift < 35 && *p < end; shift += 7) {
+    uint64 v = 0;
+    for (int shift = 0; shift < 70 && *p < end; shift += 7) {
         uint8 b = *(*p)++;
-        v |= (uint32)(b & 0x7f) << shift;
+        v |= (uint64)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
             *out = v;
             return true;
@@ -338,11 +338,21 @@ static bool read_leb(const uint8 **p, const uint8 *end, uint32 *out)
     return false;
 }
 
-/* The payload of the custom section named `name`, or NULL. */
-static const char *custom_section(const uint8 *bytes, size_t len, const char *name, size_t *out_len)
+static bool read_leb(const uint8 **p, const uint8 *end, uint32 *out)
+{
+    uint64 v;
+    if (!read_leb64(p, end, &v) || v > PG_UINT32_MAX)
+        return false;
+    *out = (uint32)v;
+    return true;
+}
+
+/* The payload of the first section with this id (for custom sections, id
+ * 0, the one named `name`), or NULL. */
+static const uint8 *find_section(const uint8 *bytes, size_t len, uint8 want, const char *name, size_t *out_len)
 {
     const uint8 *p = bytes + 8, *end = bytes + len;
-    size_t nlen = strlen(name);
+    size_t nlen = name ? strlen(name) : 0;
     if (len < 8)
         return NULL;
     while (p < end) {
@@ -351,22 +361,48 @@ static const char *custom_section(const uint8 *bytes, size_t len, const char *na
         if (!read_leb(&p, end, &size) || size > (size_t)(end - p))
             return NULL;
         const uint8 *next = p + size;
-        if (id == 0 && read_leb(&p, next, &namelen) && namelen <= (size_t)(next - p) && namelen == nlen &&
-            memcmp(p, name, nlen) == 0) {
+        if (id == want && want != 0) {
+            *out_len = size;
+            return p;
+        }
+        if (id == 0 && want == 0 && read_leb(&p, next, &namelen) && namelen <= (size_t)(next - p) &&
+            namelen == nlen && memcmp(p, name, nlen) == 0) {
             *out_len = next - (p + namelen);
-            return (const char *)p + namelen;
+            return p + namelen;
         }
         p = next;
     }
     return NULL;
 }
 
+uint64 wpg_module_memory_max(const uint8 *bytes, size_t len)
+{
+    if (!bytes)
+        return PG_UINT64_MAX;
+    size_t plen;
+    const uint8 *p = find_section(bytes, len, 5, NULL, &plen), *end;
+    if (!p)
+        return 0;
+    end = p + plen;
+    uint32 count;
+    uint64 min, max;
+    if (!read_leb(&p, end, &count) || p >= end)
+        return PG_UINT64_MAX;
+    if (count == 0)
+        return 0;
+    uint8 flags = *p++;
+    /* flags bit 0: a maximum follows; bit 2: memory64 (64-bit LEBs, which
+     * read_leb64 reads either way). */
+    if (!read_leb64(&p, end, &min) || !(flags & 1) || !read_leb64(&p, end, &max) || max > PG_UINT64_MAX / 65536)
+        return PG_UINT64_MAX;
+    return Max(max * 65536, 1);
+}
 /* Lines "export(type, ...) -> type"; NULs between lines (from C string
  * literals) count as line ends. */
 char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name)
 {
     size_t plen;
-    const char *s = custom_section(bytes, len, "wasmbox.sql", &plen), *end;
+    const char *s = (const char *)find_section(bytes, len, 0, "wasmbox.sql", &plen), *end;
     if (!s)
         return NULL;
     end = s + plen;

@@ -3,7 +3,7 @@
 # provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
 # Each scenario_NAME function works in its own database.
 
-SCENARIOS="backends reload_race restart timeout held cancel encoding dump pgbench memory demo_shows"
+SCENARIOS="backends reload_race restart timeout held cancel encoding dump pgbench memory backend_memory demo_shows"
 
 newdb() { # $1 = database: fresh, with the extension and the example modules
     $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
@@ -444,6 +444,30 @@ EOF
         ok "memory: backend memory stable (contexts +$((ctx2 - ctx1)) B, RSS +$((rss2 - rss1)) kB)"
     else
         bad "memory: grew: contexts +$((ctx2 - ctx1)) B, RSS +$((rss2 - rss1)) kB"
+    fi
+}
+
+# Ten inline functions in one backend, each touching 64 MiB (an instance's
+# cap): their linear memories together stay within wasm.max_backend_memory
+# (256 MB by default), cold instances evicted; the backend's RSS was 678 MB
+# (issue 19.8).
+scenario_backend_memory() {
+    newdb sc_bmem || { bad "backend_memory: setup"; return; }
+    calls=
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        q sc_bmem "CREATE FUNCTION t$i() RETURNS integer LANGUAGE wasm AS '(module (memory 1)
+            (func (export \"t$i\") (result i32) (drop (memory.grow (i32.const 1023)))
+              (memory.fill (i32.const 0) (i32.const 1) (i32.const 67108864)) (memory.size)))'" >/dev/null
+        calls="$calls${calls:+ + }t$i()"
+    done
+    out=$(q sc_bmem "SELECT $calls, (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+)'))[1],
+                            pg_size_bytes(coalesce(current_setting('wasm.max_backend_memory', true), '256MB')) / 1024")
+    set -- $(echo "$out" | tr '|' ' ')
+    echo "     ten functions touching 64 MiB each: pages $1, backend RSS ${2:-?} kB, wasm.max_backend_memory ${3:-?} kB"
+    if [ "$1" = 10240 ] && [ -n "${3:-}" ] && [ "$2" -le $(($3 + 80 * 1024)) ]; then
+        ok "backend_memory: one backend's linear memories stay within wasm.max_backend_memory"
+    else
+        bad "backend_memory: $out"
     fi
 }
 

@@ -49,6 +49,8 @@ extern void wpg_define_gucs(void);
 /* Effective limits: the administrator's value lowered by the user's. */
 extern uint64 wpg_effective_fuel(void);
 extern uint64 wpg_effective_max_memory(void);
+/* wasm.max_backend_memory in bytes. */
+extern uint64 wpg_max_backend_memory(void);
 extern int wpg_max_call_depth;
 extern bool wpg_track_time;
 /* The fuel of a call made while PostgreSQL holds interrupts: the smaller of
@@ -79,7 +81,10 @@ typedef struct wpg_instance {
     struct wpg_instance *next;
     wpg_module *module;
     Oid role;
-    uint64 max_memory; /* the cap it was made with */
+    uint64 setting;    /* wpg_effective_max_memory() when it was made */
+    uint64 cap;        /* its memory cap: the setting, or less if the backend's total left less */
+    uint64 size;       /* memory 0's size as last counted in the backend's total */
+    uint64 last_use;   /* when it last became wpg_mem_current: eviction takes the oldest */
     MemoryContext cxt; /* owns this struct; its reset callback frees inst */
     wb_instance *inst;
     wb_memory *mem;     /* memory 0, or NULL */
@@ -98,6 +103,7 @@ struct wpg_module {
     char name[NAMEDATALEN]; /* namespace, or the function's name */
     MemoryContext cxt;  /* owns this struct, the instances, the engine module */
     wb_module *mod;
+    uint64 memory_max;  /* wpg_module_memory_max of its bytes */
     wpg_instance *instances;
     bool evicted;       /* found stale; deleted at the next sweep */
     struct wpg_module *next;
@@ -121,6 +127,24 @@ extern wpg_instance *wpg_instance_get(wpg_module *m);
 extern wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what);
 /* Throw an instance away (after a trap); bumps wpg_generation. */
 extern void wpg_instance_discard(wpg_instance *wi);
+
+/* The backend's total of linear memory (wasm.max_backend_memory).  Before
+ * every call of an instance X: X's cap + the sizes of all others <= the
+ * total, so that X may grow to its cap during the call.  Only the instance
+ * last called can have grown since it was counted: that is
+ * wpg_mem_current, and a call of it needs no check (one pointer comparison
+ * on the hot path); a call of another instance goes through
+ * wpg_memory_switch. */
+extern wpg_instance *wpg_mem_current;
+/* Make wi current: count what the current one grew, evict the least
+ * recently used others until wi's room to grow fits.  False (wi discarded)
+ * when it cannot fit even alone: the total was lowered below its cap. */
+extern bool wpg_memory_switch(wpg_instance *wi);
+/* The cap for a new instance (a DO block's too) of a module whose memory
+ * can grow to module_max (wpg_module_memory_max): evicts the least recently
+ * used instances until that, the effective wasm.max_memory and the total
+ * allow, or all are gone. */
+extern uint64 wpg_memory_reserve(uint64 module_max);
 /* Look up the catalog row of a namespace as the catalog owner.  Returns
  * false when absent. */
 extern bool wpg_catalog_lookup(const char *ns, int64 *id, Oid *owner);
@@ -176,6 +200,10 @@ extern bool wpg_module_func_type(const wb_module *m, const char *name, wb_functy
 /* The export a function body calls: for references the named export, for
  * inline modules the export named like the function (or the only one). */
 extern char *wpg_inline_export(const wb_module *m, const char *proname);
+/* The most linear memory a module can have: 0 when it defines none, the
+ * declared maximum, or PG_UINT64_MAX when it declares none (or bytes is
+ * NULL: unknown). */
+extern uint64 wpg_module_memory_max(const uint8 *bytes, size_t len);
 /* Signatures declared by the SDK in the "wasmbox.sql" custom section:
  * returns the SQL signature text for `export` ("(text) -> text") or NULL. */
 extern char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name);
