@@ -3,7 +3,7 @@
 # provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
 # Each scenario_NAME function works in its own database.
 
-SCENARIOS="backends reload_race restart timeout held cancel encoding dump pgbench memory backend_memory demo_shows"
+SCENARIOS="backends reload_race restart timeout held cancel encoding dump tenant_dump pgbench memory backend_memory demo_shows"
 
 newdb() { # $1 = database: fresh, with the extension and the example modules
     $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
@@ -302,6 +302,45 @@ EOF
     expect "dump: pg_dump/pg_restore round trip keeps modules and functions" "$before" "$after"
     expect "dump: a module loaded after the restore gets a fresh id" "t" \
         "$(q sc_restored "SELECT wasm.load_wat('more', '(module)') > (SELECT max(id) FROM wasm.instances WHERE namespace <> 'more')")"
+}
+
+# A tenant backs up its own schema and modules with pg_dump, drops them,
+# restores them with pg_restore (no error), and calls them; another tenant's
+# module is not in the dump, and a forged row is refused (issue 19.11).
+scenario_tenant_dump() {
+    newdb sc_tdump || { bad "tenant_dump: setup"; return; }
+    $PSQL -d sc_tdump >/dev/null <<'EOF' || { bad "tenant_dump: setup SQL"; return; }
+CREATE ROLE dumper LOGIN;
+CREATE ROLE bystander LOGIN;
+GRANT CREATE ON DATABASE sc_tdump TO dumper, bystander;
+SET ROLE bystander;
+CREATE SCHEMA bs;
+SET search_path = bs;
+SELECT wasm.load_wat('secret', '(module (func (export "f") (result i32) (i32.const 4242)))');
+RESET ROLE;
+SET ROLE dumper;
+CREATE SCHEMA tn;
+SET search_path = tn;
+SELECT wasm.load_wat('calc', '(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))');
+CREATE FUNCTION tn.twice(integer) RETURNS integer LANGUAGE wasm
+  AS '(module (func (export "twice") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2))))';
+EOF
+    file=$LOGDIR/tenant.dump
+    as_pg "$PGBIN/pg_dump" -h "$SOCK" -p "$PORT" -U dumper --enable-row-security --inserts -n tn -e wasm -Fc -f "$file" sc_tdump \
+        2>"$TMP/tdump.err" || { bad "tenant_dump: pg_dump as a tenant: $(cat "$TMP/tdump.err")"; return; }
+    listed=$(as_pg "$PGBIN/pg_restore" -f - "$file" | grep -c -e "VALUES ([0-9]*, 'calc'" -e "'secret'")
+    expect "tenant_dump: the dump holds the tenant's module and not the other's" "1" "$listed"
+    $PSQL -U dumper -d sc_tdump -c "SELECT wasm.drop_instance('calc', true)" -c "DROP SCHEMA tn CASCADE" >/dev/null 2>&1
+    as_pg "$PGBIN/pg_restore" -h "$SOCK" -p "$PORT" -U dumper --enable-row-security -d sc_tdump "$file" >"$TMP/trestore.err" 2>&1
+    rc=$?
+    expect "tenant_dump: pg_restore as the tenant, without errors" "0 " "$rc $(grep -m1 ERROR "$TMP/trestore.err")"
+    expect "tenant_dump: the restored functions call the restored module; the other tenant's is untouched" \
+        "5|14 4242" "$(q sc_tdump "SET ROLE dumper; SELECT tn.calc_add(2, 3), tn.twice(7)") $(q sc_tdump "SET ROLE bystander; SELECT bs.secret_f()")"
+    # What a tenant may insert into the catalog is checked like a load.
+    expect "tenant_dump: a tenant cannot restore a row owned by another role, or code that does not validate" \
+        "42501 22P03" \
+        "$(printf '\\set VERBOSITY sqlstate\nSET ROLE dumper;\nINSERT INTO wasm.modules (namespace, code, sha256, size, owner) VALUES ($$x$$, $$\\\\x0061736d01000000$$, $$$$, 0, $$bystander$$);\nINSERT INTO wasm.modules (namespace, code, sha256, size, owner) VALUES ($$y$$, $$\\\\x0061736d0100$$, $$$$, 0, $$dumper$$);\n' |
+            $PGBIN/psql -X -q -d sc_tdump 2>&1 | sed -n 's/ERROR:  //p' | tr '\n' ' ' | sed 's/ $//')"
 }
 
 # Memory of the backends serving pgbench: PostgreSQL's long-lived contexts

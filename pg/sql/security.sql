@@ -27,9 +27,11 @@ CREATE FUNCTION a.sq(integer) RETURNS integer LANGUAGE wasm
 SELECT sq(12);
 CREATE FUNCTION a.my_bump() RETURNS bigint LANGUAGE wasm AS 'acount.bump';
 SELECT my_bump();
--- module code is not readable, the catalog not writable
-SELECT code FROM wasm.modules;
+-- a tenant reads the catalog rows of its own modules only (to back them up
+-- with pg_dump), and may insert only rows of its own (to restore them)
+SELECT namespace, length(code) > 0 AS has_code, owner FROM wasm.modules;
 DELETE FROM wasm.modules;
+UPDATE wasm.modules SET code = '\x00';
 INSERT INTO wasm.functions VALUES ('x', 'y', 'sq(integer)', '', '');
 -- tenants cannot set the administrator's limits or enable imports
 SET wasm.fuel_per_call = 0;
@@ -38,7 +40,9 @@ RESET ROLE;
 SET wasm.allowed_imports = 'wasi';
 SET ROLE tenant_b;
 SET search_path = b;
--- tenant_b cannot drop or wrap tenant_a's module
+-- tenant_b cannot read, drop or wrap tenant_a's module
+SELECT count(*) AS a_rows_seen_by_b FROM wasm.modules WHERE namespace = 'acount';
+SELECT count(*) AS a_functions_seen_by_b FROM wasm.functions WHERE namespace = 'acount';
 SELECT wasm.drop_instance('acount');
 CREATE FUNCTION b.steal() RETURNS bigint LANGUAGE wasm AS 'acount.bump';
 -- and does not see tenant_a's instance: an own counter, starting at 1
