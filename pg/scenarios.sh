@@ -3,7 +3,7 @@
 # provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
 # Each scenario_NAME function works in its own database.
 
-SCENARIOS="backends reload_race restart timeout held cancel encoding dump tenant_dump pgbench memory backend_memory demo_shows"
+SCENARIOS="backends reload_race standby restart timeout held cancel encoding dump tenant_dump pgbench memory backend_memory demo_shows"
 
 newdb() { # $1 = database: fresh, with the extension and the example modules
     $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
@@ -106,6 +106,52 @@ EOF
     wait $bg
     expect "reload_race: a call whose function a reload dropped fails with 40001, the retry calls the new module" \
         "ERROR:  40001 100" "$(tr '\n' ' ' <"$TMP/race.out" | sed 's/ *$//')"
+}
+
+# A streaming standby made with pg_basebackup -R, on its own port in the
+# test's directory: functions run there, a module reloaded on the primary
+# reaches a standby session that has it cached, and a load or CREATE
+# FUNCTION there fails cleanly as a read-only transaction (25006).  Read
+# replicas are how the extension scales out (docs/postgres.md).
+scenario_standby() {
+    newdb sc_standby || { bad "standby: setup"; return; }
+    q sc_standby "SELECT wasm.load_wat('v', '(module (func (export \"f\") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))')" >/dev/null
+    SDATA=$TMP/standby
+    SPORT=$((PORT + 1))
+    while [ -e "$SOCK/.s.PGSQL.$SPORT" ] || ss -ltn 2>/dev/null | grep -q ":$SPORT "; do SPORT=$((SPORT + 1)); done
+    mkdir -p "$SDATA" && chmod 700 "$SDATA"
+    [ "$(id -u)" = 0 ] && chown postgres "$SDATA"
+    as_pg "$PGBIN/pg_basebackup" -h "$SOCK" -p "$PORT" -U postgres -D "$SDATA" -R -X stream -c fast --no-sync \
+        >"$TMP/basebackup.log" 2>&1 || { bad "standby: pg_basebackup: $(tail -3 "$TMP/basebackup.log")"; return; }
+    echo "port = $SPORT" >>"$SDATA/postgresql.conf"
+    as_pg "$PGBIN/pg_ctl" -D "$SDATA" -l "$LOGDIR/standby.log" -w start >/dev/null ||
+        { bad "standby: start: $(tail -5 "$LOGDIR/standby.log")"; return; }
+    sq() { $PSQL -A -t -p "$SPORT" -d sc_standby -c "$1" 2>&1; }
+    expect "standby: functions run on a streaming standby" "t|5|cba|2" \
+        "$(sq "SELECT pg_is_in_recovery(), math_add(2, 3), str_reverse('abc'), v_f(1)")"
+    # A live standby session with v cached; the primary reloads v.
+    rm -f "$TMP/standby.in"
+    mkfifo "$TMP/standby.in"
+    $PSQL -A -t -p "$SPORT" -d sc_standby <"$TMP/standby.in" >"$TMP/standby.out" 2>&1 &
+    spid=$!
+    exec 8>"$TMP/standby.in"
+    echo "SELECT 'before', v_f(1);" >&8
+    q sc_standby "BEGIN; SELECT wasm.drop_instance('v');
+                  SELECT wasm.load_wat('v', '(module (func (export \"f\") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 100))))');
+                  COMMIT;" >/dev/null
+    for _ in $(seq 1 50); do
+        echo "SELECT 'after', v_f(1);" >&8
+        sleep 0.2
+        grep -q '^after|100$' "$TMP/standby.out" && break
+    done
+    exec 8>&-
+    wait $spid
+    expect "standby: a live standby session sees a module reloaded on the primary" "before|2 after|100" \
+        "$(grep -m1 '^before' "$TMP/standby.out") $(grep -m1 '^after|100' "$TMP/standby.out")"
+    expect "standby: loads and CREATE FUNCTION on the standby fail as read-only (25006); DO blocks run" "25006 25006 DO" \
+        "$(printf '\\set VERBOSITY sqlstate\nSELECT wasm.load_wat($$w$$, $$(module)$$);\nCREATE FUNCTION k() RETURNS integer LANGUAGE wasm AS $$v.f$$;\nDO $$ (module (func (export "main"))) $$ LANGUAGE wasm;\n' |
+            $PGBIN/psql -X -p "$SPORT" -d sc_standby 2>&1 | sed -n 's/^ERROR:  //p; s/^DO$/DO/p' | tr '\n' ' ' | sed 's/ $//')"
+    as_pg "$PGBIN/pg_ctl" -D "$SDATA" -m fast stop >/dev/null 2>&1
 }
 
 # Modules live in the catalog: after a restart, functions work from it.
