@@ -8,7 +8,7 @@
 # than one session or a server restart, then stops the cluster and removes
 # it, also on failure or interruption.
 #
-#   pg/run-tests.sh              everything (about 2 minutes)
+#   pg/run-tests.sh              everything (about 2.5 minutes)
 #   pg/run-tests.sh regress      pg_regress only
 #   pg/run-tests.sh demo         no tests: run demo.sql in a throwaway cluster
 #   pg/run-tests.sh bench        the benchmark against C UDFs and pllua (bench.sh)
