@@ -425,10 +425,11 @@ void wpg_instance_discard(wpg_instance *wi)
 
 wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
 {
-    /* A start function runs here; where interrupts are held it gets the held
-     * fuel budget (wpg_call_opts), but no slices: instantiation cannot be
-     * suspended, so fuel alone bounds it. */
-    if (!INTERRUPTS_CAN_BE_PROCESSED())
+    /* A start function runs here.  Where interrupts are held it gets the
+     * held fuel (wpg_call_opts) and a deadline: instantiation cannot be
+     * suspended and resumed, so it cannot be sliced as a call is. */
+    bool held = !INTERRUPTS_CAN_BE_PROCESSED();
+    if (held)
         wpg_check_not_critical(what);
     wb_instance_limits lim = {.max_memory_bytes = cap};
     wb_error err;
@@ -436,8 +437,12 @@ wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
     wb_result r;
     for (int tries = 0;; tries++) {
         wb_call_opts opts = wpg_call_opts();
+        if (held)
+            opts.interrupt = wpg_held_deadline_start();
         r = wb_instantiate(mod, NULL, 0, &lim, &opts, &inst, &err);
-        if (r != WB_TRAP_INTERRUPTED || tries >= 100)
+        if (held)
+            wpg_held_deadline_end();
+        if (r != WB_TRAP_INTERRUPTED || held || tries >= 100)
             break;
         /* A cancel raises here; any other interrupt is served and the
          * instantiation (which has no effects outside itself) is redone. */
@@ -448,6 +453,8 @@ wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
     if (r != WB_OK) {
         bool mem = inst && wb_instance_memory_limit_hit(inst);
         wb_instance_free(inst);
+        if (held && r == WB_TRAP_INTERRUPTED)
+            wpg_raise_held_stop(what, false, wpg_held_time_per_call);
         if (mem && r != WB_ERR_MEMORY_LIMIT)
             r = WB_ERR_MEMORY_LIMIT;
         wpg_raise_call_error(r, &err, NULL, what);

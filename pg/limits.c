@@ -29,6 +29,7 @@
 
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/timeout.h"
 
 /* PostgreSQL's signal handlers set InterruptPending; the engine reads it
  * through a const volatile int pointer. */
@@ -70,6 +71,32 @@ uint64 wpg_held_fuel(void)
 }
 
 uint64 wpg_max_backend_memory(void) { return (uint64)max_backend_memory_kb * 1024; }
+
+/* Instantiating (a start function) and compiling can be interrupted but not
+ * resumed, so where interrupts are held they cannot be sliced as calls are:
+ * a PostgreSQL timeout sets this flag when wasm.held_time_per_call has
+ * passed.  Registered at first use: a backend's InitializeTimeouts() would
+ * forget a registration made in _PG_init in the postmaster. */
+static volatile int held_deadline_passed;
+static TimeoutId held_timeout = MAX_TIMEOUTS;
+
+static void held_timeout_handler(void) { held_deadline_passed = 1; }
+
+const volatile int *wpg_held_deadline_start(void)
+{
+    if (held_timeout == MAX_TIMEOUTS)
+        held_timeout = RegisterTimeout(USER_TIMEOUT, held_timeout_handler);
+    held_deadline_passed = 0;
+    enable_timeout_after(held_timeout, wpg_held_time_per_call);
+    return &held_deadline_passed;
+}
+
+void wpg_held_deadline_end(void)
+{
+    /* A deadline left armed by an error fires into a flag nobody reads. */
+    if (held_timeout != MAX_TIMEOUTS)
+        disable_timeout(held_timeout, false);
+}
 
 wb_call_opts wpg_call_opts(void)
 {

@@ -281,8 +281,17 @@ EOF
     out=$(printf 'SET wasm.fuel_per_call = 0;\nINSERT INTO s SELECT sr(i, i + 1) FROM generate_series(1, 1000) i;\n' |
         $PGBIN/psql -X -q -d sc_held 2>&1 | tr '\n' ' ')
     case "$out" in
-    *"ERROR:  wasm function \"sdiff\" ran out of fuel"*) ok "held: a start function run with interrupts held is bounded (54000)" ;;
+    *"ERROR:  wasm function \"sdiff\" ran out of fuel"*) ok "held: a start function run with interrupts held is bounded by fuel (54000)" ;;
     *) bad "held: start function: $out" ;;
+    esac
+    # ... and by wall time: instantiation cannot be sliced, a timer stops it.
+    out=$(printf 'SET wasm.fuel_per_call = 0;\nSET wasm.held_fuel_per_call = 2147483647;\nSET wasm.held_time_per_call = 200;\n\\timing on\nINSERT INTO s SELECT sr(i, i + 1) FROM generate_series(1, 1000) i;\n' |
+        $PGBIN/psql -X -q -d sc_held 2>&1 | tr '\n' ' ')
+    ms=$(echo "$out" | sed -n 's/.*Time: \([0-9]*\)[.].*/\1/p')
+    case "$out" in
+    *"ERROR:  wasm function \"sdiff\" ran out of time"*) if [ "${ms:-9999}" -lt 1000 ]; then ok "held: a start function run with interrupts held is bounded by wasm.held_time_per_call (54000, $ms ms)"
+                                                      else bad "held: start function stopped after $ms ms"; fi ;;
+    *) bad "held: start function, wall time: $out" ;;
     esac
 }
 

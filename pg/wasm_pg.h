@@ -57,6 +57,11 @@ extern bool wpg_track_time;
  * wasm.held_fuel_per_call and the effective fuel. */
 extern uint64 wpg_held_fuel(void);
 extern int wpg_held_time_per_call; /* ms */
+/* Where interrupts are held, instantiating and compiling run against a
+ * deadline wasm.held_time_per_call from now: start it (the flag to pass to
+ * the engine, set when the deadline passes) and end it. */
+extern const volatile int *wpg_held_deadline_start(void);
+extern void wpg_held_deadline_end(void);
 /* The engine options of a call (or a start function) made now: fuel, depth,
  * and InterruptPending as the interrupt flag when interrupts can be served;
  * the held budget's fuel and no flag when they cannot. */
