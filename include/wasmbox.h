@@ -152,6 +152,17 @@ typedef struct wb_module wb_module;
 wb_result wb_module_load(const uint8_t *bytes, size_t len, wb_module **out, wb_error *err);
 void wb_module_free(wb_module *m);
 
+/* Options of a load.  Compiling is linear in the module's size, but a large
+ * module still takes a while: a host that must answer a cancel meanwhile
+ * (a database's statement_timeout) gives its interrupt flag, which the
+ * compiler reads every few thousand instructions.  When it is non-zero
+ * the load ends with WB_TRAP_INTERRUPTED and nothing is kept. */
+typedef struct wb_load_opts {
+    const volatile int *interrupt;
+} wb_load_opts;
+wb_result wb_module_load_ex(const uint8_t *bytes, size_t len, const wb_load_opts *opts, wb_module **out,
+                            wb_error *err);
+
 /* The text format.  A .wat text is either one (module ...) or the fields of
  * a module alone.  Syntax errors read "LINE:COL: reason" ("3:17: unknown
  * operator i32.addd"), and so do validation errors of a text module: the
@@ -159,6 +170,9 @@ void wb_module_free(wb_module *m);
  * binary encoding in *out (release it with wb_free). */
 wb_result wb_wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out_len, wb_error *err);
 wb_result wb_module_from_wat(const char *text, size_t len, wb_module **out, wb_error *err);
+struct wb_load_opts;
+wb_result wb_module_from_wat_ex(const char *text, size_t len, const struct wb_load_opts *opts, wb_module **out,
+                                wb_error *err);
 void wb_free(void *p);
 
 typedef enum wb_extern_kind {
@@ -218,6 +232,13 @@ wb_instance *wb_host_instance(wb_host_ctx *ctx);
 void *wb_host_user(wb_host_ctx *ctx);
 /* Message for a WB_TRAP_HOST result, copied into the trap. */
 void wb_host_set_message(wb_host_ctx *ctx, const char *msg);
+/* Fuel for the host function's own work, on top of the fixed charge of a
+ * call from wasm (100 units): a host that copies or produces n bytes should
+ * charge about n / 16, as memory.copy does, so that a guest cannot outrun
+ * its budget through host calls.  Charged when the function returns WB_OK;
+ * calls the host makes directly (wb_call_start on a host function) are not
+ * charged. */
+void wb_host_charge(wb_host_ctx *ctx, uint64_t units);
 /* WASI-style exit: set the code, then return WB_EXITED. */
 void wb_host_set_exit_code(wb_host_ctx *ctx, int code);
 

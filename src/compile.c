@@ -45,15 +45,20 @@ typedef struct {
     uint32_t nparams, nresults;
     const uint8_t *params, *results;
     uint32_t start;    /* loop: cell of the head */
-    uint32_t nfix0;    /* this frame's forward branches start here in fx */
+    uint32_t fix_head; /* this frame's forward branches: a list in fx, NONE-terminated */
     uint32_t else_fix; /* if: delta cell of the jump to else/end */
     uint32_t else_op;
     uint64_t ninstr0; /* loop: instructions before the head */
+    uint32_t stub_table; /* the br_table (numbered from 1) that last made a stub to here */
+    int64_t stub;        /* and that stub's delta */
 } ctrl;
 
+/* A forward branch waiting for its target's end.  Each frame lists its own,
+ * so an end patches only the branches to it: scanning every pending branch
+ * at every end was O(nesting x branches), 40 s for a 4 MB module. */
 typedef struct {
     uint32_t delta_cell, op_cell;
-    uint32_t frame; /* index of the target frame in the control stack */
+    uint32_t next; /* in the target frame's list, or the free list */
 } fixup;
 
 typedef struct {
@@ -78,6 +83,7 @@ typedef struct {
     uint32_t ncs, ccs;
     fixup *fx;
     uint32_t nfx, cfx;
+    uint32_t fx_free; /* resolved entries, reused: NONE-terminated */
     wb__cell *code;
     uint32_t ncode, ccode;
     reloc *rl;
@@ -89,6 +95,8 @@ typedef struct {
     uint32_t *cht; /* constant hash table: index + 1 */
     uint32_t chtcap;
     uint32_t *depths; /* br_table targets, reused (freed with the rest on failure) */
+    uint32_t nbr_tables;
+    const volatile int *interrupt; /* the load's, or NULL */
     uint32_t cdepths;
 
     uint32_t nlocals; /* params + locals */
@@ -136,6 +144,14 @@ static _Noreturn void fail(comp *c, wb_result code, const char *fmt, ...)
                   why);
     c->rc = code;
     longjmp(c->jb, 1);
+}
+
+/* The host's interrupt flag, read every few thousand instructions and
+ * br_table entries so that a cancel ends even a huge function's compile. */
+static void poll(comp *c)
+{
+    if (c->interrupt && *c->interrupt)
+        fail(c, WB_TRAP_INTERRUPTED, "module load interrupted");
 }
 
 #define MALFORMED(...) fail(c, WB_ERR_MALFORMED, __VA_ARGS__)
@@ -488,7 +504,7 @@ static void push_ctrl(comp *c, uint8_t kind, uint32_t np, const uint8_t *params,
                 .nresults = nr,
                 .results = results,
                 .start = c->ncode,
-                .nfix0 = c->nfx,
+                .fix_head = NONE,
                 .else_fix = NONE,
                 .ninstr0 = c->ninstr};
     f->base = np ? c->vs[c->nvs - np].canon : next_canon(c);
@@ -574,8 +590,16 @@ static void frame_results(comp *c, ctrl *f)
 /* A forward branch to the frame `depth` up, patched when that frame ends. */
 static void add_fixup(comp *c, uint32_t delta_cell, uint32_t op_cell, uint32_t depth)
 {
-    c->fx = grow(c, c->fx, &c->cfx, c->nfx + 1, sizeof *c->fx);
-    c->fx[c->nfx++] = (fixup){delta_cell, op_cell, c->ncs - 1 - depth};
+    ctrl *f = &c->cs[c->ncs - 1 - depth];
+    uint32_t i = c->fx_free;
+    if (i != NONE) {
+        c->fx_free = c->fx[i].next;
+    } else {
+        c->fx = grow(c, c->fx, &c->cfx, c->nfx + 1, sizeof *c->fx);
+        i = c->nfx++;
+    }
+    c->fx[i] = (fixup){delta_cell, op_cell, f->fix_head};
+    f->fix_head = i;
 }
 
 static void return_seq(comp *c)
@@ -710,14 +734,13 @@ static void br_if(comp *c, uint32_t depth, sval cond)
 static void resolve_fixups(comp *c, uint32_t fi)
 {
     ctrl *f = &c->cs[fi];
-    uint32_t keep = f->nfix0;
-    for (uint32_t i = f->nfix0; i < c->nfx; i++) {
-        if (c->fx[i].frame == fi)
-            c->code[c->fx[i].delta_cell].i64 = (int64_t)c->ncode - (int64_t)c->fx[i].op_cell;
-        else
-            c->fx[keep++] = c->fx[i];
+    for (uint32_t i = f->fix_head, next; i != NONE; i = next) {
+        next = c->fx[i].next;
+        c->code[c->fx[i].delta_cell].i64 = (int64_t)c->ncode - (int64_t)c->fx[i].op_cell;
+        c->fx[i].next = c->fx_free;
+        c->fx_free = i;
     }
-    c->nfx = keep;
+    f->fix_head = NONE;
 }
 
 /* ---- block types, memargs --------------------------------------------------------- */
@@ -1017,7 +1040,8 @@ static void body(comp *c)
             MALFORMED("unexpected end of section or function: END opcode expected");
         c->ioff = (uint32_t)(c->p - m->bytes);
         uint8_t opc = *c->p++;
-        c->ninstr++;
+        if ((++c->ninstr & 4095) == 0)
+            poll(c);
         switch (opc) {
         case 0x00: /* unreachable */
             if (live(c))
@@ -1196,6 +1220,8 @@ static void body(comp *c)
                 if (c->p >= c->end)
                     MALFORMED("unexpected end");
                 depths[i] = u32(c);
+                if ((i & 65535) == 65535)
+                    poll(c);
             }
             sval idx = pop(c, WB_I32);
             uint32_t arity;
@@ -1208,6 +1234,7 @@ static void body(comp *c)
                 check_top(c, ts, n);
             }
             if (live(c)) {
+                c->nbr_tables++;
                 uint32_t at = begin(c, WB__OP_BR_TABLE);
                 pair(c, idx.loc, true, cnt, false);
                 uint32_t first = c->ncode;
@@ -1222,16 +1249,14 @@ static void body(comp *c)
                         add_fixup(c, first + i, at, depths[i]);
                         continue;
                     }
-                    uint32_t j;
-                    for (j = 0; j < i; j++)
-                        if (depths[j] == depths[i] && c->code[first + j].i64 != 0)
-                            break;
-                    if (j < i && (label_at(c, depths[j])->kind == K_LOOP ||
-                                  branch_needs_copies(c, label_at(c, depths[j]), n))) {
-                        c->code[first + i].i64 = c->code[first + j].i64;
+                    /* One stub per target frame, found through the frame:
+                     * searching the earlier entries was O(entries^2). */
+                    if (f->stub_table == c->nbr_tables) {
+                        c->code[first + i].i64 = f->stub;
                         continue;
                     }
-                    c->code[first + i].i64 = (int64_t)c->ncode - (int64_t)at;
+                    c->code[first + i].i64 = f->stub = (int64_t)c->ncode - (int64_t)at;
+                    f->stub_table = c->nbr_tables;
                     if (f->kind != K_FUNC)
                         branch_copies(c, f, n);
                     jump(c, depths[i]);
@@ -1677,7 +1702,7 @@ static void relocate(comp *c)
     }
 }
 
-wb_result wb__compile(wb_module *m, wb__func *f, wb_error *err)
+wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, wb_error *err)
 {
     comp *c = calloc(1, sizeof *c);
     if (!c)
@@ -1690,6 +1715,8 @@ wb_result wb__compile(wb_module *m, wb__func *f, wb_error *err)
     c->end = m->bytes + f->body_offset + f->body_len;
     c->ioff = f->expr_offset;
     c->last_start = NONE;
+    c->fx_free = NONE;
+    c->interrupt = interrupt;
     wb_result rc = WB_OK;
 
     if (setjmp(c->jb)) {
@@ -1729,7 +1756,8 @@ wb_result wb__compile(wb_module *m, wb__func *f, wb_error *err)
     f->nconsts = c->nconsts;
     f->pcmap = c->pm;
     f->npcmap = c->npm;
-    f->entry_fuel = c->ninstr > c->loop_instr ? c->ninstr - c->loop_instr : 1;
+    f->entry_fuel = (c->ninstr > c->loop_instr ? c->ninstr - c->loop_instr : 1) +
+                    WB_FUEL_FRAME_SLOTS((uint64_t)(f->local_slots - f->type->param_slots) + c->nconsts);
     c->code = NULL;
     c->consts = NULL;
     c->pm = NULL;

@@ -109,6 +109,43 @@ static bool ensure_funcrefs(wb_instance *inst)
     return true;
 }
 
+int64_t wb__table_grow(wb_table *t, uint32_t n, void *init)
+{
+    uint32_t old = t->size;
+    if ((uint64_t)old + n > t->max)
+        return -1;
+    if (n == 0)
+        return old;
+    uint32_t need = old + n;
+    if (need > t->cap) {
+        /* The capacity doubles (up to the max), so that growing one element
+         * at a time is not quadratic in copies; the budget is charged what
+         * is allocated, and takes the exact size when the double is more
+         * than it has. */
+        uint64_t want = (uint64_t)t->cap * 2;
+        if (want < need)
+            want = need;
+        if (want > t->max)
+            want = t->max;
+        if (!wb__budget_fits(t->budget, (want - t->cap) * sizeof *t->elems))
+            want = need;
+        uint64_t more = (want - t->cap) * sizeof *t->elems;
+        if (!wb__budget_take(t->budget, more))
+            return -1;
+        void **e = realloc(t->elems, (size_t)want * sizeof *e);
+        if (!e) {
+            wb__budget_give(t->budget, more);
+            return -1;
+        }
+        t->elems = e;
+        t->cap = (uint32_t)want;
+    }
+    for (uint32_t i = old; i < need; i++)
+        t->elems[i] = init;
+    t->size = need;
+    return old;
+}
+
 wb_func *wb__instance_funcref(wb_instance *inst, uint32_t idx)
 {
     const wb_module *m = inst->module;
@@ -381,8 +418,24 @@ wb_result wb_instantiate(const wb_module *m, const wb_extern *imports, uint32_t 
                              "table %u: initial size of %u elements exceeds the limit of %u", i,
                              m->tables[i].min, cap_elems);
 
-    /* One block for the instance and its fixed-size parts. */
+    /* What the instance's state will take against the cap, counted before
+     * anything is allocated: function references as if all were made. */
     uint32_t ndef = ndefined(m);
+    uint64_t need_mem = 0, need_tables = 0;
+    uint64_t need_other = (uint64_t)nown_globals * sizeof(wb_global) + (uint64_t)ndef * sizeof(wb_func);
+    for (uint32_t i = m->nimported_tables; i < m->ntables; i++)
+        need_tables += (uint64_t)m->tables[i].min * sizeof(void *);
+    if (nown_mems)
+        need_mem = (uint64_t)m->mems[m->nimported_mems].min * WB_PAGE_SIZE;
+    if (need_mem + need_tables + need_other > max_bytes + WB_STATE_ALLOWANCE)
+        return wb__error(err, WB_ERR_MEMORY_LIMIT, 0,
+                         "instance needs %llu bytes (memory %llu, tables %llu, globals and functions %llu), "
+                         "more than the memory limit of %llu bytes (and %u for tables and globals)",
+                         (unsigned long long)(need_mem + need_tables + need_other), (unsigned long long)need_mem,
+                         (unsigned long long)need_tables, (unsigned long long)need_other,
+                         (unsigned long long)max_bytes, WB_STATE_ALLOWANCE);
+
+    /* One block for the instance and its fixed-size parts. */
     bool inline_refs = ndef && ndef <= INLINE_FUNCREFS;
     size_t off = sizeof(inst_block);
     size_t o_tables = place(&off, m->ntables * sizeof(wb_table *), _Alignof(wb_table *));
@@ -401,6 +454,7 @@ wb_result wb_instantiate(const wb_module *m, const wb_extern *imports, uint32_t 
     wb_instance *inst = &b->pub;
     inst->module = m;
     inst->limits = lim;
+    inst->budget = (wb__budget){need_mem + need_tables + need_other, max_bytes + WB_STATE_ALLOWANCE, false};
     inst->tables = (wb_table **)(base + o_tables);
     inst->globals = (wb_global **)(base + o_globals);
     inst->imported_funcs = (wb_func **)(base + o_ifuncs);
@@ -452,7 +506,8 @@ wb_result wb_instantiate(const wb_module *m, const wb_extern *imports, uint32_t 
                           m->nimported_tables + i, tt->min);
             goto fail;
         }
-        t->size = tt->min;
+        t->size = t->cap = tt->min;
+        t->budget = &inst->budget;
         b->nown_tables = i + 1;
         inst->tables[m->nimported_tables + i] = t;
     }
@@ -470,6 +525,7 @@ wb_result wb_instantiate(const wb_module *m, const wb_extern *imports, uint32_t 
             r = wb__error(err, r, 0, "cannot allocate memory of %u pages", mt->min);
             goto fail;
         }
+        mem->budget = &inst->budget;
         b->own_mem = mem;
         inst->mem = mem;
     }
@@ -511,7 +567,10 @@ void wb_instance_free(wb_instance *inst)
 
 const wb_module *wb_instance_module(const wb_instance *inst) { return inst->module; }
 wb_memory *wb_instance_memory(wb_instance *inst) { return inst ? inst->mem : NULL; }
-bool wb_instance_memory_limit_hit(const wb_instance *inst) { return inst && inst->mem && inst->mem->limit_hit; }
+bool wb_instance_memory_limit_hit(const wb_instance *inst)
+{
+    return inst && (inst->budget.hit || (inst->mem && inst->mem->limit_hit));
+}
 void *wb_instance_user(const wb_instance *inst) { return inst->user; }
 void wb_instance_set_user(wb_instance *inst, void *user) { inst->user = user; }
 
@@ -660,7 +719,7 @@ wb_table *wb_table_new(uint8_t elem, uint32_t min, uint32_t max, bool has_max)
         return NULL;
     }
     t->elem = elem;
-    t->size = min;
+    t->size = t->cap = min;
     t->has_max = has_max;
     t->decl_max = has_max ? max : 0;
     t->max = has_max && max < WB_MAX_TABLE_ELEMS ? max : WB_MAX_TABLE_ELEMS;

@@ -251,7 +251,8 @@ void *wb__alloc(wb_module *m, size_t size);  /* zeroed; NULL on OOM */
 wb_result wb__decode(wb_module *m, wb_error *err);
 
 /* compile.c: validate and compile one defined function. */
-wb_result wb__compile(wb_module *m, wb__func *f, wb_error *err);
+/* interrupt: the load's flag (wb_load_opts), or NULL. */
+wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, wb_error *err);
 
 /* opnames.c: instruction names by opcode (NULL for holes; 0x1b and 0x1c are
  * both "select"), and of the 0xFC-prefixed sub-opcodes 0..17. */
@@ -274,6 +275,39 @@ struct wb_func {
     wb__type host_type;  /* host functions: owned copy of the type */
 };
 
+/* What an instance's state takes against its cap (wb_instance_limits.
+ * max_memory_bytes): linear memory, table elements, globals and function
+ * references, in bytes.  An instance's own memory and tables point to its
+ * budget, so growth is charged to the owner whoever grows them (an importer
+ * included); host-made memories and tables have none and only their max. */
+typedef struct wb__budget {
+    uint64_t used, max;
+    bool hit; /* something was refused for want of budget */
+} wb__budget;
+
+static inline bool wb__budget_take(wb__budget *b, uint64_t bytes)
+{
+    if (!b)
+        return true;
+    if (bytes > b->max - b->used) {
+        b->hit = true;
+        return false;
+    }
+    b->used += bytes;
+    return true;
+}
+
+static inline bool wb__budget_fits(const wb__budget *b, uint64_t bytes)
+{
+    return !b || bytes <= b->max - b->used;
+}
+
+static inline void wb__budget_give(wb__budget *b, uint64_t bytes)
+{
+    if (b)
+        b->used -= bytes;
+}
+
 struct wb_memory {
     uint8_t *data;
     uint64_t size;      /* bytes = pages * WB_PAGE_SIZE */
@@ -284,15 +318,18 @@ struct wb_memory {
     bool limit_hit;     /* a grow was refused by the instance cap */
     bool owned_struct;  /* freed by wb_memory_free / wb_instance_free */
     size_t reserved;    /* bytes reserved at data (memory.c) */
+    wb__budget *budget; /* of the owning instance, or NULL */
 };
 
 struct wb_table {
     void **elems; /* wb_func* or externref */
     uint32_t size;
+    uint32_t cap;      /* elements allocated (wb__table_grow doubles it) */
     uint32_t max;      /* effective cap */
     bool has_max;
     uint32_t decl_max;
     uint8_t elem;
+    wb__budget *budget; /* of the owning instance, or NULL */
 };
 
 struct wb_global {
@@ -311,6 +348,7 @@ struct wb_instance {
     uint8_t *dropped_elems;   /* bitmap */
     uint8_t *dropped_datas;   /* bitmap */
     wb_instance_limits limits;
+    wb__budget budget;
     void *user;
 };
 
@@ -324,6 +362,9 @@ void wb__jit_free(wb_module *m);
 /* The wb_func for function index `idx` of inst (imported or defined).
  * Defined functions' wb_func objects are created on first use; NULL on OOM. */
 wb_func *wb__instance_funcref(wb_instance *inst, uint32_t idx);
+/* table.grow: n elements set to init; the old size, or -1 when refused
+ * (the table's max, its budget, or host memory). */
+int64_t wb__table_grow(wb_table *t, uint32_t n, void *init);
 /* Evaluate a constant expression in inst: writes 1 or 2 slots. */
 void wb__eval_const(wb_instance *inst, const wb__constexpr *ce, wb__slot out[2]);
 

@@ -35,6 +35,7 @@ struct wb_host_ctx {
     wb_call *call;
     wb_instance *inst;
     wb_func *func;
+    uint64_t fuel; /* wb_host_charge */
 };
 
 struct wb_call {
@@ -356,7 +357,8 @@ static inline void vals_to_slots(const wb_functype *ft, uint32_t first, uint32_t
 }
 
 /* Call host function f with arguments in slots at s; results go to s. */
-static wb_result host_call(wb_call *c, wb_func *f, wb_instance *caller, wb__slot *s)
+/* *fuel: what the host function charged (wb_host_charge). */
+static wb_result host_call(wb_call *c, wb_func *f, wb_instance *caller, wb__slot *s, uint64_t *fuel)
 {
     const wb_functype *ft = f->type;
     wb_val small[16];
@@ -370,9 +372,10 @@ static wb_result host_call(wb_call *c, wb_func *f, wb_instance *caller, wb__slot
         memset(&res[i], 0, sizeof res[i]);
         res[i].type = ft->types[ft->nparams + i];
     }
-    wb_host_ctx ctx = {c, caller, f};
+    wb_host_ctx ctx = {c, caller, f, 0};
     c->host_msg[0] = 0;
     wb_result r = f->host(&ctx, args, res);
+    *fuel = ctx.fuel;
     if (r == WB_OK)
         vals_to_slots(ft, ft->nparams, ft->nresults, res, s);
     if (buf != small)
@@ -387,6 +390,10 @@ void wb_host_set_message(wb_host_ctx *ctx, const char *msg)
     snprintf(ctx->call->host_msg, sizeof ctx->call->host_msg, "%s", msg ? msg : "");
 }
 void wb_host_set_exit_code(wb_host_ctx *ctx, int code) { ctx->call->exit_code = code; }
+void wb_host_charge(wb_host_ctx *ctx, uint64_t units)
+{
+    ctx->fuel = units > UINT64_MAX - ctx->fuel ? UINT64_MAX : ctx->fuel + units;
+}
 
 /* ---- the interpreter ------------------------------------------------------------------ */
 
@@ -644,7 +651,8 @@ call_func:
             TRAP(WB_TRAP_STACK_EXHAUSTED);
         fpb = (char *)(c->stack + cur);
         nfp = (char *)(c->stack + base);
-        wb_result r = host_call(c, callee_f, inst, (wb__slot *)nfp);
+        uint64_t host_fuel;
+        wb_result r = host_call(c, callee_f, inst, (wb__slot *)nfp, &host_fuel);
         if (WB_UNLIKELY(r != WB_OK)) {
             if (r == WB_SUSPENDED) {
                 /* Re-run the call instruction on resume. */
@@ -659,6 +667,7 @@ call_func:
         }
         RELOAD_MEM();
         pc = next;
+        CHECK(WB_FUEL_HOST_CALL + (host_fuel > INT64_MAX / 2 ? INT64_MAX / 2 : host_fuel));
         NEXT(0);
     }
 }
@@ -742,22 +751,11 @@ L_TABLE_SIZE:
     W(u32, B1, inst->tables[A1]->size);
     NEXT(2);
 L_TABLE_GROW: {
-    wb_table *t = inst->tables[A1];
-    void *v = (void *)(uintptr_t)R(u64, B1);
-    uint32_t n = R(u32, A2), old = t->size;
-    uint32_t r = UINT32_MAX;
-    if ((uint64_t)old + n <= t->max) {
-        void **e = n ? realloc(t->elems, ((size_t)old + n) * sizeof *e) : t->elems;
-        if (e || old + n == 0) {
-            t->elems = e;
-            for (uint32_t i = old; i < old + n; i++)
-                e[i] = v;
-            t->size = old + n;
-            r = old;
-        }
-    }
-    W(u32, B2, r);
-    NEXT(3);
+    uint32_t n = R(u32, A2);
+    W(u32, B2, (uint32_t)wb__table_grow(inst->tables[A1], n, (void *)(uintptr_t)R(u64, B1)));
+    pc += 3;
+    CHECK(WB_FUEL_TABLE_ELEMS(n));
+    NEXT(0);
 }
 L_TABLE_FILL: {
     wb_table *t = inst->tables[A1];
@@ -767,7 +765,9 @@ L_TABLE_FILL: {
         TRAP(WB_TRAP_TABLE_OOB);
     for (uint32_t k = 0; k < n; k++)
         t->elems[i + k] = v;
-    NEXT(3);
+    pc += 3;
+    CHECK(WB_FUEL_TABLE_ELEMS(n));
+    NEXT(0);
 }
 L_TABLE_COPY: {
     wb_table *dt = inst->tables[A1], *st = inst->tables[B1];
@@ -776,7 +776,9 @@ L_TABLE_COPY: {
         TRAP(WB_TRAP_TABLE_OOB);
     if (n)
         memmove(dt->elems + d, st->elems + s, (size_t)n * sizeof(void *));
-    NEXT(4);
+    pc += 4;
+    CHECK(WB_FUEL_TABLE_ELEMS(n));
+    NEXT(0);
 }
 L_TABLE_INIT: {
     wb_table *t = inst->tables[A1];
@@ -791,7 +793,9 @@ L_TABLE_INIT: {
         wb__eval_const(inst, &e->items[s + k], v);
         t->elems[d + k] = (void *)(uintptr_t)v[0];
     }
-    NEXT(4);
+    pc += 4;
+    CHECK(WB_FUEL_TABLE_INIT(n));
+    NEXT(0);
 }
 L_ELEM_DROP:
     inst->dropped_elems[A1 / 8] |= (uint8_t)(1u << (A1 % 8));
@@ -811,14 +815,18 @@ L_MEMORY_FILL: {
     if ((uint64_t)d + n > memsize)
         TRAP(WB_TRAP_MEMORY_OOB);
     memset(mem + d, (int)(R(u32, B1) & 0xff), n);
-    NEXT(3);
+    pc += 3;
+    CHECK(WB_FUEL_BULK_BYTES(n));
+    NEXT(0);
 }
 L_MEMORY_COPY: {
     uint32_t d = R(u32, A1), s = R(u32, B1), n = R(u32, A2);
     if ((uint64_t)d + n > memsize || (uint64_t)s + n > memsize)
         TRAP(WB_TRAP_MEMORY_OOB);
     memmove(mem + d, mem + s, n);
-    NEXT(3);
+    pc += 3;
+    CHECK(WB_FUEL_BULK_BYTES(n));
+    NEXT(0);
 }
 L_MEMORY_INIT: {
     uint32_t seg = A1;
@@ -829,7 +837,9 @@ L_MEMORY_INIT: {
         TRAP(WB_TRAP_MEMORY_OOB);
     if (n)
         memcpy(mem + d, ds->bytes + s, n);
-    NEXT(3);
+    pc += 3;
+    CHECK(WB_FUEL_BULK_BYTES(n));
+    NEXT(0);
 }
 L_DATA_DROP:
     inst->dropped_datas[A1 / 8] |= (uint8_t)(1u << (A1 % 8));
@@ -1323,7 +1333,8 @@ static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func
 {
     if (!f->code) {
         /* A host function called directly: nothing to interpret. */
-        wb_result r = host_call(c, f, NULL, c->stack);
+        uint64_t host_fuel; /* the host's own call: not the guest's to pay */
+        wb_result r = host_call(c, f, NULL, c->stack, &host_fuel);
         if (r == WB_OK || r == WB_EXITED) {
             c->state = ST_DONE;
             return r;

@@ -185,6 +185,20 @@ static void set_result(jit *j, int cc, uint32_t d)
     st64(j, d, RAX);
 }
 
+/* rax = fuel left after a charge (the flags from computing it): leave at
+ * `cell` if it is negative or an interrupt is asked for, else keep it. */
+static void commit(jit *j, uint32_t cell)
+{
+    exit_if(j, CC_L, cell);
+    bytes(j, 4, 0x49, 0x8b, 0x4e, 0x08); /* mov rcx, [r14 + ext] */
+    bytes(j, 3, 0x83, 0x39, 0x00);       /* cmp dword [rcx], 0 */
+    exit_if(j, CC_NE, cell);
+    bytes(j, 4, 0x49, 0x8b, 0x4e, 0x10); /* mov rcx, [r14 + ireq] */
+    bytes(j, 3, 0x83, 0x39, 0x00);
+    exit_if(j, CC_NE, cell);
+    bytes(j, 3, 0x49, 0x89, 0xc7); /* mov r15, rax */
+}
+
 /* A taken back-edge: the interpreter's CHECK.  On failure nothing has been
  * charged and the interpreter runs the branch op again, which charges the
  * fuel and stops at its check point. */
@@ -199,14 +213,21 @@ static void charge(jit *j, uint64_t cost, uint32_t cell)
         b8(j, cost);
         bytes(j, 3, 0x48, 0x29, 0xc8);
     }
-    exit_if(j, CC_L, cell);
-    bytes(j, 4, 0x49, 0x8b, 0x4e, 0x08); /* mov rcx, [r14 + ext] */
-    bytes(j, 3, 0x83, 0x39, 0x00);       /* cmp dword [rcx], 0 */
-    exit_if(j, CC_NE, cell);
-    bytes(j, 4, 0x49, 0x8b, 0x4e, 0x10); /* mov rcx, [r14 + ireq] */
-    bytes(j, 3, 0x83, 0x39, 0x00);
-    exit_if(j, CC_NE, cell);
-    bytes(j, 3, 0x49, 0x89, 0xc7); /* mov r15, rax */
+    commit(j, cell);
+}
+
+/* The fuel of memory.fill/copy on n bytes (in rdx, kept): the interpreter
+ * charges it after the op, as a CHECK; when that would fail, nothing is
+ * done here and the interpreter runs the op and stops after it. */
+static void charge_bulk(jit *j, uint32_t cell)
+{
+    _Static_assert(WB_FUEL_BULK_SHIFT == 4, "the shift below");
+    bytes(j, 3, 0x48, 0x89, 0xd1);       /* mov rcx, rdx */
+    bytes(j, 4, 0x48, 0x83, 0xc1, 0x0f); /* add rcx, 15 */
+    bytes(j, 4, 0x48, 0xc1, 0xe9, 0x04); /* shr rcx, 4 */
+    bytes(j, 3, 0x4c, 0x89, 0xf8);       /* mov rax, r15 */
+    bytes(j, 3, 0x48, 0x29, 0xc8);       /* sub rax, rcx */
+    commit(j, cell);
 }
 
 /* A conditional branch to `target` (condition cc already in the flags). */
@@ -589,6 +610,7 @@ static bool op(jit *j, unsigned id, const wb__cell *pc, uint32_t n, uint32_t k)
         }
         span(j, a1, k);
         mm(j, 0, true, 0x8d, RDI); /* lea rdi, [r12 + rax] */
+        charge_bulk(j, k);         /* after the bounds checks, as the interpreter */
         if (fill)
             sl(j, 0, false, 0x0fb6, RSI, b1_); /* movzx esi, byte [value] */
         bytes(j, 2, 0x48, 0xb8);             /* mov rax, imm64; call rax */

@@ -49,7 +49,41 @@
  * space.  Hosts (the PostgreSQL extension, wasmboxd) set their own. */
 #define WB_DEFAULT_MAX_MEMORY_BYTES (4ull << 30)
 #define WB_MAX_TABLE_ELEMS 10000000u       /* JS-API table size limit */
+/* An instance's tables (8 bytes an element), globals and function
+ * references count against its memory cap with its linear memory, so that
+ * no state escapes the cap (four 10M-element tables once took 333 MB under
+ * a 64 KiB cap).  The first 64 KiB of that state is not counted: a cap in
+ * whole pages then still gives linear memory whole pages, as it does for a
+ * module with no table, since nearly every compiled module has a small
+ * table and a few globals. */
+#define WB_STATE_ALLOWANCE (64u << 10)
 #define WB_DEFAULT_MAX_TABLE_ELEMS 10000000u
+
+/* Fuel of bulk operations, on top of the one unit of the instruction: a
+ * constant charge let a loop of 64 MiB fills run ten minutes on a budget
+ * meant for a second.  memory.fill/copy/init pay one unit per 16 bytes
+ * (rounded up; memset runs 16 bytes in about the time the interpreter runs
+ * one instruction), table.fill/copy/init/grow one unit per element. */
+#define WB_FUEL_BULK_SHIFT 4u
+#define WB_FUEL_BULK_BYTES(n) (((uint64_t)(n) + (1u << WB_FUEL_BULK_SHIFT) - 1) >> WB_FUEL_BULK_SHIFT)
+#define WB_FUEL_TABLE_ELEMS(n) ((uint64_t)(n))
+/* table.init evaluates each element's expression: about four times a fill. */
+#define WB_FUEL_TABLE_INIT(n) ((uint64_t)(n) * 4)
+/* A call zeroes its callee's locals and copies its constants into the new
+ * frame: one unit per four 8-byte slots, on top of the entry's instruction
+ * count, since a body of one call with 50,000 v128 locals otherwise ran
+ * 800 KB of stores per unit of fuel. */
+#define WB_FUEL_FRAME_SLOTS(n) ((uint64_t)(n) / 4)
+
+/* A call from wasm to a host function costs about a system call (a WASI
+ * call is one), a hundred instructions' time; the host adds what its work
+ * costs (wb_host_charge: WASI charges its bytes at the bulk rate above). */
+#define WB_FUEL_HOST_CALL 100u
+/* WASI: a path component walked (an openat, perhaps a readlinkat) is
+ * another system call; random bytes cost a unit each (getrandom makes a few
+ * hundred MB a second, memcpy ten times that). */
+#define WB_FUEL_WASI_STEP 100u
+#define WB_FUEL_RANDOM_BYTES(n) ((uint64_t)(n))
 
 /* Execution.  Frames live on the engine's own stack, never the C stack, so
  * these bound memory, not C recursion. */

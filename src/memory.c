@@ -252,8 +252,14 @@ int64_t wb__memory_grow(wb_memory *mem, uint32_t delta)
     uint64_t bytes = np * WB_PAGE_SIZE;
     if (bytes > SIZE_MAX)
         return -1;
-    if (bytes > mem->reserved && !regrow(mem, (size_t)bytes))
+    if (!wb__budget_take(mem->budget, (uint64_t)delta * WB_PAGE_SIZE)) {
+        mem->limit_hit = true;
         return -1;
+    }
+    if (bytes > mem->reserved && !regrow(mem, (size_t)bytes)) {
+        wb__budget_give(mem->budget, (uint64_t)delta * WB_PAGE_SIZE);
+        return -1;
+    }
     mem->pages = (uint32_t)np;
     mem->size = bytes;
     return old;

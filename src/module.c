@@ -77,6 +77,13 @@ void wb_module_free(wb_module *m)
 
 wb_result wb_module_load(const uint8_t *bytes, size_t len, wb_module **out, wb_error *err)
 {
+    return wb_module_load_ex(bytes, len, NULL, out, err);
+}
+
+wb_result wb_module_load_ex(const uint8_t *bytes, size_t len, const wb_load_opts *opts, wb_module **out,
+                            wb_error *err)
+{
+    const volatile int *interrupt = opts ? opts->interrupt : NULL;
     *out = NULL;
     if (err)
         err->nframes = 0;
@@ -94,8 +101,12 @@ wb_result wb_module_load(const uint8_t *bytes, size_t len, wb_module **out, wb_e
         memcpy(m->bytes, bytes, len);
     m->len = len;
     wb_result r = wb__decode(m, err);
-    for (uint32_t i = 0; r == WB_OK && i < m->nfuncs - m->nimported_funcs; i++)
-        r = wb__compile(m, &m->funcs[i], err);
+    for (uint32_t i = 0; r == WB_OK && i < m->nfuncs - m->nimported_funcs; i++) {
+        if (interrupt && *interrupt)
+            r = wb__error(err, WB_TRAP_INTERRUPTED, 0, "module load interrupted");
+        else
+            r = wb__compile(m, &m->funcs[i], interrupt, err);
+    }
     if (r != WB_OK) {
         wb_module_free(m);
         return r;

@@ -495,8 +495,9 @@ static uint16_t splice_link(int dir, const char *comp, char *buf, const char *re
 /* Resolves path under directory descriptor d.  On success *dirfd (the
  * caller's to close) is the directory holding the last component and name
  * that component ("." when the path names the directory itself).  With
- * follow, a symlink in the last place is followed too. */
-static uint16_t resolve(const wfd *d, const char *path, bool follow, int *dirfd, char *name)
+ * follow, a symlink in the last place is followed too.  *steps counts the
+ * components walked (each a system call or two), for the caller's fuel. */
+static uint16_t resolve(const wfd *d, const char *path, bool follow, int *dirfd, char *name, uint32_t *steps)
 {
     if (d->kind != K_DIR)
         return E_NOTDIR;
@@ -512,7 +513,7 @@ static uint16_t resolve(const wfd *d, const char *path, bool follow, int *dirfd,
     uint32_t links = 0;
     uint16_t e = E_SUCCESS;
     char *p = buf;
-    for (;;) {
+    for (;; ++*steps) {
         while (*p == '/')
             p++;
         if (!*p) { /* the path ended in a directory */
@@ -616,10 +617,14 @@ static uint16_t resolve(const wfd *d, const char *path, bool follow, int *dirfd,
     int dir = -1;                                                                                \
     {                                                                                            \
         wfd *d_ = get_fd(w, U32(dfd), (need), &e);                                               \
+        uint32_t steps_ = 0;                                                                     \
         if (!d_)                                                                                 \
             RET(e);                                                                              \
-        if ((e = get_path(&m, U32(pidx), U32(pidx + 1), path_)) ||                               \
-            (e = resolve(d_, path_, (follow), &dir, name)))                                      \
+        e = get_path(&m, U32(pidx), U32(pidx + 1), path_);                                      \
+        if (!e)                                                                                  \
+            e = resolve(d_, path_, (follow), &dir, name, &steps_);                               \
+        wb_host_charge(ctx, WB_FUEL_WASI_STEP * (uint64_t)steps_);                              \
+        if (e)                                                                                   \
             RET(e);                                                                              \
     }
 
@@ -698,6 +703,7 @@ HOSTFN(random_get)
     uint8_t *p = at(&m, U32(0), U32(1));
     if (!p)
         RET(E_FAULT);
+    wb_host_charge(ctx, WB_FUEL_RANDOM_BYTES(U32(1)));
     for (uint32_t done = 0; done < U32(1);) {
         ssize_t n = getrandom(p + done, U32(1) - done, 0);
         if (n < 0) {
@@ -919,6 +925,7 @@ static wb_result read_write(wb_host_ctx *ctx, const wb_val *a, wb_val *r, bool w
     uint32_t n = U32(2), done = 0, out = U32(positional ? 4 : 3);
     if ((e = get_iovs(&m, U32(1), n, iov, &total)))
         RET(e);
+    wb_host_charge(ctx, WB_FUEL_BULK_BYTES(total));
     if (f->kind == K_DIR)
         RET(E_BADF); /* as wasmtime and node answer: not a file to read or write */
     if (positional && f->kind != K_FILE)
@@ -1060,6 +1067,7 @@ HOSTFN(fd_readdir)
     uint8_t *buf = at(&m, U32(1), len);
     if (!buf)
         RET(E_FAULT);
+    wb_host_charge(ctx, WB_FUEL_BULK_BYTES(len));
     if (f->kind != K_DIR)
         RET(E_NOTDIR);
     if (!f->dir) {
@@ -1254,7 +1262,7 @@ HOSTFN(path_symlink)
 }
 
 /* Two paths, each under its own directory descriptor. */
-static uint16_t two_paths(wb_wasi *w, const gmem *m, uint32_t d1, uint32_t p1, uint32_t l1, bool follow1,
+static uint16_t two_paths(wb_host_ctx *ctx, wb_wasi *w, const gmem *m, uint32_t d1, uint32_t p1, uint32_t l1, bool follow1,
                           uint64_t need1, uint32_t d2, uint32_t p2, uint32_t l2, uint64_t need2,
                           int (*op)(int, const char *, int, const char *))
 {
@@ -1269,8 +1277,10 @@ static uint16_t two_paths(wb_wasi *w, const gmem *m, uint32_t d1, uint32_t p1, u
     if ((e = get_path(m, p1, l1, a1)) || (e = get_path(m, p2, l2, a2)))
         return e;
     int h1 = -1, h2 = -1;
-    if (!(e = resolve(f1, a1, follow1, &h1, n1)) && !(e = resolve(f2, a2, false, &h2, n2)))
+    uint32_t steps = 0;
+    if (!(e = resolve(f1, a1, follow1, &h1, n1, &steps)) && !(e = resolve(f2, a2, false, &h2, n2, &steps)))
         e = op(h1, n1, h2, n2) ? from_errno(errno) : E_SUCCESS;
+    wb_host_charge(ctx, WB_FUEL_WASI_STEP * (uint64_t)steps);
     if (h1 >= 0)
         close(h1);
     if (h2 >= 0)
@@ -1284,14 +1294,14 @@ static int do_link(int d1, const char *n1, int d2, const char *n2) { return link
 HOSTFN(path_rename)
 {
     SETUP;
-    RET(two_paths(w, &m, U32(0), U32(1), U32(2), false, R_PATH_RENAME_SOURCE, U32(3), U32(4), U32(5),
+    RET(two_paths(ctx, w, &m, U32(0), U32(1), U32(2), false, R_PATH_RENAME_SOURCE, U32(3), U32(4), U32(5),
                   R_PATH_RENAME_TARGET, do_rename));
 }
 
 HOSTFN(path_link)
 {
     SETUP;
-    RET(two_paths(w, &m, U32(0), U32(2), U32(3), U32(1) & LOOKUP_FOLLOW, R_PATH_LINK_SOURCE, U32(4),
+    RET(two_paths(ctx, w, &m, U32(0), U32(2), U32(3), U32(1) & LOOKUP_FOLLOW, R_PATH_LINK_SOURCE, U32(4),
                   U32(5), U32(6), R_PATH_LINK_TARGET, do_link));
 }
 

@@ -1543,6 +1543,12 @@ wb_result wb_wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *ou
 
 wb_result wb_module_from_wat(const char *text, size_t len, wb_module **out, wb_error *err)
 {
+    return wb_module_from_wat_ex(text, len, NULL, out, err);
+}
+
+wb_result wb_module_from_wat_ex(const char *text, size_t len, const wb_load_opts *opts, wb_module **out,
+                                wb_error *err)
+{
     wb_error local;
     if (!err)
         err = &local;
@@ -1554,7 +1560,7 @@ wb_result wb_module_from_wat(const char *text, size_t len, wb_module **out, wb_e
         return wb__error(err, WB_ERR_NOMEM, 0, "out of memory");
     wb_result rc = encode_text(text, len, wm, err);
     if (rc == WB_OK) {
-        rc = wb_module_load(wm->bytes, wm->len, out, err);
+        rc = wb_module_load_ex(wm->bytes, wm->len, opts, out, err);
         if (rc != WB_OK)
             wb__watmod_locate(wm, err);
     }
