@@ -141,6 +141,17 @@ void wpg_raise_held_stop(const char *what, bool cancel, int64 ms)
                     errhint("Such a call may run %d ms (wasm.held_time_per_call).", wpg_held_time_per_call)));
 }
 
+void wpg_raise_held_compile(const char *what)
+{
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("wasm module \"%s\" could not be compiled in time", what),
+                    errdetail("Compiling it took longer than wasm.held_time_per_call (%d ms) where PostgreSQL holds "
+                              "interrupts (inside an index operation, for instance).",
+                              wpg_held_time_per_call),
+                    errhint("Call one of its functions once outside such an operation: the session keeps the "
+                            "compiled module.")));
+}
+
 /*
  * PostgreSQL calls no function inside a critical section (nothing there may
  * even allocate memory), so a guest should never be asked to run in one.

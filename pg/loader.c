@@ -270,11 +270,8 @@ Datum wasm_load(PG_FUNCTION_ARGS)
 /* Text to binary, with validation errors located in the text. */
 static int64 install_wat(const char *ns, const char *src, size_t len, const char *path)
 {
-    wb_module *mod;
+    wb_module_free(wpg_compile_text(src, len, ns));
     wb_error err;
-    if (wb_module_from_wat(src, len, &mod, &err) != WB_OK)
-        wpg_raise_load_error(&err, ns, true);
-    wb_module_free(mod);
     uint8 *bin;
     size_t n;
     if (wb_wat_to_wasm(src, len, &bin, &n, &err) != WB_OK)

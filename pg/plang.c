@@ -52,15 +52,49 @@ static void refuse_imports(wb_module *mod, const char *what)
                     errdetail("wasm.allowed_imports enables no import set.")));
 }
 
+/*
+ * Compiling a large module takes seconds.  The engine reads an interrupt
+ * flag while it loads, and a load it stopped cannot be resumed, only done
+ * again.  Where interrupts can be served the flag is InterruptPending: a
+ * cancel, statement_timeout or termination raises in CHECK_FOR_INTERRUPTS,
+ * any other interrupt is served and the load starts over.  Where they are
+ * held (the first call of a function inside an index operation compiles its
+ * module), a deadline wasm.held_time_per_call away sets a flag of our own
+ * and the load ends with 54000.
+ */
+static wb_module *load(const void *src, size_t len, bool text, const char *what)
+{
+    for (;;) {
+        bool held = !INTERRUPTS_CAN_BE_PROCESSED();
+        if (held)
+            wpg_check_not_critical(what);
+        wb_load_opts opts = {.interrupt = held ? wpg_held_deadline_start() : (const volatile int *)&InterruptPending};
+        wb_module *mod;
+        wb_error err;
+        wb_result r = text ? wb_module_from_wat_ex(src, len, &opts, &mod, &err)
+                           : wb_module_load_ex(src, len, &opts, &mod, &err);
+        if (held)
+            wpg_held_deadline_end();
+        if (r == WB_OK)
+            return mod;
+        if (r != WB_TRAP_INTERRUPTED)
+            wpg_raise_load_error(&err, what, text);
+        if (held)
+            wpg_raise_held_compile(what);
+        CHECK_FOR_INTERRUPTS();
+    }
+}
+
 wb_module *wpg_compile(const uint8 *bytes, size_t len, const char *what)
 {
-    wb_module *mod;
-    wb_error err;
-    wb_result r = wb_module_load(bytes, len, &mod, &err);
-    if (r != WB_OK)
-        wpg_raise_load_error(&err, what, false);
+    wb_module *mod = load(bytes, len, false, what);
     refuse_imports(mod, what);
     return mod;
+}
+
+wb_module *wpg_compile_text(const char *text, size_t len, const char *what)
+{
+    return load(text, len, true, what);
 }
 
 /* ---- bodies -------------------------------------------------------------------------- */
@@ -110,10 +144,8 @@ wb_module *wpg_compile_body(const char *body, const char *what, uint8 **bytes, s
     }
     /* From the text directly, so validation errors point at LINE:COL; then
      * the binary, for its name section. */
-    wb_module *mod;
+    wb_module *mod = wpg_compile_text(body, strlen(body), what);
     wb_error err;
-    if (wb_module_from_wat(body, strlen(body), &mod, &err) != WB_OK)
-        wpg_raise_load_error(&err, what, true);
     refuse_imports(mod, what);
     uint8 *out;
     *bytes = NULL;

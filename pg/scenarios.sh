@@ -3,7 +3,7 @@
 # provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
 # Each scenario_NAME function works in its own database.
 
-SCENARIOS="backends reload_race standby restart timeout held cancel encoding dump tenant_dump pgbench memory backend_memory demo_shows"
+SCENARIOS="backends reload_race standby restart timeout held load_cancel cancel encoding dump tenant_dump pgbench memory backend_memory demo_shows"
 
 newdb() { # $1 = database: fresh, with the extension and the example modules
     $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
@@ -292,6 +292,71 @@ EOF
     *"ERROR:  wasm function \"sdiff\" ran out of time"*) if [ "${ms:-9999}" -lt 1000 ]; then ok "held: a start function run with interrupts held is bounded by wasm.held_time_per_call (54000, $ms ms)"
                                                       else bad "held: start function stopped after $ms ms"; fi ;;
     *) bad "held: start function, wall time: $out" ;;
+    esac
+}
+
+# A large generated module: 60 functions (param i32) (result i32), each a
+# loop of 140,000 increments (machine code is made for each at load, which
+# takes seconds for 60 MB), and an exported "diff" (f64, f64) -> f64.
+big_module() { # $1 = file
+    python3 - "$1" <<'EOF'
+import sys
+def leb(n):
+    out = bytearray()
+    while True:
+        b, n = n & 0x7f, n >> 7
+        out.append(b | 0x80 if n else b)
+        if not n:
+            return bytes(out)
+def section(i, payload):
+    return bytes([i]) + leb(len(payload)) + payload
+nfunc, k = 60, 140000
+loop = b'\x00\x03\x40' + b'\x20\x00\x41\x01\x6a\x21\x00' * k + b'\x20\x00\x41\x00\x48\x0d\x00\x0b\x20\x00\x0b'
+diff = b'\x00\x20\x00\x20\x01\xa1\x0b'
+code = leb(nfunc + 1) + (leb(len(loop)) + loop) * nfunc + leb(len(diff)) + diff
+types = b'\x02\x60\x01\x7f\x01\x7f\x60\x02\x7c\x7c\x01\x7c'
+with open(sys.argv[1], 'wb') as f:
+    f.write(b'\x00asm\x01\x00\x00\x00' + section(1, types) + section(3, leb(nfunc + 1) + b'\x00' * nfunc + b'\x01')
+            + section(7, b'\x01\x04diff\x00' + leb(nfunc)) + section(10, code))
+EOF
+    chmod 644 "$1"
+}
+
+# Loading a large module is cancelled by statement_timeout; compiling one
+# where PostgreSQL holds interrupts (its function's first call is inside a
+# GiST insert) ends at wasm.held_time_per_call.  Both used to run to the
+# end of the compile, deaf to cancels (issue 19.7).
+scenario_load_cancel() {
+    newdb sc_loadcancel || { bad "load_cancel: setup"; return; }
+    big_module "$FILES/big.wasm" || { bad "load_cancel: generating the module"; return; }
+    out=$(printf '\\set VERBOSITY sqlstate\nSET statement_timeout = 300;\nSELECT extract(epoch FROM clock_timestamp()) * 1000 AS t0 \\gset\nSELECT wasm.load($$big$$, pg_read_binary_file($$%s$$));\nSELECT round(extract(epoch FROM clock_timestamp()) * 1000 - :t0);\n' "$FILES/big.wasm" |
+        $PGBIN/psql -X -q -A -t -d sc_loadcancel 2>&1 | tr '\n' '|')
+    ms=${out%|}
+    ms=${ms##*|}
+    echo "     a 60 MB module loaded under statement_timeout = 300 ms: $out"
+    case "$out" in
+    "ERROR:  57014|"*) if [ "$ms" -lt 1000 ]; then ok "load_cancel: statement_timeout cancels a long module load (57014, $ms ms)"
+                       else bad "load_cancel: the load was cancelled only after $ms ms"; fi ;;
+    *) bad "load_cancel: $out" ;;
+    esac
+    expect "load_cancel: nothing was stored" "0" "$(q sc_loadcancel "SELECT count(*) FROM wasm.instances WHERE namespace = 'big'")"
+    # The same module loaded (as long as it takes), then first used inside an index.
+    $PSQL -d sc_loadcancel >/dev/null <<EOF || { bad "load_cancel: held setup"; rm -f "$FILES/big.wasm"; return; }
+SELECT wasm.load('big', pg_read_binary_file('$FILES/big.wasm'));
+ALTER FUNCTION big_diff(float8, float8) IMMUTABLE;
+CREATE TYPE br AS RANGE (subtype = float8, subtype_diff = big_diff);
+CREATE TABLE b (x br);
+CREATE INDEX ON b USING gist (x);
+EOF
+    rm -f "$FILES/big.wasm"
+    out=$(printf '\\timing on\nINSERT INTO b SELECT br(i, i + 1) FROM generate_series(1, 1000) i;\n' |
+        $PGBIN/psql -X -q -d sc_loadcancel 2>&1 | tr '\n' ' ')
+    ms=$(echo "$out" | sed -n 's/.*Time: \([0-9]*\)[.].*/\1/p')
+    case "$out" in
+    *"ERROR:  wasm module \"big\" could not be compiled in time"*)
+        if [ "${ms:-9999}" -lt 1000 ]; then ok "load_cancel: compiling where interrupts are held ends at wasm.held_time_per_call (54000, $ms ms)"
+        else bad "load_cancel: the held compile ended after $ms ms"; fi ;;
+    *) bad "load_cancel: held compile: $out" ;;
     esac
 }
 

@@ -186,9 +186,13 @@ extern wpg_module *wpg_proc_target(const wpg_proc *p, char **export_name);
  * binary is handed back in *bytes (palloc'd) for the name section. */
 extern wb_module *wpg_compile_body(const char *body, const char *what, uint8 **bytes, size_t *len);
 
-/* Compile bytes or text into an engine module, raising the engine's error
- * (22P03 malformed, 42P13 invalid) otherwise.  Refuses host imports. */
+/* Compile bytes into an engine module, raising the engine's error (22P03
+ * malformed, 42P13 invalid) otherwise.  Refuses host imports.  Cancels and
+ * timeouts stop it (see load in plang.c). */
 extern wb_module *wpg_compile(const uint8 *bytes, size_t len, const char *what);
+/* The same from the text format (errors at LINE:COL, 42P13); imports are
+ * the caller's to refuse. */
+extern wb_module *wpg_compile_text(const char *text, size_t len, const char *what);
 /* True when `body` is a 'namespace.export' reference; fills both. */
 extern bool wpg_body_reference(const char *body, char *ns, char **export_name);
 /* The kind of an SQL type, or -1 when unsupported. */
@@ -228,6 +232,9 @@ extern void wpg_raise_load_error(const wb_error *err, const char *what, bool fro
 /* A call made where PostgreSQL holds interrupts, ended by a pending cancel
  * (57014) or termination (57P01) or by its wall-time budget (54000). */
 extern void wpg_raise_held_stop(const char *what, bool cancel, int64 ms) pg_attribute_noreturn();
+/* A module whose compile, where interrupts are held, outlasted
+ * wasm.held_time_per_call (54000). */
+extern void wpg_raise_held_compile(const char *what) pg_attribute_noreturn();
 /* Refuse to run a guest in a critical section (see errors.c). */
 extern void wpg_check_not_critical(const char *what);
 /* A function called by a running statement whose pg_proc row another
