@@ -349,13 +349,19 @@ wpg_module *wpg_module_inline(Oid fn_oid, const char *proname, TransactionId xmi
 
 /* ---- the backend's memory total ----------------------------------------------------- */
 
-/* Count what the current instance grew to since it was counted (memory
- * only grows while an instance lives). */
+/* What an instance holds.  Its linear memory only: the engine charges its
+ * tables and globals against its cap too, but does not say how much they
+ * take, so they are missing from the backend's total (they would need a
+ * wb_instance_footprint() from the engine). */
+static uint64 footprint(const wpg_instance *wi) { return wi->mem ? wb_memory_size(wi->mem) : 0; }
+
+/* Count what the current instance grew to since it was counted (an instance
+ * only grows while it lives). */
 static void count_current(void)
 {
     wpg_instance *wi = wpg_mem_current;
-    if (wi && wi->mem) {
-        uint64 now = wb_memory_size(wi->mem);
+    if (wi) {
+        uint64 now = footprint(wi);
         backend_bytes += now - wi->size;
         wi->size = now;
     }
@@ -495,7 +501,7 @@ static wpg_instance *instance_new(wpg_module *m, Oid role)
     wi->setting = wpg_effective_max_memory();
     wi->cap = cap;
     wi->mem = wb_instance_memory(inst);
-    wi->size = wi->mem ? wb_memory_size(wi->mem) : 0;
+    wi->size = footprint(wi);
     backend_bytes += wi->size;
     wi->realloc = wb_instance_func(inst, "cabi_realloc");
     wi->next = m->instances;
