@@ -349,11 +349,9 @@ wpg_module *wpg_module_inline(Oid fn_oid, const char *proname, TransactionId xmi
 
 /* ---- the backend's memory total ----------------------------------------------------- */
 
-/* What an instance holds.  Its linear memory only: the engine charges its
- * tables and globals against its cap too, but does not say how much they
- * take, so they are missing from the backend's total (they would need a
- * wb_instance_footprint() from the engine). */
-static uint64 footprint(const wpg_instance *wi) { return wi->mem ? wb_memory_size(wi->mem) : 0; }
+/* What an instance holds: its linear memory, tables, globals and function
+ * references, as the engine counts them against the instance's cap. */
+static uint64 footprint(const wpg_instance *wi) { return wb_instance_footprint(wi->inst); }
 
 /* Count what the current instance grew to since it was counted (an instance
  * only grows while it lives). */
