@@ -60,15 +60,27 @@ $(B)/libwasmbox.a: $(LIB_OBJ)
 $(B)/wasmbox: $(CLI_OBJ) $(B)/libwasmbox.a
 	$(CC) $(LDFLAGS) $^ -ljansson -lcurl $(LDLIBS) -o $@
 
-# wasmboxd: the sandbox host (libevent's HTTP server, jansson, OpenSSL's SHA-256).
+# The sandbox core (sandboxd/core/: scheduler, module cache, output, limits),
+# a library both front ends link: wasmboxd and the containerd shim.
+SBD_CORE_SRC := $(wildcard sandboxd/core/*.c)
+SBD_CORE_OBJ := $(SBD_CORE_SRC:sandboxd/core/%.c=$(B)/obj/sbdcore/%.o)
+SBD_CORE_LIBS := -levent_pthreads -levent_core -ljansson -lcrypto
+$(B)/obj/sbdcore/%.o: sandboxd/core/%.c sandboxd/core/core.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -D_GNU_SOURCE $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(B)/libsbdcore.a: $(SBD_CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# wasmboxd: the HTTP+JSON front end (libevent's HTTP server, jansson).
 SBD_SRC := $(wildcard sandboxd/*.c)
 SBD_OBJ := $(SBD_SRC:sandboxd/%.c=$(B)/obj/sandboxd/%.o)
-$(B)/obj/sandboxd/%.o: sandboxd/%.c sandboxd/sandboxd.h $(DEPS_STAMP)
+$(B)/obj/sandboxd/%.o: sandboxd/%.c sandboxd/sandboxd.h sandboxd/core/core.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -D_GNU_SOURCE $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/wasmboxd: $(SBD_OBJ) $(B)/libwasmbox.a
-	$(CC) $(LDFLAGS) $^ -levent_pthreads -levent_core -levent_extra -ljansson -lcrypto $(LDLIBS) -o $@
+$(B)/wasmboxd: $(SBD_OBJ) $(B)/libsbdcore.a $(B)/libwasmbox.a
+	$(CC) $(LDFLAGS) $^ $(SBD_CORE_LIBS) -levent_extra $(LDLIBS) -o $@
 
 # Guests of the daemon's tests and density benchmark.
 SBD_GUESTS := build/sandboxd/ticker.wasm $(patsubst tests/sandboxd/%.wat,build/sandboxd/%.wasm,$(wildcard tests/sandboxd/*.wat))
@@ -112,7 +124,7 @@ clean:
 format:
 	clang-format -i src/*.c src/*.h include/*.h cli/*.c tests/unit/*.c tests/unit/*.h
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SBD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SBD_OBJ:.o=.d) $(SBD_CORE_OBJ:.o=.d)
 
 # ---- benchmarks -------------------------------------------------------------
 WASM_CC := clang --target=wasm32 -O2 -mbulk-memory -nostdlib -Wl,--no-entry

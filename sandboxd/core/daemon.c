@@ -3,7 +3,7 @@
  * uses: the monotonic clock, the process's resident memory, and a log that a
  * guest or a client cannot flood.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
  * thread and no CPU: a sandbox's whole state is its instance and its engine
  * stack (wb_call), which resume where they stopped.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <errno.h>
 #include <event2/event.h>

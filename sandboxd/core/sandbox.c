@@ -7,7 +7,7 @@
  * client-chosen or "sb-N"; the table is a chained hash on the id.  At
  * shutdown the table is written to STATEDIR/state.json.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -21,7 +21,7 @@
  * with no reader is refused, not waited for), and used only if it is a
  * regular file.  Output that cannot be written so is dropped and counted.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <errno.h>
 #include <event2/event.h>
