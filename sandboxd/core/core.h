@@ -68,6 +68,13 @@ struct event_base;
  * past this a slow disk drops output (counted per sandbox) instead of
  * letting floods from many guests take the daemon's memory. */
 #define SBD_OUT_MAX_QUEUED ((uint64_t)256 << 20)
+/* Output to a descriptor (a FIFO a container engine reads) that the pipe
+ * cannot take yet waits in the writer, up to this much per stream, and is
+ * tried again this often: a slow reader loses nothing, one that is gone
+ * for good costs a bounded amount of memory (the rest is dropped and
+ * counted), and no stream ever blocks the writer or a worker. */
+#define SBD_PIPE_BACKLOG (4u << 20)
+#define SBD_PIPE_RETRY_NS ((uint64_t)5000000)
 
 /* Daemon-wide defaults of the command-line caps (struct sbd_opts). */
 /* Sandboxes, exited ones included (their records take memory until deleted):
@@ -127,6 +134,11 @@ typedef enum sbd_state {
  * deleted sandbox's last output may still be on its way). */
 typedef struct sbd_sink {
     char *path;   /* absolute, its directories resolved when the sandbox was created */
+    int fd;       /* or a descriptor of the front end's (a FIFO), -1 if a path; the sink's to close */
+    char *backlog; /* fd: bytes the pipe could not take yet (the writer's) */
+    size_t blen, bcap;
+    bool stalled; /* fd: on the writer's list of sinks to try again */
+    struct sbd_sink *stalled_next;
     char id[SBD_MAX_ID + 1];
     const char *stream; /* "stdout" or "stderr" */
     uint32_t refs;      /* atomic */
@@ -142,6 +154,7 @@ typedef struct sbd_output {
     uint64_t since_ns; /* when the oldest pending byte arrived */
     uint64_t written;  /* bytes handed to the writer thread */
     uint64_t limit;    /* bytes the file may get (--max-output) */
+    bool eager;        /* handed over at the end of every slice (a stream someone watches) */
 } sbd_output;
 
 /* Defined by the front end: who waits for a sandbox's exit. */
@@ -157,6 +170,8 @@ typedef struct sandbox {
 
     sbd_state state;
     bool started, kill_req, delete_req;
+    bool trap_to_stderr; /* a trap's message and backtrace are also written to its stderr */
+    void *user;          /* the front end's record of it */
     int kill_code;           /* with kill_req: how it ends (137 killed, 134 memory budget) */
     const char *kill_reason;
     uint64_t max_memory, fuel_limit, fuel_rate; /* 0 = none */
@@ -243,6 +258,9 @@ typedef struct sbd_spec {
     const char **dir_host, **dir_guest;
     uint32_t ndirs;
     const char *stdout_path, *stderr_path; /* NULL: STATEDIR/logs/ID.stdout */
+    int out_fd[2];      /* with out_fds: descriptors for stdout and stderr instead, given to the sandbox */
+    bool out_fds;
+    bool trap_to_stderr;
     uint64_t max_memory, fuel, fuel_rate;
 } sbd_spec;
 
@@ -250,6 +268,9 @@ typedef struct sbd_spec {
  * with why and the status to answer: 404 no such file, 400 not a module,
  * 503 the daemon is out of descriptors or memory. */
 sbd_module *sbd_module_get(const char *path, char *why, size_t whylen, int *status);
+/* The same for a module file the caller opened (it keeps fd); name is what
+ * messages call it. */
+sbd_module *sbd_module_get_fd(int fd, const char *name, char *why, size_t whylen, int *status);
 void sbd_module_put(sbd_module *m);
 /* Creates a sandbox (state CREATED).  Returns NULL with the reason in why,
  * *status set to the HTTP status to answer (400, 404, 409, 429, 500). */
@@ -299,6 +320,9 @@ wb_result sbd_guest_run(sandbox *s, uint64_t fuel, uint64_t *wake_ns);
  * stream names it in logs ("stdout"). */
 int sbd_output_open(sbd_output *o, const char *path, const char *id, const char *stream, char *why,
                     size_t whylen);
+/* Output to fd (non-blocking, a FIFO): the sink owns it from now on, also
+ * on failure.  Handed to the writer at the end of every slice. */
+int sbd_output_open_fd(sbd_output *o, int fd, const char *id, const char *stream, char *why, size_t whylen);
 void sbd_output_append(sbd_output *o, const void *p, size_t n);
 /* Hands pending bytes to the writer thread if forced, big or old enough. */
 void sbd_output_flush(sbd_output *o, bool force);

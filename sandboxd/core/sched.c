@@ -263,6 +263,11 @@ static void settle(sandbox *s, wb_result r, uint64_t wake)
     const char *reason = r == WB_TRAP_OUT_OF_FUEL                              ? "out of fuel"
                          : s->inst && wb_instance_memory_limit_hit(s->inst) ? "memory limit"
                                                                               : "trap";
+    if (s->trap_to_stderr) { /* where a container's user looks: its stderr */
+        char line[2200];
+        int k = snprintf(line, sizeof line, "wasmbox: %s: %s\n", reason, msg);
+        sbd_output_append(&s->out[1], line, k < (int)sizeof line ? (size_t)k : sizeof line - 1);
+    }
     sbd_finish(s, 134, reason, msg);
 }
 
