@@ -108,10 +108,14 @@ $(B)/containerd-shim-wasmbox-v1: $(SHIM_OBJ) $(PROTO_O) $(B)/libsbdcore.a $(B)/l
 	$(CC) $(LDFLAGS) $^ $(SBD_CORE_LIBS) -lprotobuf-c $(LDLIBS) -o $@
 all: $(B)/containerd-shim-wasmbox-v1
 # Guests of the containerd tests.
-CTD_GUESTS := $(patsubst tests/containerd/%.c,build/containerd/%.wasm,$(wildcard tests/containerd/*.c))
+CTD_GUESTS := $(patsubst tests/containerd/%.c,build/containerd/%.wasm,$(wildcard tests/containerd/*.c)) \
+              $(patsubst tests/containerd/%.wat,build/containerd/%.wasm,$(wildcard tests/containerd/*.wat))
 build/containerd/%.wasm: tests/containerd/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	clang --target=wasm32-wasi -O2 $< -o $@
+build/containerd/%.wasm: tests/containerd/%.wat $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
 all: $(CTD_GUESTS)
 
 # Guests of the daemon's tests and density benchmark.

@@ -15,7 +15,9 @@
  * is 0, so the same files always give the same image digest.  Only regular
  * files are taken, by their base names, and the first must be a wasm binary:
  * an image whose entrypoint is no module would only fail later, in the
- * shim, on every node that runs it.
+ * shim, on every node that runs it.  `--platform OS/ARCH` (other than
+ * wasi/wasm) packs a native program the same way: the benchmark's runc
+ * anchor.
  */
 #include "cli.h"
 
@@ -168,7 +170,7 @@ static bool tag_ok(const char *t)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: wasmbox image build -o IMAGE.tar [--tag NAME] FILE.wasm [FILES...]\n"
+    fprintf(stderr, "usage: wasmbox image build -o IMAGE.tar [--tag NAME] [--platform OS/ARCH] FILE.wasm [FILES...]\n"
                     "  an OCI image (os wasi, architecture wasm) with the files at its root and\n"
                     "  FILE.wasm as its entrypoint; import it with\n"
                     "  ctr images import --platform wasi/wasm IMAGE.tar\n");
@@ -194,8 +196,9 @@ static uint8_t *read_regular(const char *path, size_t *len)
     return cli_read_file(path, len);
 }
 
-static int build(const char *out, const char *tag, int nfiles, char **files)
+static int build(const char *out, const char *tag, const char *os, const char *arch, int nfiles, char **files)
 {
+    bool wasm = !strcmp(os, "wasi");
     buf layer = {0}, outer = {0};
     int rc = 1;
     char *name = full_name(tag);
@@ -216,7 +219,7 @@ static int build(const char *out, const char *tag, int nfiles, char **files)
         uint8_t *data = read_regular(files[i], &len);
         if (!data)
             goto done;
-        if (i == 0 && (len < 8 || memcmp(data, "\0asm", 4))) {
+        if (i == 0 && wasm && (len < 8 || memcmp(data, "\0asm", 4))) {
             fprintf(stderr, "wasmbox image: %s is not a wasm binary (\\0asm): the entrypoint must be one\n",
                     files[i]);
             free(data);
@@ -239,8 +242,8 @@ static int build(const char *out, const char *tag, int nfiles, char **files)
     if (tar_add(&outer, "oci-layout", layout, strlen(layout), 0644) ||
         add_blob(&outer, layer.p, layer.len, layer_d))
         goto oom;
-    json_t *config = json_pack("{s:s,s:s,s:{s:[s]},s:{s:s,s:[s]},s:[{s:s,s:s}]}", "architecture", "wasm", "os",
-                               "wasi", "config", "Entrypoint", entry, "rootfs", "type", "layers", "diff_ids",
+    json_t *config = json_pack("{s:s,s:s,s:{s:[s]},s:{s:s,s:[s]},s:[{s:s,s:s}]}", "architecture", arch, "os",
+                               os, "config", "Entrypoint", entry, "rootfs", "type", "layers", "diff_ids",
                                layer_d, "history", "created_by", "wasmbox image build", "comment", entry);
     if (!config || add_json_blob(&outer, config, config_d, &config_n))
         goto oom;
@@ -257,7 +260,7 @@ static int build(const char *out, const char *tag, int nfiles, char **files)
         "{s:i,s:s,s:[{s:s,s:s,s:I,s:{s:s,s:s},s:{s:s,s:s}}]}", "schemaVersion", 2, "mediaType",
         "application/vnd.oci.image.index.v1+json", "manifests", "mediaType",
         "application/vnd.oci.image.manifest.v1+json", "digest", manifest_d, "size", (json_int_t)manifest_n,
-        "platform", "architecture", "wasm", "os", "wasi", "annotations", "io.containerd.image.name", name,
+        "platform", "architecture", arch, "os", os, "annotations", "io.containerd.image.name", name,
         "org.opencontainers.image.ref.name", short_tag + 1);
     char *index_s = index ? json_dumps(index, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(index);
@@ -291,13 +294,15 @@ int cli_image(int argc, char **argv)
 {
     if (argc < 1 || strcmp(argv[0], "build"))
         return usage();
-    const char *out = NULL, *tag = NULL;
+    const char *out = NULL, *tag = NULL, *platform = "wasi/wasm";
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc)
             out = argv[++i];
         else if (!strcmp(argv[i], "--tag") && i + 1 < argc)
             tag = argv[++i];
+        else if (!strcmp(argv[i], "--platform") && i + 1 < argc)
+            platform = argv[++i];
         else
             return usage();
     }
@@ -321,5 +326,14 @@ int cli_image(int argc, char **argv)
         fprintf(stderr, "wasmbox image: bad name %s: lower-case letters, digits, '.', '_', '-', '/' and ':'\n", tag);
         return 1;
     }
-    return build(out, tag, nfiles, argv + i);
+    char os[32], arch[32];
+    const char *slash = strchr(platform, '/');
+    if (!slash || slash - platform >= (int)sizeof os || strlen(slash + 1) >= sizeof arch || slash == platform ||
+        !slash[1]) {
+        fprintf(stderr, "wasmbox image: --platform is OS/ARCH, as wasi/wasm or linux/amd64\n");
+        return 1;
+    }
+    snprintf(os, sizeof os, "%.*s", (int)(slash - platform), platform);
+    snprintf(arch, sizeof arch, "%s", slash + 1);
+    return build(out, tag, os, arch, nfiles, argv + i);
 }

@@ -106,6 +106,7 @@ static void raise_nofile(void)
 
 static int serve(void)
 {
+    sbd_g.name = "containerd-shim-wasmbox-v1";
     signal(SIGPIPE, SIG_IGN);
     struct timespec w, m;
     clock_gettime(CLOCK_REALTIME, &w);

@@ -15,7 +15,9 @@
  * RUNDIR/<hash>.lock while it looks: if the socket answers, its shim is
  * reused; else a new one is bound to it, and the shim itself is forked
  * off (setsid, its own session: a containerd restart does not end it) and
- * exec'd as `serve` with the listening socket as descriptor 3.  A shim
+ * exec'd as `serve` with the listening socket as descriptor 3.  The
+ * address also goes into the bundle's address file, where containerd
+ * looks for it when it restarts.  A shim
  * about to exit takes the same lock first (main.c), so a start never hands
  * out a shim that is going away.
  */
@@ -125,6 +127,11 @@ int shim_start(void)
             return fail("wasmbox shim: cannot start the shim: %s%s", strerror(errno), "");
         close(fd);
     }
+    /* containerd finds the shim again after a restart by the bundle's
+     * address file, which the shim writes (as runc's does). */
+    FILE *af = fopen("address", "w");
+    if (!af || fprintf(af, "unix://%s", sock) < 0 || fclose(af))
+        return fail("wasmbox shim: cannot write the bundle's address file: %s%s", strerror(errno), "");
     printf("unix://%s", sock);
     fflush(stdout);
     free(group);

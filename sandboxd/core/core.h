@@ -208,6 +208,7 @@ typedef struct sbd_opts {
 } sbd_opts;
 
 typedef struct sbd {
+    const char *name; /* the front end's, in log lines ("wasmboxd" if NULL) */
     pthread_mutex_t lock;
     pthread_cond_t work; /* runnable sandboxes or an earlier wake-up */
     char *statedir;

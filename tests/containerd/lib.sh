@@ -34,7 +34,7 @@ CFG
 }
 
 ctd_run() {
-    PATH="$CT/bin:$PATH" WASMBOX_SHIM_RUN="$CT/shims" containerd --config "$CT/config.toml" >>"$CT/containerd.log" 2>&1 &
+    PATH="$CT/bin:$PATH" WASMBOX_SHIM_RUN="$CT/shims" containerd --log-level ${CTD_LOG_LEVEL:-info} --config "$CT/config.toml" >>"$CT/containerd.log" 2>&1 &
     CTD_PID=$!
     for _ in $(seq 100); do
         [ -S "$CT/c.sock" ] && $CTR version >/dev/null 2>&1 && return 0
