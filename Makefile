@@ -28,7 +28,7 @@ WASM    := $(WAT:tests/modules/%.wat=build/modules/%.wasm)
 DEPS_STAMP := build/.deps-ok
 SUITE   ?= ../shared/wasm-testsuite
 
-.PHONY: all check unit spec bench bench-density fuzz fuzz-wat demo deps clean format
+.PHONY: all check unit spec bench bench-density bench-containerd fuzz fuzz-wat demo deps clean format
 all: $(B)/libwasmbox.a $(B)/wasmbox $(B)/wasmboxd $(UNIT_BIN) $(WASM)
 
 # Missing Debian packages are installed once (idempotent script).
@@ -185,11 +185,21 @@ build/bench/kernels_native.o: bench/kernels.c
 build/bench/bench: bench/bench.c build/bench/kernels_native.o build/libwasmbox.a
 	$(CC) $(CPPFLAGS) $(WFLAGS) -O2 $^ $(LDLIBS) -o $@
 
-bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox
+bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox all build/bench/native_hello
 	build/bench/bench
+	@B=$(B) sh bench/containerd.sh
 	@bench/wat_parse.sh build
 	@scripts/install-deps.sh bench
 	@pg/run-tests.sh bench
+
+# The containerd shim against runc through one private containerd: throughput
+# of `ctr run --rm` and the shim's memory per sleeping container (N, D override
+# the counts: 100 and 1,000).  Needs root and containerd (install-deps.sh).
+build/bench/native_hello: bench/native_hello.c
+	@mkdir -p $(@D)
+	gcc -O2 -static $< -o $@
+bench-containerd: all build/bench/native_hello
+	@B=$(B) sh bench/containerd.sh $(N) $(D)
 
 # wasmboxd's density: 100,000 tickers and 1,000,000 sleepers (minutes, ~10 GiB;
 # not in `make bench` or CI).  N and M override the counts.
