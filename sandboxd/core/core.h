@@ -138,6 +138,7 @@ typedef struct sbd_sink {
     char *backlog; /* fd: bytes the pipe could not take yet (the writer's) */
     size_t blen, bcap;
     bool stalled; /* fd: on the writer's list of sinks to try again */
+    bool ending, ended; /* fd: closed once the backlog is out / closed (the writer's) */
     struct sbd_sink *stalled_next;
     char id[SBD_MAX_ID + 1];
     const char *stream; /* "stdout" or "stderr" */
@@ -325,6 +326,10 @@ int sbd_output_open(sbd_output *o, const char *path, const char *id, const char 
  * on failure.  Handed to the writer at the end of every slice. */
 int sbd_output_open_fd(sbd_output *o, int fd, const char *id, const char *stream, char *why, size_t whylen);
 void sbd_output_append(sbd_output *o, const void *p, size_t n);
+/* A descriptor sink's last word: the writer closes it after the bytes
+ * handed over before, so its reader (ctr) sees end of file with all of
+ * them.  Nothing for a file. */
+void sbd_output_end(sbd_output *o);
 /* Hands pending bytes to the writer thread if forced, big or old enough. */
 void sbd_output_flush(sbd_output *o, bool force);
 uint64_t sbd_output_dropped(const sbd_output *o);

@@ -47,6 +47,7 @@ typedef struct job {
     char *buf;
     size_t len;
     bool read;
+    bool end; /* fd sink: the sandbox exited, close the descriptor once its bytes are out */
     uint64_t tail;
     sbd_read_done done;
     void *arg;
@@ -67,7 +68,7 @@ static struct {
 static void sink_put(sbd_sink *k)
 {
     if (k && __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-        if (k->fd >= 0)
+        if (k->fd >= 0 && !k->ended)
             close(k->fd);
         free(k->backlog);
         free(k->path);
@@ -183,8 +184,24 @@ static void keep(sbd_sink *k, const char *p, size_t n)
     }
 }
 
+/* The reader sees end of file once every byte before it was written. */
+static void end_fd(sbd_sink *k)
+{
+    if (k->blen) {
+        k->ending = true; /* retry_stalled closes it when the backlog is out */
+        return;
+    }
+    if (k->fd >= 0 && !k->ended)
+        close(k->fd);
+    k->ended = true;
+}
+
 static void write_fd(sbd_sink *k, const char *p, size_t n)
 {
+    if (k->ended) {
+        drop(k, n);
+        return;
+    }
     if (k->blen) { /* behind earlier bytes */
         keep(k, p, n);
         return;
@@ -217,6 +234,8 @@ static void retry_stalled(void)
                 drop(k, k->blen);
             k->blen = 0;
             k->stalled = false;
+            if (k->ending)
+                end_fd(k);
             *pp = k->stalled_next;
             sink_put(k);
             continue;
@@ -230,7 +249,10 @@ static void write_job(job *j)
     const char *why = "";
     sbd_sink *k = j->sink;
     if (k->fd >= 0) {
-        write_fd(k, j->buf, j->len);
+        if (j->end)
+            end_fd(k);
+        else
+            write_fd(k, j->buf, j->len);
         return;
     }
     int fd = open_nofollow(k->path, O_WRONLY | O_APPEND | O_CREAT, &why);
@@ -578,6 +600,17 @@ uint64_t sbd_output_dropped(const sbd_output *o)
 bool sbd_output_printed(const sbd_output *o)
 {
     return o->sink && __atomic_load_n(&o->sink->handed, __ATOMIC_ACQUIRE);
+}
+
+void sbd_output_end(sbd_output *o)
+{
+    if (!o->sink || o->sink->fd < 0)
+        return;
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return; /* closed when the sandbox is deleted instead */
+    *j = (job){.sink = o->sink, .end = true};
+    submit(j);
 }
 
 void sbd_output_read(const sbd_output *o, uint64_t tail, sbd_read_done done, void *arg)

@@ -186,8 +186,10 @@ void sbd_finish(sandbox *s, int code, const char *reason, const char *message)
         wb_call_free(s->call);
         s->call = NULL;
     }
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         sbd_output_flush(&s->out[i], true);
+        sbd_output_end(&s->out[i]);
+    }
     /* The instance and its memory go now, not at delete: an exited
      * sandbox keeps only its record. */
     wb_memory *mem = s->inst ? wb_instance_memory(s->inst) : NULL;
