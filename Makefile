@@ -28,7 +28,7 @@ WASM    := $(WAT:tests/modules/%.wat=build/modules/%.wasm)
 DEPS_STAMP := build/.deps-ok
 SUITE   ?= ../shared/wasm-testsuite
 
-.PHONY: all check unit spec bench bench-density fuzz fuzz-wat demo deps clean format
+.PHONY: all check unit spec bench bench-density bench-containerd fuzz fuzz-wat demo deps clean format
 all: $(B)/libwasmbox.a $(B)/wasmbox $(B)/wasmboxd $(UNIT_BIN) $(WASM)
 
 # Missing Debian packages are installed once (idempotent script).
@@ -58,17 +58,65 @@ $(B)/libwasmbox.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/wasmbox: $(CLI_OBJ) $(B)/libwasmbox.a
-	$(CC) $(LDFLAGS) $^ -ljansson -lcurl $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ -ljansson -lcurl -lcrypto $(LDLIBS) -o $@
 
-# wasmboxd: the sandbox host (libevent's HTTP server, jansson, OpenSSL's SHA-256).
+# The sandbox core (sandboxd/core/: scheduler, module cache, output, limits),
+# a library both front ends link: wasmboxd and the containerd shim.
+SBD_CORE_SRC := $(wildcard sandboxd/core/*.c)
+SBD_CORE_OBJ := $(SBD_CORE_SRC:sandboxd/core/%.c=$(B)/obj/sbdcore/%.o)
+SBD_CORE_LIBS := -levent_pthreads -levent_core -ljansson -lcrypto
+$(B)/obj/sbdcore/%.o: sandboxd/core/%.c sandboxd/core/core.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -D_GNU_SOURCE $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(B)/libsbdcore.a: $(SBD_CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# wasmboxd: the HTTP+JSON front end (libevent's HTTP server, jansson).
 SBD_SRC := $(wildcard sandboxd/*.c)
 SBD_OBJ := $(SBD_SRC:sandboxd/%.c=$(B)/obj/sandboxd/%.o)
-$(B)/obj/sandboxd/%.o: sandboxd/%.c sandboxd/sandboxd.h $(DEPS_STAMP)
+$(B)/obj/sandboxd/%.o: sandboxd/%.c sandboxd/sandboxd.h sandboxd/core/core.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -D_GNU_SOURCE $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/wasmboxd: $(SBD_OBJ) $(B)/libwasmbox.a
-	$(CC) $(LDFLAGS) $^ -levent_pthreads -levent_core -levent_extra -ljansson -lcrypto $(LDLIBS) -o $@
+$(B)/wasmboxd: $(SBD_OBJ) $(B)/libsbdcore.a $(B)/libwasmbox.a
+	$(CC) $(LDFLAGS) $^ $(SBD_CORE_LIBS) -levent_extra $(LDLIBS) -o $@
+
+# containerd-shim-wasmbox-v1: the containerd front end of the same core
+# (ttrpc with protobuf-c; the .proto files in proto/ are ours, with the
+# field numbers of containerd's shim API).  Generated code is compiled
+# without our warnings: it is protoc-c's.  Not with -Isrc: the engine's
+# limits.h would hide the C library's, which protobuf-c.h includes.
+PROTO   := $(wildcard proto/*.proto)
+PROTO_C := $(PROTO:proto/%.proto=$(B)/proto/%.pb-c.c)
+PROTO_O := $(PROTO_C:.c=.o)
+SHIM_SRC := $(wildcard shim/*.c)
+SHIM_OBJ := $(SHIM_SRC:shim/%.c=$(B)/obj/shim/%.o)
+# One protoc-c run writes every file (a stamp, so that make -j runs it once).
+$(B)/proto/.stamp: $(PROTO) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	protoc-c --c_out=$(B)/proto -Iproto $(PROTO)
+	@touch $@
+$(PROTO_C): $(B)/proto/.stamp
+.SECONDARY: $(PROTO_C)
+$(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
+	$(CC) -I$(B)/proto $(CFLAGS) -c $< -o $@
+$(B)/obj/shim/%.o: shim/%.c shim/shim.h sandboxd/core/core.h $(PROTO_C) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -Iinclude -Isandboxd -I$(B)/proto -D_GNU_SOURCE $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+$(B)/containerd-shim-wasmbox-v1: $(SHIM_OBJ) $(PROTO_O) $(B)/libsbdcore.a $(B)/libwasmbox.a
+	$(CC) $(LDFLAGS) $^ $(SBD_CORE_LIBS) -lprotobuf-c $(LDLIBS) -o $@
+all: $(B)/containerd-shim-wasmbox-v1
+# Guests of the containerd tests.
+CTD_GUESTS := $(patsubst tests/containerd/%.c,build/containerd/%.wasm,$(wildcard tests/containerd/*.c)) \
+              $(patsubst tests/containerd/%.wat,build/containerd/%.wasm,$(wildcard tests/containerd/*.wat))
+build/containerd/%.wasm: tests/containerd/%.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	clang --target=wasm32-wasi -O2 $< -o $@
+build/containerd/%.wasm: tests/containerd/%.wat $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
+all: $(CTD_GUESTS)
 
 # Guests of the daemon's tests and density benchmark.
 SBD_GUESTS := build/sandboxd/ticker.wasm $(patsubst tests/sandboxd/%.wat,build/sandboxd/%.wasm,$(wildcard tests/sandboxd/*.wat))
@@ -101,8 +149,12 @@ spec: all
 pg: all
 	@tests/run.sh $(B) pg
 
-# The PostgreSQL extension into the system server (PGXS, as pg_config says).
-install: $(DEPS_STAMP)
+# The PostgreSQL extension into the system server (PGXS, as pg_config says),
+# and the containerd shim onto PATH (containerd finds a runtime's shim there).
+PREFIX ?= /usr/local
+install: $(DEPS_STAMP) $(B)/containerd-shim-wasmbox-v1 $(B)/wasmbox
+	install -D -m 0755 $(B)/containerd-shim-wasmbox-v1 $(DESTDIR)$(PREFIX)/bin/containerd-shim-wasmbox-v1
+	install -D -m 0755 $(B)/wasmbox $(DESTDIR)$(PREFIX)/bin/wasmbox
 	$(MAKE) -C pg install
 
 clean:
@@ -112,7 +164,7 @@ clean:
 format:
 	clang-format -i src/*.c src/*.h include/*.h cli/*.c tests/unit/*.c tests/unit/*.h
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SBD_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SBD_OBJ:.o=.d) $(SBD_CORE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d)
 
 # ---- benchmarks -------------------------------------------------------------
 WASM_CC := clang --target=wasm32 -O2 -mbulk-memory -nostdlib -Wl,--no-entry
@@ -133,11 +185,21 @@ build/bench/kernels_native.o: bench/kernels.c
 build/bench/bench: bench/bench.c build/bench/kernels_native.o build/libwasmbox.a
 	$(CC) $(CPPFLAGS) $(WFLAGS) -O2 $^ $(LDLIBS) -o $@
 
-bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox
+bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox all build/bench/native_hello
 	build/bench/bench
+	@B=$(B) sh bench/containerd.sh
 	@bench/wat_parse.sh build
 	@scripts/install-deps.sh bench
 	@pg/run-tests.sh bench
+
+# The containerd shim against runc through one private containerd: throughput
+# of `ctr run --rm` and the shim's memory per sleeping container (N, D override
+# the counts: 100 and 1,000).  Needs root and containerd (install-deps.sh).
+build/bench/native_hello: bench/native_hello.c
+	@mkdir -p $(@D)
+	gcc -O2 -static $< -o $@
+bench-containerd: all build/bench/native_hello
+	@B=$(B) sh bench/containerd.sh $(N) $(D)
 
 # wasmboxd's density: 100,000 tickers and 1,000,000 sleepers (minutes, ~10 GiB;
 # not in `make bench` or CI).  N and M override the counts.

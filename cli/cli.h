@@ -30,5 +30,7 @@ int cli_wast(int argc, char **argv);
 int cli_run(int argc, char **argv);
 /* `wasmbox sandbox ...`: the client of wasmboxd (sandbox.c). */
 int cli_sandbox(int argc, char **argv);
+/* `wasmbox image build`: an OCI image of a WASI program (image.c). */
+int cli_image(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
  *   wasmbox wat2wasm [--no-check] IN.wat [-o OUT.wasm]
  *   wasmbox run ...                (run.c: a WASI program)
  *   wasmbox sandbox ...            (sandbox.c: the client of wasmboxd)
+ *   wasmbox image build ...        (image.c: an OCI image of a WASI program)
  *
  * Exit status: 0 success, 1 usage or load error, 2 the call trapped (or ran
  * out of fuel), 3 a resource limit was hit while instantiating.
@@ -161,7 +162,8 @@ static int usage(void)
                     "       wasmbox wat2wasm [--no-check] IN.wat [-o OUT.wasm]\n"
                     "       wasmbox run [--env K=V]... [--dir HOST[::GUEST]]... [--fuel N] [--max-memory BYTES]\n"
                     "                   FILE.wasm|FILE.wat [ARGS...]   (a WASI program)\n"
-                    "       wasmbox sandbox create|start|ps|inspect|logs|kill|wait|rm|metrics ... (wasmboxd's client)\n");
+                    "       wasmbox sandbox create|start|ps|inspect|logs|kill|wait|rm|metrics ... (wasmboxd's client)\n"
+                    "       wasmbox image build -o IMAGE.tar [--tag NAME] FILE.wasm [FILES...] (an OCI image)\n");
     return 1;
 }
 
@@ -389,6 +391,8 @@ int main(int argc, char **argv)
         return cli_run(argc - 2, argv + 2);
     if (strcmp(argv[1], "sandbox") == 0)
         return cli_sandbox(argc - 2, argv + 2);
+    if (strcmp(argv[1], "image") == 0)
+        return cli_image(argc - 2, argv + 2);
     if (strcmp(argv[1], "--version") == 0) {
         printf("wasmbox %s\n", WB_VERSION);
         return 0;

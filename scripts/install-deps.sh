@@ -4,7 +4,8 @@
 set -e
 PKGS="build-essential clang lld wabt libjansson-dev wasi-libc
       postgresql-15 postgresql-server-dev-15 libsqlite3-dev
-      libevent-dev libcurl4-openssl-dev libssl-dev libclang-rt-14-dev-wasm32 curl"
+      libevent-dev libcurl4-openssl-dev libssl-dev libclang-rt-14-dev-wasm32 curl
+      libprotobuf-c-dev protobuf-c-compiler containerd runc"
 # `install-deps.sh bench`: also what `make bench` compares against (pllua is
 # the issue's anchor for compute-heavy UDFs).
 [ "${1:-}" = bench ] && PKGS="$PKGS postgresql-15-pllua"

@@ -4,6 +4,7 @@
 #   tests/run.sh build unit     unit tests only
 #   tests/run.sh build spec     the official spec suite only
 #   tests/run.sh build pg       the PostgreSQL extension only (pg/run-tests.sh)
+#   tests/run.sh build containerd  the containerd shim only (tests/containerd/run.sh)
 # Each suite prints "N passed, M failed"; the script ends with a total line
 # and exits non-zero if anything failed.  `all` on build/ also builds
 # build-san/ (ASan+UBSan) and runs the unit tests and the spec suite there.
@@ -120,6 +121,15 @@ if [ "$WHAT" = all ]; then
         grep -E '^FAIL' "$tmp/cli-$n.out" | head -20
         tally "cli/$n" "$tmp/cli-$n.out"
     done
+fi
+
+# The containerd shim through a private containerd (tests/containerd/run.sh;
+# it says SKIP with the reason where containerd cannot start).
+if [ "$WHAT" = all ] || [ "$WHAT" = containerd ]; then
+    sh tests/containerd/run.sh "$B" >"$tmp/containerd.out" 2>&1
+    echo "containerd: $(grep -E '^SKIP' "$tmp/containerd.out")$(tail -1 "$tmp/containerd.out")"
+    grep -E '^FAIL' "$tmp/containerd.out" | head -20
+    tally containerd "$tmp/containerd.out"
 fi
 
 # The PostgreSQL extension, in a throwaway cluster of its own.

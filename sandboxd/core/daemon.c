@@ -3,7 +3,7 @@
  * uses: the monotonic clock, the process's resident memory, and a log that a
  * guest or a client cannot flood.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,8 +65,9 @@ void sbd_log(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    const char *name = sbd_g.name ? sbd_g.name : "wasmboxd";
     if (missed)
-        fprintf(stderr, "wasmboxd: %s (%llu lines suppressed before this one)\n", line, (unsigned long long)missed);
+        fprintf(stderr, "%s: %s (%llu lines suppressed before this one)\n", name, line, (unsigned long long)missed);
     else
-        fprintf(stderr, "wasmboxd: %s\n", line);
+        fprintf(stderr, "%s: %s\n", name, line);
 }

@@ -15,7 +15,7 @@
  * running ones, which then report their size at the end of their slice, and
  * the next check picks.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <event2/event.h>
 #include <stdio.h>

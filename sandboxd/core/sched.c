@@ -10,7 +10,7 @@
  * thread and no CPU: a sandbox's whole state is its instance and its engine
  * stack (wb_call), which resume where they stopped.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -186,8 +186,10 @@ void sbd_finish(sandbox *s, int code, const char *reason, const char *message)
         wb_call_free(s->call);
         s->call = NULL;
     }
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         sbd_output_flush(&s->out[i], true);
+        sbd_output_end(&s->out[i]);
+    }
     /* The instance and its memory go now, not at delete: an exited
      * sandbox keeps only its record. */
     wb_memory *mem = s->inst ? wb_instance_memory(s->inst) : NULL;
@@ -263,6 +265,11 @@ static void settle(sandbox *s, wb_result r, uint64_t wake)
     const char *reason = r == WB_TRAP_OUT_OF_FUEL                              ? "out of fuel"
                          : s->inst && wb_instance_memory_limit_hit(s->inst) ? "memory limit"
                                                                               : "trap";
+    if (s->trap_to_stderr) { /* where a container's user looks: its stderr */
+        char line[2200];
+        int k = snprintf(line, sizeof line, "wasmbox: %s: %s\n", reason, msg);
+        sbd_output_append(&s->out[1], line, k < (int)sizeof line ? (size_t)k : sizeof line - 1);
+    }
     sbd_finish(s, 134, reason, msg);
 }
 

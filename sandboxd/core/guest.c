@@ -7,7 +7,7 @@
  * blocking), and stdout/stderr go to the sandbox's output buffers rather
  * than to file descriptors.  Stdin is empty.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -20,8 +20,15 @@
  * one component at a time from /), without blocking (O_NONBLOCK: a FIFO
  * with no reader is refused, not waited for), and used only if it is a
  * regular file.  Output that cannot be written so is dropped and counted.
+ *
+ * A front end may give a descriptor instead (the containerd shim: the FIFO
+ * containerd reads, opened read+write so that writing never fails for want
+ * of a reader).  Those are written without blocking; what the pipe cannot
+ * take yet waits in the sink's backlog (at most SBD_PIPE_BACKLOG) and the
+ * writer tries again every SBD_PIPE_RETRY_NS, so a slow reader loses
+ * nothing and a stalled one stalls no other stream.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -30,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Work for the writer: bytes to append, or a file to read back. */
@@ -39,6 +47,7 @@ typedef struct job {
     char *buf;
     size_t len;
     bool read;
+    bool end; /* fd sink: the sandbox exited, close the descriptor once its bytes are out */
     uint64_t tail;
     sbd_read_done done;
     void *arg;
@@ -51,6 +60,7 @@ static struct {
     uint64_t queued_bytes;
     bool running, stop;
     pthread_t thread;
+    sbd_sink *stalled; /* fd sinks with a backlog (the writer's) */
 } wq = {.mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER};
 
 /* ---- sinks -------------------------------------------------------------------------------- */
@@ -58,6 +68,9 @@ static struct {
 static void sink_put(sbd_sink *k)
 {
     if (k && __atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        if (k->fd >= 0 && !k->ended)
+            close(k->fd);
+        free(k->backlog);
         free(k->path);
         free(k);
     }
@@ -121,10 +134,127 @@ static int open_nofollow(const char *path, int flags, const char **why)
 
 /* ---- the writer ------------------------------------------------------------------------------ */
 
+/* ---- descriptors (FIFOs) ---------------------------------------------------------------- */
+
+/* Writes what the pipe takes of p; returns how much, or -1 on an error
+ * other than a full pipe. */
+static ssize_t write_some(int fd, const char *p, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, p + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (w <= 0)
+            return done ? (ssize_t)done : -1;
+        done += (size_t)w;
+    }
+    return (ssize_t)done;
+}
+
+/* Keeps p in k's backlog (up to SBD_PIPE_BACKLOG; the rest is dropped). */
+static void keep(sbd_sink *k, const char *p, size_t n)
+{
+    size_t room = SBD_PIPE_BACKLOG - k->blen, take = n < room ? n : room;
+    if (k->blen + take > k->bcap) {
+        size_t cap = k->bcap ? k->bcap : 4096;
+        while (cap < k->blen + take)
+            cap *= 2;
+        char *b = realloc(k->backlog, cap);
+        if (!b)
+            take = 0;
+        else {
+            k->backlog = b;
+            k->bcap = cap;
+        }
+    }
+    memcpy(k->backlog + k->blen, p, take);
+    k->blen += take;
+    if (take < n) {
+        drop(k, n - take);
+        sbd_log("%s of %s: nobody reads it, %zu bytes dropped", k->stream, k->id, n - take);
+    }
+    if (k->blen && !k->stalled) {
+        k->stalled = true;
+        __atomic_add_fetch(&k->refs, 1, __ATOMIC_RELAXED);
+        k->stalled_next = wq.stalled;
+        wq.stalled = k;
+    }
+}
+
+/* The reader sees end of file once every byte before it was written. */
+static void end_fd(sbd_sink *k)
+{
+    if (k->blen) {
+        k->ending = true; /* retry_stalled closes it when the backlog is out */
+        return;
+    }
+    if (k->fd >= 0 && !k->ended)
+        close(k->fd);
+    k->ended = true;
+}
+
+static void write_fd(sbd_sink *k, const char *p, size_t n)
+{
+    if (k->ended) {
+        drop(k, n);
+        return;
+    }
+    if (k->blen) { /* behind earlier bytes */
+        keep(k, p, n);
+        return;
+    }
+    ssize_t w = write_some(k->fd, p, n);
+    if (w < 0) {
+        drop(k, n);
+        sbd_log("%s of %s: %s; %zu bytes dropped", k->stream, k->id, strerror(errno), n);
+        return;
+    }
+    if ((size_t)w < n)
+        keep(k, p + w, n - (size_t)w);
+}
+
+/* Tries the stalled sinks again.  A sink that only the list still holds
+ * (its sandbox was deleted) and whose pipe stays full is let go. */
+static void retry_stalled(void)
+{
+    sbd_sink **pp = &wq.stalled;
+    while (*pp) {
+        sbd_sink *k = *pp;
+        ssize_t w = write_some(k->fd, k->backlog, k->blen);
+        if (w > 0) {
+            memmove(k->backlog, k->backlog + w, k->blen - (size_t)w);
+            k->blen -= (size_t)w;
+        }
+        bool orphan = __atomic_load_n(&k->refs, __ATOMIC_ACQUIRE) == 1;
+        if (w < 0 || (orphan && w == 0) || !k->blen) {
+            if (k->blen)
+                drop(k, k->blen);
+            k->blen = 0;
+            k->stalled = false;
+            if (k->ending)
+                end_fd(k);
+            *pp = k->stalled_next;
+            sink_put(k);
+            continue;
+        }
+        pp = &k->stalled_next;
+    }
+}
+
 static void write_job(job *j)
 {
     const char *why = "";
     sbd_sink *k = j->sink;
+    if (k->fd >= 0) {
+        if (j->end)
+            end_fd(k);
+        else
+            write_fd(k, j->buf, j->len);
+        return;
+    }
     int fd = open_nofollow(k->path, O_WRONLY | O_APPEND | O_CREAT, &why);
     size_t done = 0;
     if (fd >= 0) {
@@ -175,9 +305,11 @@ static void read_job(job *j)
     }
     *a = (answer){.done = j->done, .arg = j->arg, .fd = -1};
     const char *why = "";
-    int fd = open_nofollow(j->sink->path, O_RDONLY, &why);
+    int fd = j->sink->path ? open_nofollow(j->sink->path, O_RDONLY, &why) : -1;
     struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0) {
+    if (j->sink->fd >= 0) {
+        snprintf(a->why, sizeof a->why, "%s of %s is a stream, not a file", j->sink->stream, j->sink->id);
+    } else if (fd >= 0 && fstat(fd, &st) == 0) {
         uint64_t size = (uint64_t)st.st_size;
         a->fd = fd;
         a->off = size > j->tail ? size - j->tail : 0;
@@ -213,9 +345,26 @@ static void *writer(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&wq.mu);
+    uint64_t retried = 0;
     for (;;) {
-        while (!wq.head && !wq.stop)
-            pthread_cond_wait(&wq.more, &wq.mu);
+        while (!wq.head && !wq.stop) {
+            if (!wq.stalled) {
+                pthread_cond_wait(&wq.more, &wq.mu);
+                continue;
+            }
+            uint64_t until = retried + SBD_PIPE_RETRY_NS;
+            struct timespec ts = {.tv_sec = (time_t)(until / 1000000000u), .tv_nsec = (long)(until % 1000000000u)};
+            if (sbd_now_ns() < until && pthread_cond_timedwait(&wq.more, &wq.mu, &ts) != ETIMEDOUT)
+                continue;
+            break;
+        }
+        if (wq.stalled && sbd_now_ns() - retried >= SBD_PIPE_RETRY_NS) { /* also while jobs keep coming */
+            pthread_mutex_unlock(&wq.mu);
+            retry_stalled();
+            retried = sbd_now_ns();
+            pthread_mutex_lock(&wq.mu);
+            continue;
+        }
         job *j = wq.head;
         if (!j)
             break; /* stopping, and everything is written */
@@ -233,6 +382,11 @@ static void *writer(void *arg)
 
 int sbd_output_start(void)
 {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&wq.more, &ca);
+    pthread_condattr_destroy(&ca);
     wq.stop = false;
     if (pthread_create(&wq.thread, NULL, writer, NULL))
         return -1;
@@ -250,6 +404,12 @@ void sbd_output_stop(void)
     pthread_mutex_unlock(&wq.mu);
     pthread_join(wq.thread, NULL);
     wq.running = false;
+    for (sbd_sink *k = wq.stalled, *n; k; k = n) { /* what no reader took by now is dropped */
+        n = k->stalled_next;
+        k->stalled = false;
+        sink_put(k);
+    }
+    wq.stalled = NULL;
 }
 
 /* Queues j (whose buf is now the writer's); without a writer thread (it is
@@ -353,7 +513,24 @@ int sbd_output_open(sbd_output *o, const char *path, const char *id, const char 
     }
     snprintf(full, n, "%s/%s", strcmp(real, "/") ? real : "", slash + 1);
     free(real);
-    *k = (sbd_sink){.path = full, .stream = stream, .refs = 1, .fresh = true};
+    *k = (sbd_sink){.path = full, .fd = -1, .stream = stream, .refs = 1, .fresh = true};
+    snprintf(k->id, sizeof k->id, "%s", id);
+    o->sink = k;
+    return 0;
+}
+
+int sbd_output_open_fd(sbd_output *o, int fd, const char *id, const char *stream, char *why, size_t whylen)
+{
+    memset(o, 0, sizeof *o);
+    o->limit = UINT64_MAX; /* a stream keeps no file to fill; a stalled one is bounded by its backlog */
+    o->eager = true;
+    sbd_sink *k = calloc(1, sizeof *k);
+    if (!k) {
+        close(fd);
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    *k = (sbd_sink){.fd = fd, .stream = stream, .refs = 1};
     snprintf(k->id, sizeof k->id, "%s", id);
     o->sink = k;
     return 0;
@@ -406,7 +583,7 @@ void sbd_output_flush(sbd_output *o, bool force)
 {
     if (!o->len || !o->sink)
         return;
-    if (!force && o->len < SBD_OUT_FLUSH_BYTES && sbd_now_ns() - o->since_ns < SBD_OUT_FLUSH_NS)
+    if (!force && !o->eager && o->len < SBD_OUT_FLUSH_BYTES && sbd_now_ns() - o->since_ns < SBD_OUT_FLUSH_NS)
         return;
     char *buf = o->buf;
     size_t len = o->len;
@@ -423,6 +600,17 @@ uint64_t sbd_output_dropped(const sbd_output *o)
 bool sbd_output_printed(const sbd_output *o)
 {
     return o->sink && __atomic_load_n(&o->sink->handed, __ATOMIC_ACQUIRE);
+}
+
+void sbd_output_end(sbd_output *o)
+{
+    if (!o->sink || o->sink->fd < 0)
+        return;
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return; /* closed when the sandbox is deleted instead */
+    *j = (job){.sink = o->sink, .end = true};
+    submit(j);
 }
 
 void sbd_output_read(const sbd_output *o, uint64_t tail, sbd_read_done done, void *arg)

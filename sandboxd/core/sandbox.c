@@ -7,7 +7,7 @@
  * client-chosen or "sb-N"; the table is a chained hash on the id.  At
  * shutdown the table is written to STATEDIR/state.json.
  */
-#include "sandboxd.h"
+#include "core.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,19 +30,11 @@ const char *sbd_state_name(sbd_state st)
 
 /* The module file's bytes.  O_NONBLOCK: opening a FIFO must not wait for a
  * writer (this runs on the event loop), and only a regular file is read. */
-static uint8_t *read_file(const char *path, size_t *len, char *why, size_t whylen, int *status)
+static uint8_t *read_fd(int fd, const char *path, size_t *len, char *why, size_t whylen)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        /* out of descriptors is the daemon's trouble, not the request's */
-        *status = errno == ENOENT || errno == ENOTDIR ? 404 : errno == EMFILE || errno == ENFILE ? 503 : 400;
-        snprintf(why, whylen, "cannot open module %s: %s", path, strerror(errno));
-        return NULL;
-    }
     struct stat st;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > (off_t)1 << 30) {
         snprintf(why, whylen, "module %s is not a regular file of at most 1 GiB", path);
-        close(fd);
         return NULL;
     }
     uint8_t *buf = malloc((size_t)st.st_size + 1);
@@ -55,13 +47,26 @@ static uint8_t *read_file(const char *path, size_t *len, char *why, size_t whyle
             break;
         n += (size_t)k;
     }
-    close(fd);
     if (!buf || n != (size_t)st.st_size) {
         snprintf(why, whylen, "cannot read module %s", path);
         free(buf);
         return NULL;
     }
     *len = n;
+    return buf;
+}
+
+static uint8_t *read_file(const char *path, size_t *len, char *why, size_t whylen, int *status)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        /* out of descriptors is the daemon's trouble, not the request's */
+        *status = errno == ENOENT || errno == ENOTDIR ? 404 : errno == EMFILE || errno == ENFILE ? 503 : 400;
+        snprintf(why, whylen, "cannot open module %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    uint8_t *buf = read_fd(fd, path, len, why, whylen);
+    close(fd);
     return buf;
 }
 
@@ -77,13 +82,29 @@ static bool looks_like_text(const uint8_t *p, size_t n)
     return i < n && (p[i] == '(' || (p[i] == ';' && i + 1 < n && p[i + 1] == ';'));
 }
 
+static sbd_module *module_from(uint8_t *bytes, size_t len, const char *path, char *why, size_t whylen,
+                               int *status);
+
 sbd_module *sbd_module_get(const char *path, char *why, size_t whylen, int *status)
 {
     size_t len;
     *status = 400;
     uint8_t *bytes = read_file(path, &len, why, whylen, status);
-    if (!bytes)
-        return NULL;
+    return bytes ? module_from(bytes, len, path, why, whylen, status) : NULL;
+}
+
+sbd_module *sbd_module_get_fd(int fd, const char *name, char *why, size_t whylen, int *status)
+{
+    size_t len;
+    *status = 400;
+    uint8_t *bytes = read_fd(fd, name, &len, why, whylen);
+    return bytes ? module_from(bytes, len, name, why, whylen, status) : NULL;
+}
+
+/* The module of these bytes (freed here), from the cache or compiled. */
+static sbd_module *module_from(uint8_t *bytes, size_t len, const char *path, char *why, size_t whylen,
+                               int *status)
+{
     unsigned char md[32];
     unsigned mdlen = 0;
     char hash[65];
@@ -276,9 +297,17 @@ sandbox *sbd_create(sbd_module *m, const sbd_spec *spec, const char *id, char *w
     s->max_memory = spec->max_memory ? spec->max_memory : SBD_DEFAULT_MAX_MEMORY;
     s->fuel_limit = spec->fuel;
     s->fuel_rate = spec->fuel_rate;
+    s->trap_to_stderr = spec->trap_to_stderr;
     s->created_ns = sbd_now_ns();
 
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; spec->out_fds && i < 2; i++)
+        if (sbd_output_open_fd(&s->out[i], spec->out_fd[i], s->id, i ? "stderr" : "stdout", why, whylen)) {
+            if (!i)
+                close(spec->out_fd[1]);
+            free_parts(s);
+            return NULL;
+        }
+    for (int i = 0; !spec->out_fds && i < 2; i++) {
         const char *given = i ? spec->stderr_path : spec->stdout_path;
         char path[4096];
         if (given)

@@ -1,0 +1,144 @@
+#!/bin/sh
+# tests/containerd/run.sh BUILD - containerd-shim-wasmbox-v1 end to end, through
+# a private containerd (tests/containerd/lib.sh) and its own client, ctr:
+# images made by `wasmbox image build`, imported with --platform wasi/wasm;
+# arguments, environment, stdout and exit codes; a trap (134, in stderr); a
+# spinner killed; a memory bomb under --memory-limit; a detached run that
+# prints more than a pipe holds with nobody reading; 200 containers at once
+# in one shim; a containerd restart while tasks run; and bad input (a
+# missing module, a path out of the rootfs, a non-wasm entrypoint, a module
+# without _start, a malformed annotation), each a clear error, the shim
+# serving on.  Skips (saying why) only where containerd cannot start.
+B=${1:-build}
+G=build/containerd
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { # NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi
+}
+contains() { # NAME NEEDLE FILE
+    if grep -q -- "$2" "$3"; then ok; else bad "$1: no '$2' in: $(head -c 400 "$3")"; fi
+}
+
+. tests/containerd/lib.sh
+trap 'ctd_stop' EXIT INT TERM
+if ! ctd_start; then
+    echo "SKIP containerd: $(cat "$CT/why")"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+echo "containerd $(containerd --version | awk '{print $3}'), snapshotter $(cat "$CT/snapshotter"), in $CT"
+
+RT="--runtime io.containerd.wasmbox.v1 --platform wasi/wasm"
+# run ID IMAGE [ARGS...]: ctr run --rm, 30 s at most; output in $CT/ID.out, status echoed
+run() { # flags in $F
+    id=$1 img=$2
+    shift 2
+    timeout 30 $CTR run --rm $RT $F "docker.io/library/$img:latest" "$id" "$@" >"$CT/$id.out" 2>&1
+    echo $?
+}
+image() { # NAME FILE [FILES...]
+    n=$1
+    shift
+    $B/wasmbox image build -o "$CT/$n.tar" --tag "$n" "$@" >"$CT/$n.build" 2>&1 &&
+        $CTR images import --platform wasi/wasm "$CT/$n.tar" >"$CT/$n.import" 2>&1
+    check "image $n imported" 0 $?
+}
+
+# ---- images ----
+printf 'just text\n' >"$CT/data.txt"
+image hello $G/hello.wasm "$CT/data.txt"
+image trap build/sandboxd/trap.wasm
+image spin build/sandboxd/spin.wasm
+image bomb build/sandboxd/bomb.wasm
+image sleeper build/sandboxd/sleeper.wasm
+image nostart $G/nostart.wasm
+contains "ctr lists the image as wasi/wasm" "wasi/wasm" "$($CTR images ls >"$CT/ls" 2>&1; echo "$CT/ls")"
+$B/wasmbox image build -o "$CT/x.tar" "$CT/data.txt" >"$CT/x.out" 2>&1
+check "image build refuses a non-wasm entrypoint" 1 $?
+contains "... saying so" "not a wasm binary" "$CT/x.out"
+
+# ---- arguments, environment, stdout, exit codes ----
+check "exit code of proc_exit" 3 "$(GREETING=x run a1 hello /hello.wasm one two exit=3)"
+contains "arguments" "hello from /hello.wasm: one two exit=3" "$CT/a1.out"
+check "entrypoint from the image" 0 "$(timeout 30 $CTR run --rm $RT --env GREETING=bonjour docker.io/library/hello:latest a2 >"$CT/a2.out" 2>&1; echo $?)"
+contains "environment" "GREETING=bonjour" "$CT/a2.out"
+contains "stderr" "to stderr" "$CT/a2.out"
+
+# ---- a trap: 134, the trap and its backtrace in stderr ----
+check "trap exit code" 134 "$(run t1 trap)"
+contains "trap in stderr" "wasmbox: trap: unreachable" "$CT/t1.out"
+contains "backtrace in stderr" "#0 " "$CT/t1.out"
+
+# ---- a spinner killed with ctr task kill ----
+timeout 30 $CTR run -d $RT docker.io/library/spin:latest s1 >/dev/null 2>&1
+sleep 0.5
+contains "spinner running" "s1.*RUNNING" "$($CTR task ls >"$CT/ls" 2>&1; echo "$CT/ls")"
+$CTR task kill -s SIGKILL s1
+for _ in $(seq 50); do $CTR task ls 2>/dev/null | grep -q "s1.*STOPPED" && break; sleep 0.1; done
+contains "spinner stopped by SIGKILL" "s1.*STOPPED" "$($CTR task ls >"$CT/ls" 2>&1; echo "$CT/ls")"
+$CTR task delete s1 >"$CT/s1.del" 2>&1
+contains "killed: exit code 137" "exit code 137" "$CT/s1.del"
+$CTR containers rm s1 >/dev/null 2>&1
+
+# ---- a memory bomb under a memory limit ----
+check "memory bomb exit code" 134 "$(F="--memory-limit 4194304" run m1 bomb)"
+contains "memory limit in stderr" "memory limit" "$CT/m1.out"
+
+# ---- detached, nobody reading, more output than a pipe holds ----
+timeout 30 $CTR run -d $RT docker.io/library/hello:latest d1 /hello.wasm lines=20000 >/dev/null 2>&1
+for _ in $(seq 100); do $CTR task ls 2>/dev/null | grep -q "d1.*STOPPED" && break; sleep 0.1; done
+contains "a detached guest printing 200 KB finishes unread" "d1.*STOPPED" "$($CTR task ls >"$CT/ls" 2>&1; echo "$CT/ls")"
+$CTR task delete d1 >/dev/null 2>&1
+$CTR containers rm d1 >/dev/null 2>&1
+check "output of a run after it, whole" 20003 "$(run d2 hello /hello.wasm lines=20000 >/dev/null; wc -l <"$CT/d2.out")"
+
+# ---- bad input: clear errors, the shim serving on ----
+check "missing module fails" 1 "$(run e1 hello /nope.wasm)"
+contains "... naming it" "nope.wasm" "$CT/e1.out"
+check "a path out of the rootfs fails" 1 "$(run e2 hello /../../../../../../../proc/self/exe)"
+contains "... it is not found inside" "No such file" "$CT/e2.out"
+check "non-wasm entrypoint fails" 1 "$(run e3 hello /data.txt)"
+contains "... not a wasm module" "not a wasm module" "$CT/e3.out"
+check "module without _start fails" 1 "$(run e4 nostart)"
+contains "... saying so" "_start" "$CT/e4.out"
+check "malformed annotation fails" 1 "$(F="--annotation io.wasmbox.fuel=lots" run e5 hello)"
+contains "... naming it" "io.wasmbox.fuel" "$CT/e5.out"
+check "the shim serves on" 0 "$(run e6 hello)"
+contains "... with the right output" "hello from /hello.wasm" "$CT/e6.out"
+for i in 1 2 3 4 5; do $CTR containers rm e$i >/dev/null 2>&1; done
+check "no container left behind" "" "$($CTR containers ls -q)"
+
+# ---- 200 containers at once, one grouped shim (three sleepers keep it) ----
+for i in 1 2 3; do timeout 30 $CTR run -d $RT docker.io/library/sleeper:latest r$i >/dev/null 2>&1; done
+shim=$(ctd_shims)
+check "one shim for the namespace" 1 "$(echo "$shim" | wc -w)"
+seq 200 | xargs -P 50 -I{} sh -c "timeout 60 $CTR run --rm $RT docker.io/library/hello:latest p{} /hello.wasm n{} >$CT/p{}.out 2>&1"
+good=0
+for i in $(seq 200); do grep -q "hello from /hello.wasm: n$i\$" "$CT/p$i.out" && good=$((good + 1)); done
+check "200 containers at once, each its own output" 200 $good
+check "... all in that one shim" "$shim" "$(ctd_shims)"
+
+# ---- a containerd restart while tasks run ----
+ctd_restart
+check "containerd back" 0 $?
+contains "tasks still listed" "r3.*RUNNING" "$($CTR task ls >"$CT/ls" 2>&1; echo "$CT/ls")"
+check "the same shim" "$shim" "$(ctd_shims)"
+$CTR task kill -s SIGKILL r1 >/dev/null 2>&1
+for _ in $(seq 50); do $CTR task ls 2>/dev/null | grep -q "r1.*STOPPED" && break; sleep 0.1; done
+$CTR task delete r1 >"$CT/r1.del" 2>&1
+contains "... and killed and waited for after" "exit code 137" "$CT/r1.del"
+check "a new container after the restart" 0 "$(run r4 hello)"
+for i in 2 3; do
+    $CTR task kill -s SIGKILL r$i >/dev/null 2>&1
+done
+sleep 0.3
+for i in 1 2 3; do
+    $CTR task delete r$i >/dev/null 2>&1
+    $CTR containers rm r$i >/dev/null 2>&1
+done
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
