@@ -114,6 +114,36 @@ format:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SBD_OBJ:.o=.d)
 
+# ---- the SQLite extension (sqlite/, docs/sqlite.md) -------------------------
+# build/wasm_sqlite.so, for `.load build/wasm_sqlite`.  A shared object needs
+# position-independent code and libwasmbox.a is not: the engine is compiled
+# again into build/pic/, with hidden visibility, so that the extension
+# exports only its entry point.  Always plain -O2 (also under SANITIZE=1):
+# sqlite3 and python3 cannot load an ASan-instrumented object.
+SQ_CFLAGS := -O2 -g -fPIC -fvisibility=hidden
+PIC_OBJ := $(LIB_SRC:src/%.c=build/pic/%.o)
+SQ_SRC  := $(wildcard sqlite/*.c)
+SQ_OBJ  := $(SQ_SRC:sqlite/%.c=build/pic/sqlite/%.o)
+build/pic/%.o: src/%.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(SQ_CFLAGS) -MMD -MP -c $< -o $@
+ifeq ($(IS_GCC),1)
+build/pic/interp.o: SQ_CFLAGS += -fno-gcse -fno-tree-loop-distribute-patterns
+endif
+build/pic/sqlite/%.o: sqlite/%.c sqlite/wasm_sqlite.h include/wasmbox.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(SQ_CFLAGS) -MMD -MP -c $< -o $@
+build/wasm_sqlite.so: $(SQ_OBJ) $(PIC_OBJ)
+	$(CC) -shared -Wl,--no-undefined $^ -lcrypto $(LDLIBS) -o $@
+# The PostgreSQL tests' guests (examples/pg), built as pg/Makefile builds
+# them: the SQLite tests run the same files.
+SQ_GUESTS := $(patsubst examples/pg/%.c,build/examples/pg/%.wasm,$(wildcard examples/pg/*.c))
+build/examples/pg/%.wasm: examples/pg/%.c sdk/wasmbox_udf.h $(wildcard examples/pg/*.h) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	clang --target=wasm32 -O2 -msimd128 -nostdlib -Wl,--no-entry -Isdk $< -o $@
+all: build/wasm_sqlite.so $(SQ_GUESTS)
+-include $(PIC_OBJ:.o=.d) $(SQ_OBJ:.o=.d)
+
 # ---- benchmarks -------------------------------------------------------------
 WASM_CC := clang --target=wasm32 -O2 -mbulk-memory -nostdlib -Wl,--no-entry
 
