@@ -28,7 +28,7 @@ WASM    := $(WAT:tests/modules/%.wat=build/modules/%.wasm)
 DEPS_STAMP := build/.deps-ok
 SUITE   ?= ../shared/wasm-testsuite
 
-.PHONY: all check unit spec bench bench-density fuzz fuzz-wat demo deps clean format
+.PHONY: all check unit spec sqlite bench bench-density fuzz fuzz-wat demo deps clean format
 all: $(B)/libwasmbox.a $(B)/wasmbox $(B)/wasmboxd $(UNIT_BIN) $(WASM)
 
 # Missing Debian packages are installed once (idempotent script).
@@ -100,6 +100,9 @@ spec: all
 
 pg: all
 	@tests/run.sh $(B) pg
+
+sqlite: all
+	@tests/run.sh $(B) sqlite
 
 # The PostgreSQL extension into the system server (PGXS, as pg_config says).
 install: $(DEPS_STAMP)
