@@ -136,8 +136,10 @@ endif
 build/pic/sqlite/%.o: sqlite/%.c sqlite/wasm_sqlite.h include/wasmbox.h $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WFLAGS) $(SQ_CFLAGS) -MMD -MP -c $< -o $@
+# -z nodelete: the ticker thread (sqlite/call.c) outlives any connection,
+# so the object stays mapped when SQLite closes the last one.
 build/wasm_sqlite.so: $(SQ_OBJ) $(PIC_OBJ)
-	$(CC) -shared -Wl,--no-undefined $^ -lcrypto $(LDLIBS) -o $@
+	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $^ -lcrypto $(LDLIBS) -o $@
 # The PostgreSQL tests' guests (examples/pg), built as pg/Makefile builds
 # them: the SQLite tests run the same files.
 SQ_GUESTS := $(patsubst examples/pg/%.c,build/examples/pg/%.wasm,$(wildcard examples/pg/*.c))
@@ -166,8 +168,13 @@ build/bench/kernels_native.o: bench/kernels.c
 build/bench/bench: bench/bench.c build/bench/kernels_native.o build/libwasmbox.a
 	$(CC) $(CPPFLAGS) $(WFLAGS) -O2 $^ $(LDLIBS) -o $@
 
-bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox
+build/bench/sqlite_bench: bench/sqlite_bench.c examples/pg/utf8_reverse.h
+	@mkdir -p $(@D)
+	$(CC) -D_DEFAULT_SOURCE $(WFLAGS) -O2 $< -lsqlite3 -o $@
+
+bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox build/bench/sqlite_bench all
 	build/bench/bench
+	@build/bench/sqlite_bench
 	@bench/wat_parse.sh build
 	@scripts/install-deps.sh bench
 	@pg/run-tests.sh bench

@@ -1,6 +1,6 @@
 /*
  * call.c - the call path of every wasm SQL function: its instance, the run
- * in fuel slices with the interrupt check between them, and the mapping of
+ * with pauses that check for interrupts, and the mapping of
  * engine results to SQLite errors.
  *
  * Per call, for a function of numbers: compare the slot's instance
@@ -15,25 +15,70 @@
  *
  * Interrupts.  SQLite 3.40 has no sqlite3_is_interrupted(), and neither
  * sqlite3_interrupt() nor the progress handler reaches a running function.
- * So a call runs in slices of WSQ_SLICE_FUEL instructions; when one ends,
- * the call steps a small statement of its own on the connection (the
- * probe): SQLite checks its interrupt flag when a statement is prepared and
- * stepped (SQLITE_INTERRUPT), and calls the progress handler as the probe's
- * opcodes run (a handler returning non-zero gives SQLITE_INTERRUPT too).
- * Either ends the call with SQLITE_INTERRUPT.  A call shorter than a slice
- * pays nothing for this.
+ * So a call pauses every WSQ_TICK_MS: a ticker thread (one per process) sets
+ * the flag the engine checks at every loop back-edge and call (wb_call_opts
+ * .interrupt), and the paused call steps a small statement of its own on the
+ * connection (the probe).  SQLite checks its interrupt flag when a statement
+ * is prepared and stepped (SQLITE_INTERRUPT), and calls the progress handler
+ * as the probe's opcodes run (a handler returning non-zero gives
+ * SQLITE_INTERRUPT too).  Either ends the call with SQLITE_INTERRUPT; else it
+ * resumes where it paused.  A timer rather than fuel slices, because the
+ * engine runs machine code only for calls without a slice (src/interp.c).
+ * A call shorter than a tick pays one store for this.
  */
 #include "wasm_sqlite.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-/* Opcodes the probe runs: a progress handler set to fire every N <= this
- * many opcodes is called at every slice, a larger N every few. */
+/* The probe runs about 3,000 opcodes: a progress handler set to fire every
+ * N <= 3,000 opcodes is called at every pause, a larger N every N / 3,000. */
 #define WSQ_PROBE_SQL "WITH RECURSIVE t(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM t WHERE x < 200) SELECT count(*) FROM t"
+
+/* ---- the ticker ------------------------------------------------------------------------------ */
+
+/* Set by the ticker: every running call pauses at its next check. */
+static volatile int tick;
+/* Set by every call: the ticker ticks fast while calls run. */
+static volatile int active;
+
+static void *ticker(void *arg)
+{
+    bool busy = false;
+    for (;;) {
+        struct timespec ts = {0, (busy ? WSQ_TICK_MS : WSQ_IDLE_TICK_MS) * 1000000L};
+        nanosleep(&ts, NULL);
+        busy = active;
+        if (busy) {
+            active = 0;
+            tick = 1;
+        }
+    }
+    return NULL;
+}
+
+static void ticker_spawn(void)
+{
+    pthread_attr_t attr;
+    pthread_t t;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    /* Without it, fuel still ends every call; only interrupts wait for that. */
+    (void)pthread_create(&t, &attr, ticker, NULL);
+    pthread_attr_destroy(&attr);
+}
+
+void wsq_ticker_start(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, ticker_spawn);
+}
 
 /* ---- the wb_call ---------------------------------------------------------------------------- */
 
@@ -47,10 +92,8 @@ static wb_call *get_call(wsq_conn *c)
 {
     if (likely(c->call != NULL))
         return c->call;
-    wb_call_opts opts = {.fuel = c->fuel};
+    wb_call_opts opts = {.fuel = c->fuel, .interrupt = &tick};
     c->call = wb_call_new(&opts);
-    if (c->call)
-        wb_call_set_slice(c->call, WSQ_SLICE_FUEL);
     return c->call;
 }
 
@@ -106,7 +149,7 @@ static void engine_error(sqlite3_context *ctx, wsq_func *f, wb_result r, const w
 /* ---- running ------------------------------------------------------------------------------- */
 
 /* Whether sqlite3_interrupt() was called or the progress handler asks to
- * stop.  *probe is prepared at the first slice of a call and kept to its
+ * stop.  *probe is prepared at the first pause of a call and kept to its
  * end, so that its opcodes add up towards the progress handler's period. */
 static bool interrupted(wsq_conn *c, sqlite3_stmt **probe)
 {
@@ -121,12 +164,14 @@ static bool interrupted(wsq_conn *c, sqlite3_stmt **probe)
     return rc == SQLITE_INTERRUPT;
 }
 
-/* A call that did not finish in its first slice, or failed. */
+/* A call that paused (a tick), or failed. */
 static bool finish(sqlite3_context *ctx, wsq_func *f, wb_call *call, wb_result r, uint64_t *io, const char *what)
 {
     wsq_conn *c = f->conn;
     sqlite3_stmt *probe = NULL;
     while (r == WB_SUSPENDED) {
+        tick = 0;
+        active = 1;
         if (interrupted(c, &probe)) {
             r = WB_TRAP_INTERRUPTED;
             break;
@@ -157,6 +202,7 @@ bool wsq_run(sqlite3_context *ctx, wsq_func *f, wb_func *fn, uint64_t *io, const
         return false;
     }
     c->busy = true;
+    active = 1;
     wb_result r = wb_call_start_cells(call, fn, io);
     bool ok = likely(r == WB_OK) || finish(ctx, f, call, r, io, what);
     c->busy = false;

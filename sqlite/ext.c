@@ -158,6 +158,7 @@ __attribute__((visibility("default"))) int sqlite3_wasmsqlite_init(sqlite3 *db, 
     }
     if (already_loaded(db))
         return SQLITE_OK;
+    wsq_ticker_start();
     wsq_conn *c = sqlite3_malloc(sizeof *c);
     if (!c)
         return SQLITE_NOMEM;

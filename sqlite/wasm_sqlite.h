@@ -7,7 +7,7 @@
  *   load.c    wasm_load & co.: compile, pick the ABI, register SQL functions
  *   sig.c     signatures: the "wasmbox.sql" custom section, SQL type names
  *   store.c   the wasm_modules table, libSQL's libsql_wasm_func_table, refresh
- *   call.c    the call path: instances, fuel slices, interrupts, errors
+ *   call.c    the call path: instances, interrupts, errors
  *   abi.c     strings and blobs across both memory ABIs (canonical, libSQL)
  *   agg.c     aggregates from <name>_step / <name>_final
  *   vtab.c    the eponymous tables wasm_instances, wasm_exported_functions
@@ -42,10 +42,13 @@ SQLITE_EXTENSION_INIT3
 #define WSQ_MIN_MAX_MEMORY 65536ull
 /* Largest: the wasm32 address space. */
 #define WSQ_MAX_MAX_MEMORY (4ull << 30)
-/* A call runs in slices of this much fuel; between two, it looks for
- * sqlite3_interrupt() and the progress handler (call.c).  About 5-10 ms of
- * guest code: interrupt latency, against a probe costing ~20 us. */
-#define WSQ_SLICE_FUEL 10000000ull
+/* While calls run, a ticker thread asks the running call to pause this
+ * often, and the call then looks for sqlite3_interrupt() and the progress
+ * handler (call.c): the interrupt latency, against a probe of ~20 us. */
+#define WSQ_TICK_MS 10
+/* With no call running the ticker looks this often: the latency of the first
+ * pause of a long call, and 4 idle wake-ups a second. */
+#define WSQ_IDLE_TICK_MS 250
 /* Modules are compiled when the extension loads, also those a database file
  * brings along, and a compile cannot be interrupted: this bounds the time a
  * hostile file can cost per module (about a second). */
@@ -227,6 +230,8 @@ void wsq_fail(sqlite3_context *ctx, wsq_func *f, int code, const char *fmt, ...)
 void wsq_drop_instance(wsq_module *m);
 /* Called when the fuel limit changes. */
 void wsq_drop_call(wsq_conn *c);
+/* Start the ticker thread, once per process. */
+void wsq_ticker_start(void);
 
 /* ---- abi.c ------------------------------------------------------------------------------- */
 
