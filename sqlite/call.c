@@ -193,7 +193,7 @@ static bool finish(sqlite3_context *ctx, wsq_func *f, wb_call *call, wb_result r
     return false;
 }
 
-bool wsq_run(sqlite3_context *ctx, wsq_func *f, wb_func *fn, uint64_t *io, const char *what)
+static inline bool run_inline(sqlite3_context *ctx, wsq_func *f, wb_func *fn, uint64_t *io, const char *what)
 {
     wsq_conn *c = f->conn;
     wb_call *call = get_call(c);
@@ -201,12 +201,14 @@ bool wsq_run(sqlite3_context *ctx, wsq_func *f, wb_func *fn, uint64_t *io, const
         wsq_fail(ctx, f, SQLITE_NOMEM, "out of memory calling wasm function \"%s\"", what);
         return false;
     }
-    c->busy = true;
     active = 1;
     wb_result r = wb_call_start_cells(call, fn, io);
-    bool ok = likely(r == WB_OK) || finish(ctx, f, call, r, io, what);
-    c->busy = false;
-    return ok;
+    return likely(r == WB_OK) || finish(ctx, f, call, r, io, what);
+}
+
+bool wsq_run(sqlite3_context *ctx, wsq_func *f, wb_func *fn, uint64_t *io, const char *what)
+{
+    return run_inline(ctx, f, fn, io, what);
 }
 
 /* ---- binding a slot to its instance ------------------------------------------------------------ */
@@ -369,6 +371,9 @@ static inline void result_cell(sqlite3_context *ctx, wsq_func *f, uint64_t cell)
     case WSQ_INT64:
         sqlite3_result_int64(ctx, (sqlite3_int64)cell);
         break;
+    case WSQ_INT32:
+        sqlite3_result_int(ctx, (int32_t)cell);
+        break;
     case WSQ_FLOAT64: {
         double d;
         memcpy(&d, &cell, 8);
@@ -402,6 +407,6 @@ void wsq_scalar(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             return;
         }
     }
-    if (likely(wsq_run(ctx, f, f->fn, io, f->name)))
+    if (likely(run_inline(ctx, f, f->fn, io, f->name)))
         result_cell(ctx, f, io[0]);
 }

@@ -158,7 +158,6 @@ struct wsq_conn {
     uint64_t max_memory;
     bool allow_paths;
     bool locked;        /* wasm_config('lock', 1): limits only go down */
-    bool busy;          /* a call is running (calls never nest) */
     wb_call *call;      /* reused by every call; re-made when fuel changes */
     wsq_module *modules;
     wsq_func *funcs;
