@@ -152,8 +152,8 @@ static int add_config(wsq_conn *c, sqlite3 *db)
 __attribute__((visibility("default"))) int sqlite3_wasmsqlite_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi)
 {
     SQLITE_EXTENSION_INIT2(pApi);
-    if (sqlite3_libversion_number() < 3031000) { /* SQLITE_DIRECTONLY and SQLITE_INNOCUOUS */
-        *pzErrMsg = sqlite3_mprintf("wasm_sqlite needs SQLite 3.31 or later, this is %s", sqlite3_libversion());
+    if (sqlite3_libversion_number() < 3035000) { /* INSERT ... RETURNING (store.c) */
+        *pzErrMsg = sqlite3_mprintf("wasm_sqlite needs SQLite 3.35 or later, this is %s", sqlite3_libversion());
         return SQLITE_ERROR;
     }
     if (already_loaded(db))
