@@ -28,7 +28,7 @@ WASM    := $(WAT:tests/modules/%.wat=build/modules/%.wasm)
 DEPS_STAMP := build/.deps-ok
 SUITE   ?= ../shared/wasm-testsuite
 
-.PHONY: all check unit spec bench bench-density bench-containerd fuzz fuzz-wat demo deps clean format
+.PHONY: all check unit spec sqlite bench bench-density bench-containerd fuzz fuzz-wat demo deps clean format
 all: $(B)/libwasmbox.a $(B)/wasmbox $(B)/wasmboxd $(UNIT_BIN) $(WASM)
 
 # Missing Debian packages are installed once (idempotent script).
@@ -149,6 +149,9 @@ spec: all
 pg: all
 	@tests/run.sh $(B) pg
 
+sqlite: all
+	@tests/run.sh $(B) sqlite
+
 # The PostgreSQL extension into the system server (PGXS, as pg_config says),
 # and the containerd shim onto PATH (containerd finds a runtime's shim there).
 PREFIX ?= /usr/local
@@ -165,6 +168,38 @@ format:
 	clang-format -i src/*.c src/*.h include/*.h cli/*.c tests/unit/*.c tests/unit/*.h
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SBD_OBJ:.o=.d) $(SBD_CORE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d)
+
+# ---- the SQLite extension (sqlite/, docs/sqlite.md) -------------------------
+# build/wasm_sqlite.so, for `.load build/wasm_sqlite`.  A shared object needs
+# position-independent code and libwasmbox.a is not: the engine is compiled
+# again into build/pic/, with hidden visibility, so that the extension
+# exports only its entry point.  Always plain -O2 (also under SANITIZE=1):
+# sqlite3 and python3 cannot load an ASan-instrumented object.
+SQ_CFLAGS := -O2 -g -fPIC -fvisibility=hidden
+PIC_OBJ := $(LIB_SRC:src/%.c=build/pic/%.o)
+SQ_SRC  := $(wildcard sqlite/*.c)
+SQ_OBJ  := $(SQ_SRC:sqlite/%.c=build/pic/sqlite/%.o)
+build/pic/%.o: src/%.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(SQ_CFLAGS) -MMD -MP -c $< -o $@
+ifeq ($(IS_GCC),1)
+build/pic/interp.o: SQ_CFLAGS += -fno-gcse -fno-tree-loop-distribute-patterns
+endif
+build/pic/sqlite/%.o: sqlite/%.c sqlite/wasm_sqlite.h include/wasmbox.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WFLAGS) $(SQ_CFLAGS) -MMD -MP -c $< -o $@
+# -z nodelete: the ticker thread (sqlite/call.c) outlives any connection,
+# so the object stays mapped when SQLite closes the last one.
+build/wasm_sqlite.so: $(SQ_OBJ) $(PIC_OBJ)
+	$(CC) -shared -Wl,--no-undefined -Wl,-z,nodelete $^ -lcrypto $(LDLIBS) -o $@
+# The PostgreSQL tests' guests (examples/pg), built as pg/Makefile builds
+# them: the SQLite tests run the same files.
+SQ_GUESTS := $(patsubst examples/pg/%.c,build/examples/pg/%.wasm,$(wildcard examples/pg/*.c))
+build/examples/pg/%.wasm: examples/pg/%.c sdk/wasmbox_udf.h $(wildcard examples/pg/*.h) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	clang --target=wasm32 -O2 -msimd128 -nostdlib -Wl,--no-entry -Isdk $< -o $@
+all: build/wasm_sqlite.so $(SQ_GUESTS)
+-include $(PIC_OBJ:.o=.d) $(SQ_OBJ:.o=.d)
 
 # ---- benchmarks -------------------------------------------------------------
 WASM_CC := clang --target=wasm32 -O2 -mbulk-memory -nostdlib -Wl,--no-entry
@@ -185,8 +220,13 @@ build/bench/kernels_native.o: bench/kernels.c
 build/bench/bench: bench/bench.c build/bench/kernels_native.o build/libwasmbox.a
 	$(CC) $(CPPFLAGS) $(WFLAGS) -O2 $^ $(LDLIBS) -o $@
 
-bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox all build/bench/native_hello
+build/bench/sqlite_bench: bench/sqlite_bench.c examples/pg/utf8_reverse.h
+	@mkdir -p $(@D)
+	$(CC) -D_DEFAULT_SOURCE $(WFLAGS) -O2 $< -lsqlite3 -o $@
+
+bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox all build/bench/native_hello build/bench/sqlite_bench
 	build/bench/bench
+	@build/bench/sqlite_bench
 	@B=$(B) sh bench/containerd.sh
 	@bench/wat_parse.sh build
 	@scripts/install-deps.sh bench

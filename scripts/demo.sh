@@ -16,5 +16,13 @@ run $W invoke --fuel 10000000 $M forever 1
 echo "# a malformed module is refused with its location:"
 head -c 40 $M >build/examples/truncated.wasm
 run $W validate build/examples/truncated.wasm
+echo "# the same module in SQLite (the extension build/wasm_sqlite.so; docs/sqlite.md):"
+rm -f build/examples/demo.db
+run sqlite3 -cmd ".load build/wasm_sqlite" build/examples/demo.db \
+    "SELECT wasm_new_instance('build/examples/pg/math.wasm', 'math');" \
+    "SELECT math_gcd(1071, 462), math_fib(20), math_hypot2(3, 4);" \
+    "SELECT namespace, abi, functions FROM wasm_instances;"
+echo "# a new connection to the file gets the functions back from the database:"
+run sqlite3 -cmd ".load build/wasm_sqlite" build/examples/demo.db "SELECT math_add(40, 2);"
 echo "# the same kind of code as SQL functions, in a throwaway PostgreSQL cluster:"
 pg/run-tests.sh demo

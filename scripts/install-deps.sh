@@ -3,7 +3,7 @@
 # Idempotent: does nothing when everything is present.
 set -e
 PKGS="build-essential clang lld wabt libjansson-dev wasi-libc
-      postgresql-15 postgresql-server-dev-15 libsqlite3-dev
+      postgresql-15 postgresql-server-dev-15 libsqlite3-dev sqlite3 python3
       libevent-dev libcurl4-openssl-dev libssl-dev libclang-rt-14-dev-wasm32 curl
       libprotobuf-c-dev protobuf-c-compiler containerd runc"
 # `install-deps.sh bench`: also what `make bench` compares against (pllua is

@@ -5,6 +5,7 @@
 #   tests/run.sh build spec     the official spec suite only
 #   tests/run.sh build pg       the PostgreSQL extension only (pg/run-tests.sh)
 #   tests/run.sh build containerd  the containerd shim only (tests/containerd/run.sh)
+#   tests/run.sh build sqlite   the SQLite extension only (tests/sqlite/run.sh)
 # Each suite prints "N passed, M failed"; the script ends with a total line
 # and exits non-zero if anything failed.  `all` on build/ also builds
 # build-san/ (ASan+UBSan) and runs the unit tests and the spec suite there.
@@ -130,6 +131,14 @@ if [ "$WHAT" = all ] || [ "$WHAT" = containerd ]; then
     echo "containerd: $(grep -E '^SKIP' "$tmp/containerd.out")$(tail -1 "$tmp/containerd.out")"
     grep -E '^FAIL' "$tmp/containerd.out" | head -20
     tally containerd "$tmp/containerd.out"
+fi
+
+# The SQLite extension: sqlite3 CLI scripts and Python's sqlite3 module.
+if [ "$WHAT" = all ] || [ "$WHAT" = sqlite ]; then
+    sh tests/sqlite/run.sh >"$tmp/sqlite.out" 2>&1
+    echo "sqlite: $(tail -1 "$tmp/sqlite.out")"
+    grep -E '^FAIL' -A20 "$tmp/sqlite.out" | head -40
+    tally sqlite "$tmp/sqlite.out"
 fi
 
 # The PostgreSQL extension, in a throwaway cluster of its own.
