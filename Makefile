@@ -90,13 +90,13 @@ build/modules/%.wasm: tests/modules/%.wat $(DEPS_STAMP)
 	wat2wasm --enable-all $< -o $@
 
 check: all build/examples/udfs.wasm
-	@tests/run.sh $(B)
+	@WB_TESTSUITE=$(SUITE) tests/run.sh $(B)
 
 unit: all
 	@tests/run.sh $(B) unit
 
 spec: all
-	@tests/run.sh $(B) spec
+	@WB_TESTSUITE=$(SUITE) tests/run.sh $(B) spec
 
 pg: all
 	@tests/run.sh $(B) pg

@@ -310,6 +310,11 @@ wb_memory *wb_instance_memory(wb_instance *inst); /* memory 0, or NULL */
 /* True once a memory.grow was refused because of max_memory_bytes, so a host
  * can report a memory bomb as such. */
 bool wb_instance_memory_limit_hit(const wb_instance *inst);
+/* What the instance's state takes against its memory cap now, in bytes:
+ * its own linear memory, table elements, globals and function references
+ * (what max_memory_bytes bounds, as counted there; imported memories and
+ * tables count for their owner). */
+uint64_t wb_instance_footprint(const wb_instance *inst);
 void *wb_instance_user(const wb_instance *inst);
 void wb_instance_set_user(wb_instance *inst, void *user);
 

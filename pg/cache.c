@@ -28,28 +28,35 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+uint64 wpg_generation = 1;
+/* Set by the invalidation callbacks: the catalog (resp. pg_proc) changed,
+ * so cached modules must be checked against it before the next use. */
+static bool catalog_stale = false;
+static bool procs_stale = false;
+
 static MemoryContext cache_cxt;
 static wpg_module *modules; /* every cached module, newest first */
 
-Oid wpg_modules_relid = InvalidOid;
+static Oid modules_relid = InvalidOid;
 static Oid catalog_owner = InvalidOid;
 
 /* ---- the catalog tables --------------------------------------------------------- */
 
-void wpg_catalog_forget(void)
+static void catalog_forget(void)
 {
-    wpg_modules_relid = InvalidOid;
+    modules_relid = InvalidOid;
     catalog_owner = InvalidOid;
 }
 
 /* Find wasm.modules and its owner; false when the extension is absent. */
 static bool catalog_find(void)
 {
-    if (OidIsValid(wpg_modules_relid) && OidIsValid(catalog_owner))
+    if (OidIsValid(modules_relid) && OidIsValid(catalog_owner))
         return true;
     Oid nsp = get_namespace_oid("wasm", true);
     Oid rel = OidIsValid(nsp) ? get_relname_relid("modules", nsp) : InvalidOid;
@@ -60,7 +67,7 @@ static bool catalog_find(void)
         return false;
     catalog_owner = ((Form_pg_class)GETSTRUCT(tup))->relowner;
     ReleaseSysCache(tup);
-    wpg_modules_relid = rel;
+    modules_relid = rel;
     return true;
 }
 
@@ -119,6 +126,33 @@ bool wpg_catalog_lookup(const char *ns, int64 *id, Oid *owner)
     return found;
 }
 
+/* ---- invalidation ------------------------------------------------------------------ */
+
+/* The trigger on wasm.modules sends a relcache invalidation for the table
+ * (to every backend, at commit): cached modules must be re-checked. */
+static void relcache_cb(Datum arg, Oid relid)
+{
+    if (relid != InvalidOid && relid != modules_relid)
+        return;
+    catalog_stale = true;
+    wpg_generation++;
+    catalog_forget();
+}
+
+/* A function was created, replaced or dropped: its cached call data and an
+ * inline module may be stale. */
+static void proc_cb(Datum arg, int cacheid, uint32 hashvalue)
+{
+    procs_stale = true;
+    wpg_generation++;
+}
+
+void wpg_cache_init(void)
+{
+    CacheRegisterRelcacheCallback(relcache_cb, (Datum)0);
+    CacheRegisterSyscacheCallback(PROCOID, proc_cb, (Datum)0);
+}
+
 /* ---- module objects ------------------------------------------------------------------ */
 
 static void module_free_cb(void *arg)
@@ -128,9 +162,16 @@ static void module_free_cb(void *arg)
     m->mod = NULL;
 }
 
+static uint64 backend_bytes; /* the sizes of all cached instances */
+wpg_instance *wpg_mem_current;
+
+/* Every way an instance goes (discarded, its module swept) ends here. */
 static void instance_free_cb(void *arg)
 {
     wpg_instance *wi = arg;
+    backend_bytes -= wi->size;
+    if (wpg_mem_current == wi)
+        wpg_mem_current = NULL;
     wb_instance_free(wi->inst);
     wi->inst = NULL;
 }
@@ -234,12 +275,12 @@ static void check_inline_modules(void)
 
 void wpg_sweep(void)
 {
-    if (wpg_catalog_stale) {
-        wpg_catalog_stale = false;
+    if (catalog_stale) {
+        catalog_stale = false;
         check_catalog_modules();
     }
-    if (wpg_procs_stale) {
-        wpg_procs_stale = false;
+    if (procs_stale) {
+        procs_stale = false;
         check_inline_modules();
     }
     for (wpg_module **p = &modules; *p;) {
@@ -277,6 +318,7 @@ wpg_module *wpg_module_by_namespace(const char *ns)
     bytea *code = DatumGetByteaPP(SPI_getbinval(t, td, 4, &isnull));
     wb_module *mod = wpg_compile((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), ns);
     wpg_module *m = module_new(mod, ns);
+    m->memory_max = wpg_module_memory_max((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
     catalog_done(user, sec);
 
     m->id = id;
@@ -298,10 +340,77 @@ wpg_module *wpg_module_inline(Oid fn_oid, const char *proname, TransactionId xmi
     size_t len;
     wb_module *mod = wpg_compile_body(body ? body : wpg_proc_body(fn_oid), proname, &bytes, &len);
     wpg_module *m = module_new(mod, proname);
+    m->memory_max = wpg_module_memory_max(bytes, len);
     m->fn_oid = fn_oid;
     m->xmin = xmin;
     m->tid = *tid;
     return m;
+}
+
+/* ---- the backend's memory total ----------------------------------------------------- */
+
+/* What an instance holds: its linear memory, tables, globals and function
+ * references, as the engine counts them against the instance's cap. */
+static uint64 footprint(const wpg_instance *wi) { return wb_instance_footprint(wi->inst); }
+
+/* Count what the current instance grew to since it was counted (an instance
+ * only grows while it lives). */
+static void count_current(void)
+{
+    wpg_instance *wi = wpg_mem_current;
+    if (wi) {
+        uint64 now = footprint(wi);
+        backend_bytes += now - wi->size;
+        wi->size = now;
+    }
+}
+
+static uint64 room(void)
+{
+    uint64 total = wpg_max_backend_memory();
+    return backend_bytes < total ? total - backend_bytes : 0;
+}
+
+/* Evict the least recently used instances but keep until want fits. */
+static void make_room(uint64 want, wpg_instance *keep)
+{
+    while (room() < want) {
+        wpg_instance *lru = NULL;
+        for (wpg_module *m = modules; m; m = m->next)
+            for (wpg_instance *wi = m->instances; wi; wi = wi->next)
+                if (wi != keep && (!lru || wi->last_use < lru->last_use))
+                    lru = wi;
+        if (!lru)
+            return;
+        wpg_instance_discard(lru);
+    }
+}
+
+/* What wi may still grow to during a call. */
+static uint64 growth(const wpg_instance *wi) { return wi->mem && wi->cap > wi->size ? wi->cap - wi->size : 0; }
+
+bool wpg_memory_switch(wpg_instance *wi)
+{
+    static uint64 use_clock;
+    count_current();
+    wpg_mem_current = NULL;
+    make_room(growth(wi), wi);
+    if (room() < growth(wi)) {
+        wpg_instance_discard(wi);
+        return false;
+    }
+    wi->last_use = ++use_clock;
+    wpg_mem_current = wi;
+    return true;
+}
+
+uint64 wpg_memory_reserve(uint64 module_max)
+{
+    uint64 want = Min(Min(module_max, wpg_effective_max_memory()), wpg_max_backend_memory());
+    count_current();
+    make_room(want, NULL);
+    /* At least a byte: 0 would mean the engine's default cap. */
+    return Max(Min(want, room()), 1);
 }
 
 /* ---- instances -------------------------------------------------------------------------- */
@@ -320,18 +429,24 @@ void wpg_instance_discard(wpg_instance *wi)
 
 wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
 {
+    /* A start function runs here.  Where interrupts are held it gets the
+     * held fuel (wpg_call_opts) and a deadline: instantiation cannot be
+     * suspended and resumed, so it cannot be sliced as a call is. */
+    bool held = !INTERRUPTS_CAN_BE_PROCESSED();
+    if (held)
+        wpg_check_not_critical(what);
     wb_instance_limits lim = {.max_memory_bytes = cap};
     wb_error err;
     wb_instance *inst = NULL;
     wb_result r;
     for (int tries = 0;; tries++) {
-        wb_call_opts opts = {.fuel = wpg_effective_fuel(),
-                             .max_depth = (uint32)wpg_max_call_depth,
-                             .interrupt = INTERRUPTS_CAN_BE_PROCESSED()
-                                              ? (const volatile int *)&InterruptPending
-                                              : NULL};
+        wb_call_opts opts = wpg_call_opts();
+        if (held)
+            opts.interrupt = wpg_held_deadline_start();
         r = wb_instantiate(mod, NULL, 0, &lim, &opts, &inst, &err);
-        if (r != WB_TRAP_INTERRUPTED || tries >= 100)
+        if (held)
+            wpg_held_deadline_end();
+        if (r != WB_TRAP_INTERRUPTED || held || tries >= 100)
             break;
         /* A cancel raises here; any other interrupt is served and the
          * instantiation (which has no effects outside itself) is redone. */
@@ -342,6 +457,8 @@ wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
     if (r != WB_OK) {
         bool mem = inst && wb_instance_memory_limit_hit(inst);
         wb_instance_free(inst);
+        if (held && r == WB_TRAP_INTERRUPTED)
+            wpg_raise_held_stop(what, false, wpg_held_time_per_call);
         if (mem && r != WB_ERR_MEMORY_LIMIT)
             r = WB_ERR_MEMORY_LIMIT;
         wpg_raise_call_error(r, &err, NULL, what);
@@ -351,7 +468,7 @@ wb_instance *wpg_instantiate(const wb_module *mod, uint64 cap, const char *what)
 
 static wpg_instance *instance_new(wpg_module *m, Oid role)
 {
-    uint64 cap = wpg_effective_max_memory();
+    uint64 cap = wpg_memory_reserve(m->memory_max);
     wb_instance *inst = wpg_instantiate(m->mod, cap, m->name);
     wpg_instance *volatile wi = NULL;
     PG_TRY();
@@ -379,8 +496,11 @@ static wpg_instance *instance_new(wpg_module *m, Oid role)
     PG_END_TRY();
     wi->module = m;
     wi->role = role;
-    wi->max_memory = cap;
+    wi->setting = wpg_effective_max_memory();
+    wi->cap = cap;
     wi->mem = wb_instance_memory(inst);
+    wi->size = footprint(wi);
+    backend_bytes += wi->size;
     wi->realloc = wb_instance_func(inst, "cabi_realloc");
     wi->next = m->instances;
     m->instances = wi;
@@ -393,7 +513,7 @@ wpg_instance *wpg_instance_get(wpg_module *m)
     for (wpg_instance *wi = m->instances; wi; wi = wi->next) {
         if (wi->role != role)
             continue;
-        if (!wi->dirty && wi->max_memory == wpg_effective_max_memory())
+        if (!wi->dirty && wi->setting == wpg_effective_max_memory())
             return wi;
         wpg_instance_discard(wi);
         break;

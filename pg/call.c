@@ -1,13 +1,14 @@
 /*
- * call.c - the call handler of LANGUAGE wasm: the hot path of every wasm
- * UDF call, the canonical ABI for strings and byte lists, and the mapping of
- * engine results to SQL errors.
+ * call.c - running guests: the call path of every LANGUAGE wasm function
+ * (the hot path), the canonical ABI for strings and byte lists, and DO
+ * blocks.
  *
  * Per call, the work is: compare the FmgrInfo cache's generation with the
- * global one, check arguments for NULL, store them as the engine's raw
- * cells (resolve checked the types once), wb_call_start_cells on a reused
- * wb_call object, which runs an export's machine code directly, read the
- * result cell.  No allocation, no catalog access, no lookup by name.
+ * global one and its instance's role with the current user, check
+ * arguments for NULL, store them as the engine's raw cells (resolve checked
+ * the types once), wb_call_start_cells on a reused wb_call object, which
+ * runs an export's machine code directly, read the result cell.  No
+ * allocation, no catalog access, no lookup by name.
  * Everything else happens once per FmgrInfo (resolve) or when the caches
  * are stale.
  *
@@ -15,25 +16,24 @@
  * so a cancel or statement_timeout suspends the guest at its next loop
  * back-edge or call.  The handler then runs CHECK_FOR_INTERRUPTS(), which
  * raises the cancel (57014); an interrupt that raises nothing (a config
- * reload, a barrier) is served and the call resumes where it stopped.  When
- * interrupts are held off, the flag is not watched (fuel still bounds the call).
+ * reload, a barrier) is served and the call resumes where it stopped.  Where
+ * PostgreSQL holds interrupts, a call runs on a budget of its own and is
+ * checked every slice (see call_blind).
  */
 #include "wasm_pg.h"
 
 #include <time.h>
 
-#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-PG_FUNCTION_INFO_V1(wasm_call_handler);
-
 /* The FmgrInfo cache (fn_extra) of a wasm function. */
 typedef struct wpg_fcache {
     uint64 generation; /* == wpg_generation while valid */
+    Oid role;          /* wi's role: a call as another user re-resolves */
     wpg_instance *wi;
     wb_func *func;
     wb_func *post;      /* cabi_post_<export>, or NULL */
@@ -47,133 +47,108 @@ typedef struct wpg_fcache {
 
 /* ---- wb_call objects ------------------------------------------------------------------ */
 
-/* Two reusable calls: one watching InterruptPending, one not (for when
- * interrupts are held off and ProcessInterrupts could not clear it).  They
- * carry the fuel and depth limits, so they are re-made when those change. */
+/* Two reusable calls: one watching InterruptPending, one not, for where
+ * PostgreSQL holds interrupts (see below).  They carry the fuel and depth
+ * limits, so they are re-made when those change. */
 static wb_call *call_watch, *call_blind;
 static uint64 call_gen;
 
-void wpg_drop_calls(void)
+/* Where PostgreSQL holds interrupts (a GiST penalty runs with a buffer
+ * lock held, for instance), InterruptPending cannot be watched: nothing
+ * would clear it, and a call watching a flag that stays set would stop at
+ * every back-edge.  Such a call runs on call_blind, without a flag, on the
+ * held fuel budget, and sliced: every HELD_SLICE units of fuel it suspends,
+ * and held_check ends it when a cancel or a termination is pending (a
+ * statement_timeout is a cancel) or its wall-time budget is spent.  A
+ * sliced call runs in the interpreter, not as machine code: these calls are
+ * rare (index support functions) and meant to be short.  A slice is about a
+ * millisecond of interpreted code. */
+#define HELD_SLICE 1000000
+static int64 held_start; /* ns: when the current held call started */
+
+static inline int64 now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void drop_calls(void)
 {
     wb_call_free(call_watch);
     wb_call_free(call_blind);
     call_watch = call_blind = NULL;
 }
 
-static wb_call *get_call_slow(void);
+static wb_call *get_call_slow(const char *what);
 
-/* The common case inline: limits unchanged, interrupts processable. */
-static inline wb_call *get_call(void)
+/* The call object for a call made now.  The common case inline: limits
+ * unchanged, interrupts processable. */
+static inline wb_call *get_call(const char *what)
 {
     if (likely(call_gen == wpg_call_generation && call_watch != NULL && INTERRUPTS_CAN_BE_PROCESSED()))
         return call_watch;
-    return get_call_slow();
+    return get_call_slow(what);
 }
 
-wb_call *wpg_get_call(void) { return get_call(); }
-
-static wb_call *get_call_slow(void)
+static wb_call *get_call_slow(const char *what)
 {
     if (unlikely(call_gen != wpg_call_generation)) {
-        wpg_drop_calls();
+        drop_calls();
         call_gen = wpg_call_generation;
     }
-    bool watch = INTERRUPTS_CAN_BE_PROCESSED();
-    wb_call **slot = watch ? &call_watch : &call_blind;
+    bool held = !INTERRUPTS_CAN_BE_PROCESSED();
+    if (held)
+        wpg_check_not_critical(what);
+    wb_call **slot = held ? &call_blind : &call_watch;
     if (unlikely(*slot == NULL)) {
-        wb_call_opts opts = {.fuel = wpg_effective_fuel(),
-                             .max_depth = (uint32)wpg_max_call_depth,
-                             .interrupt = watch ? (const volatile int *)&InterruptPending : NULL};
+        wb_call_opts opts = wpg_call_opts();
         *slot = wb_call_new(&opts);
         if (!*slot)
             ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+        if (held)
+            wb_call_set_slice(*slot, HELD_SLICE);
     }
+    if (held)
+        held_start = now_ns();
     return *slot;
 }
 
-wb_result wpg_finish_call(wb_call *call, wb_result r, wpg_instance *wi)
+/* A held call at the end of a slice: go on, or end it (its instance, stopped
+ * half-way, is discarded). */
+static void held_check(wpg_instance *wi, const char *what)
+{
+    bool cancel = (QueryCancelPending && QueryCancelHoldoffCount == 0) || ProcDiePending;
+    int64 ms = (now_ns() - held_start) / 1000000;
+    if (!cancel && ms < wpg_held_time_per_call)
+        return;
+    if (wi)
+        wpg_instance_discard(wi);
+    wpg_raise_held_stop(what, cancel, ms);
+}
+
+/* Drive a started call to its end through suspensions: interrupts (a
+ * cancel raises in CHECK_FOR_INTERRUPTS; any other is served and the call
+ * resumes) or, where interrupts are held, slices. */
+static wb_result finish(wb_call *call, wb_result r, wpg_instance *wi, const char *what)
 {
     while (r == WB_SUSPENDED) {
-        /* If the interrupt raises, the guest stopped half-way: its instance
-         * is marked and every cached call re-resolves, discarding it. */
-        if (wi)
-            wi->dirty = true;
-        wpg_generation++;
-        CHECK_FOR_INTERRUPTS();
-        if (wi)
-            wi->dirty = false;
+        if (!INTERRUPTS_CAN_BE_PROCESSED())
+            held_check(wi, what);
+        else {
+            /* If the interrupt raises, the guest stopped half-way: its
+             * instance is marked and every cached call re-resolves,
+             * discarding it. */
+            if (wi)
+                wi->dirty = true;
+            wpg_generation++;
+            CHECK_FOR_INTERRUPTS();
+            if (wi)
+                wi->dirty = false;
+        }
         r = wb_call_resume(call);
     }
     return r;
-}
-
-/* ---- errors ------------------------------------------------------------------------------ */
-
-static char *backtrace_text(const wb_error *err)
-{
-    StringInfoData buf;
-    initStringInfo(&buf);
-    appendStringInfoString(&buf, "wasm backtrace:");
-    for (uint32_t i = 0; err && i < err->nframes; i++) {
-        const wb_frame_info *f = &err->frames[i];
-        appendStringInfo(&buf, "\n  #%u func %u", i, f->func);
-        if (f->name)
-            appendStringInfo(&buf, " (%.*s)", (int)Min(f->name_len, 64), f->name);
-        appendStringInfo(&buf, " at offset 0x%x", f->code_offset);
-    }
-    return buf.data;
-}
-
-void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi, const char *what)
-{
-    /* Copy what the error needs before the instance goes. */
-    char *msg = pstrdup(err && err->message[0] ? err->message : wb_result_message(r));
-    char *bt = (err && err->nframes) ? backtrace_text(err) : NULL;
-    bool mem = r == WB_ERR_MEMORY_LIMIT || (wi && wi->inst && wb_instance_memory_limit_hit(wi->inst));
-    if (wi)
-        wpg_instance_discard(wi);
-
-    if (mem)
-        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-                        errmsg("wasm function \"%s\" exceeded its memory limit", what), errdetail("%s", msg),
-                        errhint("An instance may use %llu kB of linear memory (wasm.max_memory, wasm.user_max_memory).",
-                                (unsigned long long)(wpg_effective_max_memory() / 1024)),
-                        bt ? errcontext("%s", bt) : 0));
-    switch (r) {
-    case WB_TRAP_OUT_OF_FUEL:
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("wasm function \"%s\" ran out of fuel", what), errdetail("%s", msg),
-                        errhint("A call may execute about %llu instructions (wasm.fuel_per_call, wasm.user_fuel_per_call).",
-                                (unsigned long long)wpg_effective_fuel()),
-                        bt ? errcontext("%s", bt) : 0));
-        break;
-    case WB_TRAP_STACK_EXHAUSTED:
-        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("wasm function \"%s\" exhausted its call stack", what), errdetail("%s", msg),
-                        errhint("A call may nest %d wasm calls (wasm.max_call_depth).", wpg_max_call_depth)));
-        break;
-    case WB_TRAP_INTERRUPTED:
-        ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling wasm function \"%s\"", what),
-                        errdetail("%s", msg)));
-        break;
-    case WB_ERR_NOMEM:
-        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in wasm function \"%s\"", what),
-                        errdetail("%s", msg)));
-        break;
-    case WB_ERR_LINK:
-    case WB_ERR_TABLE_LIMIT:
-        ereport(ERROR, (errcode(r == WB_ERR_LINK ? ERRCODE_INVALID_FUNCTION_DEFINITION
-                                                 : ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                        errmsg("cannot instantiate wasm module \"%s\": %s", what, msg)));
-        break;
-    default:
-        if (wb_result_is_trap(r))
-            ereport(ERROR, (errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-                            errmsg("wasm function \"%s\" trapped: %s", what, wb_result_message(r)),
-                            errdetail("%s", msg), bt ? errcontext("%s", bt) : 0));
-        ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("wasm function \"%s\" failed: %s", what, msg)));
-    }
-    pg_unreachable();
 }
 
 /* A failed call: count it, then raise. */
@@ -187,7 +162,7 @@ static void call_failed(wpg_fcache *fc, wb_call *call, wb_result r)
     wb_error copy = err ? *err : (wb_error){.code = r};
     /* The call object may have grown its stacks to the limits (a deep
      * recursion): make a fresh one rather than keep megabytes around. */
-    wpg_drop_calls();
+    drop_calls();
     wpg_raise_call_error(r, &copy, fc->wi, fc->name);
 }
 
@@ -250,6 +225,7 @@ static wpg_fcache *resolve(FunctionCallInfo fcinfo)
     memcpy(fc->args, p.args, sizeof p.args[0] * p.nargs);
     fc->ret = p.ret;
     fc->wi = wpg_instance_get(m);
+    fc->role = fc->wi->role;
     fc->func = wb_instance_func(fc->wi->inst, export_name);
     if (!fc->func)
         elog(ERROR, "wasm: export \"%s\" vanished", export_name);
@@ -269,7 +245,7 @@ static inline uint64 run_cells(wpg_fcache *fc, wb_call *call, wb_func *f, uint64
 {
     wb_result r = wb_call_start_cells(call, f, io);
     if (unlikely(r != WB_OK)) {
-        r = wpg_finish_call(call, r, fc->wi);
+        r = finish(call, r, fc->wi, fc->name);
         if (r != WB_OK)
             call_failed(fc, call, r);
         wb_call_result_cells(call, io, 1);
@@ -349,13 +325,6 @@ static Datum lift_bytes(wpg_fcache *fc, uint32 area, wpg_kind k)
 
 /* ---- the handler --------------------------------------------------------------------------------- */
 
-static inline int64 now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Timing every call would cost two clock reads (~56 ns on this project's
  * test machines) per call, half a cheap UDF's whole call, and even one
  * call in 32 cost 3% of the call-overhead benchmark: the first 1024 calls
@@ -420,7 +389,7 @@ static inline Datum result_cell_datum(wpg_fcache *fc, uint64 cell)
  * address of its (ptr, len). */
 static Datum call_byref(FunctionCallInfo fcinfo, wpg_fcache *fc)
 {
-    wb_call *call = get_call();
+    wb_call *call = get_call(fc->name);
     int64 t0 = time_start(fc->stat);
     uint64 io[2 * FUNC_MAX_ARGS];
     uint64 *v = io;
@@ -440,11 +409,22 @@ static Datum call_byref(FunctionCallInfo fcinfo, wpg_fcache *fc)
     return d;
 }
 
-Datum wasm_call_handler(PG_FUNCTION_ARGS)
+Datum wpg_call_function(FunctionCallInfo fcinfo)
 {
     wpg_fcache *fc = fcinfo->flinfo->fn_extra;
-    if (unlikely(fc == NULL || fc->generation != wpg_generation))
+    /* The FmgrInfo may be shared by calls made as different users (a
+     * plpgsql function's cached expression called from a SECURITY DEFINER
+     * function and directly, a cursor fetched across SET ROLE): the
+     * instance is always the current user's, never the one cached. */
+    if (unlikely(fc == NULL || fc->generation != wpg_generation || fc->role != GetUserId()))
         fc = resolve(fcinfo);
+    /* Another instance than the last one called: it must fit in the
+     * backend's total before it runs (evicting others, or re-made). */
+    if (unlikely(fc->wi != wpg_mem_current) && !wpg_memory_switch(fc->wi)) {
+        fc = resolve(fcinfo);
+        if (!wpg_memory_switch(fc->wi))
+            elog(ERROR, "wasm: a new instance does not fit in wasm.max_backend_memory");
+    }
     /* STRICT semantics also for functions declared CALLED ON NULL INPUT:
      * wasm values cannot be NULL. */
     for (int i = 0; i < fc->nargs; i++)
@@ -457,11 +437,50 @@ Datum wasm_call_handler(PG_FUNCTION_ARGS)
     uint64 io[FUNC_MAX_ARGS];
     for (int i = 0; i < fc->nargs; i++)
         io[i] = arg_cell(fc->args[i], fcinfo->args[i].value);
-    wb_call *call = get_call();
+    wb_call *call = get_call(fc->name);
     wpg_stat *st = fc->stat;
     int64 t0 = time_start(st);
     uint64 res = run_cells(fc, call, fc->func, io);
     time_end(st, t0);
     st->calls++;
     return result_cell_datum(fc, res);
+}
+
+/* ---- DO blocks ------------------------------------------------------------------------------------ */
+
+/* DO $$ (module ...) $$ LANGUAGE wasm: instantiate (running the start
+ * function) and call an exported "main" or "_start" taking and returning
+ * nothing, under the usual limits.  Nothing is cached. */
+void wpg_run_inline(const char *source)
+{
+    uint8 *bytes;
+    size_t len;
+    wb_module *volatile mod = wpg_compile_body(source, "DO block", &bytes, &len);
+    wb_instance *volatile inst = NULL;
+    PG_TRY();
+    {
+        inst = wpg_instantiate(mod, wpg_memory_reserve(wpg_module_memory_max(bytes, len)), "DO block");
+        wb_func *f = wb_instance_func(inst, "main");
+        if (!f)
+            f = wb_instance_func(inst, "_start");
+        if (f) {
+            const wb_functype *ft = wb_func_type(f);
+            if (ft->nparams != 0 || ft->nresults != 0)
+                ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+                                errmsg("the \"main\" function of a wasm DO block must take and return nothing")));
+            wb_call *call = get_call("DO block");
+            wb_result r = finish(call, wb_call_start(call, f, NULL, 0), NULL, "DO block");
+            if (r != WB_OK) {
+                if (wb_instance_memory_limit_hit(inst))
+                    r = WB_ERR_MEMORY_LIMIT;
+                wpg_raise_call_error(r, wb_call_error(call), NULL, "DO block");
+            }
+        }
+    }
+    PG_FINALLY();
+    {
+        wb_instance_free(inst);
+        wb_module_free(mod);
+    }
+    PG_END_TRY();
 }

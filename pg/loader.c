@@ -23,6 +23,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid_d.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -43,6 +44,7 @@ PG_FUNCTION_INFO_V1(wasm_new_instance);
 PG_FUNCTION_INFO_V1(wasm_new_instance_wat);
 PG_FUNCTION_INFO_V1(wasm_drop_instance);
 PG_FUNCTION_INFO_V1(wasm_modules_changed);
+PG_FUNCTION_INFO_V1(wasm_modules_check);
 
 /* An exported function and the SQL function made for it. */
 typedef struct export_fn {
@@ -268,12 +270,8 @@ Datum wasm_load(PG_FUNCTION_ARGS)
 /* Text to binary, with validation errors located in the text. */
 static int64 install_wat(const char *ns, const char *src, size_t len, const char *path)
 {
-    wb_module *mod;
+    wb_module_free(wpg_compile_text(src, len, ns));
     wb_error err;
-    if (wb_module_from_wat(src, len, &mod, &err) != WB_OK)
-        ereport(ERROR, (errcode(err.code == WB_ERR_NOMEM ? ERRCODE_OUT_OF_MEMORY : ERRCODE_INVALID_FUNCTION_DEFINITION),
-                        errmsg("invalid wasm module \"%s\": %s", ns, err.message)));
-    wb_module_free(mod);
     uint8 *bin;
     size_t n;
     if (wb_wat_to_wasm(src, len, &bin, &n, &err) != WB_OK)
@@ -396,4 +394,68 @@ Datum wasm_modules_changed(PG_FUNCTION_ARGS)
         elog(ERROR, "wasm_modules_changed: not called as a trigger");
     CacheInvalidateRelcache(((TriggerData *)fcinfo->context)->tg_relation);
     return PointerGetDatum(NULL);
+}
+
+/* The column of wasm.modules named `name`, 0-based. */
+static int column(TupleDesc desc, const char *name)
+{
+    int n = SPI_fnumber(desc, name);
+    if (n <= 0)
+        elog(ERROR, "wasm.modules has no column \"%s\"", name);
+    return n - 1;
+}
+
+/*
+ * BEFORE INSERT on wasm.modules, for each row.  Every row gets its id here,
+ * from wasm.modules_id_seq, whatever the INSERT said: the rows of a dump (a
+ * tenant's or a whole database's) are restored into databases with modules
+ * of their own, and no dumped sequence position needs to be trusted.  A row
+ * inserted by a role without the privileges of the catalog's owner (the
+ * extension's own loads run as that owner) is a tenant restoring its
+ * modules from a dump: it is checked as wasm.load checks a module, and its
+ * digest and size are computed anew.
+ */
+Datum wasm_modules_check(PG_FUNCTION_ARGS)
+{
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        elog(ERROR, "wasm_modules_check: not called as a trigger");
+    TriggerData *td = (TriggerData *)fcinfo->context;
+    Relation rel = td->tg_relation;
+    TupleDesc desc = RelationGetDescr(rel);
+    Datum *v = palloc(desc->natts * sizeof(Datum));
+    bool *null = palloc(desc->natts * sizeof(bool));
+    heap_deform_tuple(td->tg_trigtuple, desc, v, null);
+    int c_id = column(desc, "id"), c_ns = column(desc, "namespace"), c_path = column(desc, "path"),
+        c_code = column(desc, "code"), c_sha = column(desc, "sha256"), c_size = column(desc, "size"),
+        c_owner = column(desc, "owner");
+
+    if (!has_privs_of_role(GetUserId(), wpg_catalog_owner())) {
+        if (null[c_ns] || null[c_code] || null[c_owner])
+            ereport(ERROR, (errcode(ERRCODE_NOT_NULL_VIOLATION), errmsg("a wasm module needs a namespace, code and owner")));
+        char *ns = TextDatumGetCString(v[c_ns]);
+        check_namespace(ns);
+        Oid owner = DatumGetObjectId(v[c_owner]);
+        if (!has_privs_of_role(GetUserId(), owner))
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("permission denied to store wasm module \"%s\" owned by role \"%s\"", ns,
+                                   GetUserNameFromId(owner, false))));
+        bytea *code = DatumGetByteaPP(v[c_code]);
+        wb_module_free(wpg_compile((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), ns));
+        v[c_code] = PointerGetDatum(code);
+        v[c_sha] = DirectFunctionCall2(binary_encode, DirectFunctionCall1(sha256_bytea, v[c_code]),
+                                       CStringGetTextDatum("hex"));
+        null[c_sha] = false;
+        v[c_size] = Int64GetDatum((int64)VARSIZE_ANY_EXHDR(code));
+        null[c_size] = false;
+        /* The path says which server file a module came from: only roles
+         * that may read server files can have loaded one. */
+        if (!has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+            null[c_path] = true;
+    }
+    Oid seq = get_relname_relid("modules_id_seq", RelationGetNamespace(rel));
+    if (!OidIsValid(seq))
+        elog(ERROR, "wasm.modules_id_seq does not exist");
+    v[c_id] = Int64GetDatum(nextval_internal(seq, false));
+    null[c_id] = false;
+    return PointerGetDatum(heap_form_tuple(desc, v, null));
 }

@@ -1,6 +1,6 @@
 /*
- * plang.c - LANGUAGE wasm: function bodies, type mapping, signatures, the
- * validator and the inline (DO) handler.
+ * plang.c - what a LANGUAGE wasm function is: its body (compiled here), the
+ * mapping of its SQL types to wasm types, signatures, and its pg_proc row.
  *
  * A function body is one of
  *   'namespace.export'      an export of a module loaded with wasm.load
@@ -28,36 +28,13 @@
 #include "access/htup_details.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
-#include "commands/defrem.h"
-#include "fmgr.h"
-#include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/parsenodes.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-PG_FUNCTION_INFO_V1(wasm_validator);
-PG_FUNCTION_INFO_V1(wasm_inline_handler);
-
 /* ---- compiling ----------------------------------------------------------------------- */
-
-static int load_errcode(wb_result r)
-{
-    switch (r) {
-    case WB_ERR_MALFORMED:
-        return ERRCODE_INVALID_BINARY_REPRESENTATION;
-    case WB_ERR_LIMIT:
-        return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
-    case WB_ERR_NOMEM:
-        return ERRCODE_OUT_OF_MEMORY;
-    default:
-        return ERRCODE_INVALID_FUNCTION_DEFINITION;
-    }
-}
 
 /* Modules get no host functions: an import could only be satisfied by the
  * host, and no import set is enabled (wasm.allowed_imports). */
@@ -75,15 +52,49 @@ static void refuse_imports(wb_module *mod, const char *what)
                     errdetail("wasm.allowed_imports enables no import set.")));
 }
 
+/*
+ * Compiling a large module takes seconds.  The engine reads an interrupt
+ * flag while it loads, and a load it stopped cannot be resumed, only done
+ * again.  Where interrupts can be served the flag is InterruptPending: a
+ * cancel, statement_timeout or termination raises in CHECK_FOR_INTERRUPTS,
+ * any other interrupt is served and the load starts over.  Where they are
+ * held (the first call of a function inside an index operation compiles its
+ * module), a deadline wasm.held_time_per_call away sets a flag of our own
+ * and the load ends with 54000.
+ */
+static wb_module *load(const void *src, size_t len, bool text, const char *what)
+{
+    for (;;) {
+        bool held = !INTERRUPTS_CAN_BE_PROCESSED();
+        if (held)
+            wpg_check_not_critical(what);
+        wb_load_opts opts = {.interrupt = held ? wpg_held_deadline_start() : (const volatile int *)&InterruptPending};
+        wb_module *mod;
+        wb_error err;
+        wb_result r = text ? wb_module_from_wat_ex(src, len, &opts, &mod, &err)
+                           : wb_module_load_ex(src, len, &opts, &mod, &err);
+        if (held)
+            wpg_held_deadline_end();
+        if (r == WB_OK)
+            return mod;
+        if (r != WB_TRAP_INTERRUPTED)
+            wpg_raise_load_error(&err, what, text);
+        if (held)
+            wpg_raise_held_compile(what);
+        CHECK_FOR_INTERRUPTS();
+    }
+}
+
 wb_module *wpg_compile(const uint8 *bytes, size_t len, const char *what)
 {
-    wb_module *mod;
-    wb_error err;
-    wb_result r = wb_module_load(bytes, len, &mod, &err);
-    if (r != WB_OK)
-        ereport(ERROR, (errcode(load_errcode(r)), errmsg("invalid wasm module \"%s\": %s", what, err.message)));
+    wb_module *mod = load(bytes, len, false, what);
     refuse_imports(mod, what);
     return mod;
+}
+
+wb_module *wpg_compile_text(const char *text, size_t len, const char *what)
+{
+    return load(text, len, true, what);
 }
 
 /* ---- bodies -------------------------------------------------------------------------- */
@@ -112,14 +123,6 @@ static body_form classify(const char *body)
     return FORM_BASE64;
 }
 
-/* A text that does not parse or validate is a bad function definition
- * (42P13); 22P03 is for binaries. */
-static void raise_text_error(const wb_error *err, const char *what)
-{
-    int code = err->code == WB_ERR_MALFORMED ? ERRCODE_INVALID_FUNCTION_DEFINITION : load_errcode(err->code);
-    ereport(ERROR, (errcode(code), errmsg("invalid wasm module \"%s\": %s", what, err->message)));
-}
-
 /* Binary bytes of a hex or base64 body (palloc'd). */
 static bytea *decode_binary(const char *body, body_form form)
 {
@@ -141,10 +144,8 @@ wb_module *wpg_compile_body(const char *body, const char *what, uint8 **bytes, s
     }
     /* From the text directly, so validation errors point at LINE:COL; then
      * the binary, for its name section. */
-    wb_module *mod;
+    wb_module *mod = wpg_compile_text(body, strlen(body), what);
     wb_error err;
-    if (wb_module_from_wat(body, strlen(body), &mod, &err) != WB_OK)
-        raise_text_error(&err, what);
     refuse_imports(mod, what);
     uint8 *out;
     *bytes = NULL;
@@ -355,12 +356,12 @@ char *wpg_inline_export(const wb_module *m, const char *proname)
 
 /* ---- SQL signatures declared in the module ("wasmbox.sql" custom section) ---------------- */
 
-static bool read_leb(const uint8 **p, const uint8 *end, uint32 *out)
+static bool read_leb64(const uint8 **p, const uint8 *end, uint64 *out)
 {
-    uint32 v = 0;
-    for (int shift = 0; shift < 35 && *p < end; shift += 7) {
+    uint64 v = 0;
+    for (int shift = 0; shift < 70 && *p < end; shift += 7) {
         uint8 b = *(*p)++;
-        v |= (uint32)(b & 0x7f) << shift;
+        v |= (uint64)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
             *out = v;
             return true;
@@ -369,11 +370,21 @@ static bool read_leb(const uint8 **p, const uint8 *end, uint32 *out)
     return false;
 }
 
-/* The payload of the custom section named `name`, or NULL. */
-static const char *custom_section(const uint8 *bytes, size_t len, const char *name, size_t *out_len)
+static bool read_leb(const uint8 **p, const uint8 *end, uint32 *out)
+{
+    uint64 v;
+    if (!read_leb64(p, end, &v) || v > PG_UINT32_MAX)
+        return false;
+    *out = (uint32)v;
+    return true;
+}
+
+/* The payload of the first section with this id (for custom sections, id
+ * 0, the one named `name`), or NULL. */
+static const uint8 *find_section(const uint8 *bytes, size_t len, uint8 want, const char *name, size_t *out_len)
 {
     const uint8 *p = bytes + 8, *end = bytes + len;
-    size_t nlen = strlen(name);
+    size_t nlen = name ? strlen(name) : 0;
     if (len < 8)
         return NULL;
     while (p < end) {
@@ -382,22 +393,48 @@ static const char *custom_section(const uint8 *bytes, size_t len, const char *na
         if (!read_leb(&p, end, &size) || size > (size_t)(end - p))
             return NULL;
         const uint8 *next = p + size;
-        if (id == 0 && read_leb(&p, next, &namelen) && namelen <= (size_t)(next - p) && namelen == nlen &&
-            memcmp(p, name, nlen) == 0) {
+        if (id == want && want != 0) {
+            *out_len = size;
+            return p;
+        }
+        if (id == 0 && want == 0 && read_leb(&p, next, &namelen) && namelen <= (size_t)(next - p) &&
+            namelen == nlen && memcmp(p, name, nlen) == 0) {
             *out_len = next - (p + namelen);
-            return (const char *)p + namelen;
+            return p + namelen;
         }
         p = next;
     }
     return NULL;
 }
 
+uint64 wpg_module_memory_max(const uint8 *bytes, size_t len)
+{
+    if (!bytes)
+        return PG_UINT64_MAX;
+    size_t plen;
+    const uint8 *p = find_section(bytes, len, 5, NULL, &plen), *end;
+    if (!p)
+        return 0;
+    end = p + plen;
+    uint32 count;
+    uint64 min, max;
+    if (!read_leb(&p, end, &count) || p >= end)
+        return PG_UINT64_MAX;
+    if (count == 0)
+        return 0;
+    uint8 flags = *p++;
+    /* flags bit 0: a maximum follows; bit 2: memory64 (64-bit LEBs, which
+     * read_leb64 reads either way). */
+    if (!read_leb64(&p, end, &min) || !(flags & 1) || !read_leb64(&p, end, &max) || max > PG_UINT64_MAX / 65536)
+        return PG_UINT64_MAX;
+    return Max(max * 65536, 1);
+}
 /* Lines "export(type, ...) -> type"; NULs between lines (from C string
  * literals) count as line ends. */
 char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name)
 {
     size_t plen;
-    const char *s = custom_section(bytes, len, "wasmbox.sql", &plen), *end;
+    const char *s = (const char *)find_section(bytes, len, 0, "wasmbox.sql", &plen), *end;
     if (!s)
         return NULL;
     end = s + plen;
@@ -498,11 +535,23 @@ static wpg_kind proc_kind(Oid type, bool result, const char *proname)
     return k;
 }
 
-void wpg_proc_read(Oid fn_oid, wpg_proc *out)
+/* The pg_proc row of a function about to be called.  The executor looked
+ * the function up when the statement started, but PostgreSQL locks no
+ * function it calls: another session may have dropped it since (a module
+ * reload drops the generated functions and makes new ones), and this
+ * backend learns it with the invalidations taken in at its next lock.  That
+ * is a race with a concurrent transaction, not a broken catalog. */
+static HeapTuple proc_tuple(Oid fn_oid)
 {
     HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
     if (!HeapTupleIsValid(tup))
-        elog(ERROR, "cache lookup failed for function %u", fn_oid);
+        wpg_raise_dropped_function(fn_oid);
+    return tup;
+}
+
+void wpg_proc_read(Oid fn_oid, wpg_proc *out)
+{
+    HeapTuple tup = proc_tuple(fn_oid);
     Form_pg_proc p = (Form_pg_proc)GETSTRUCT(tup);
     out->fn_oid = fn_oid;
     out->proname = pstrdup(NameStr(p->proname));
@@ -536,9 +585,7 @@ void wpg_proc_read(Oid fn_oid, wpg_proc *out)
 
 char *wpg_proc_body(Oid fn_oid)
 {
-    HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
-    if (!HeapTupleIsValid(tup))
-        elog(ERROR, "cache lookup failed for function %u", fn_oid);
+    HeapTuple tup = proc_tuple(fn_oid);
     bool isnull;
     Datum src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
     char *body = isnull ? pstrdup("") : TextDatumGetCString(src);
@@ -574,65 +621,4 @@ wpg_module *wpg_proc_target(const wpg_proc *p, char **export_name)
                                p->proname),
                         errdetail("%s", why)));
     return m;
-}
-
-/* ---- validator --------------------------------------------------------------------------------- */
-
-/* CREATE FUNCTION ... LANGUAGE wasm: types are always checked; with
- * check_function_bodies the module is compiled (and cached, so the first
- * call does not compile again) and the export's type checked. */
-Datum wasm_validator(PG_FUNCTION_ARGS)
-{
-    Oid fn_oid = PG_GETARG_OID(0);
-    if (!CheckFunctionValidatorAccess(fcinfo->flinfo->fn_oid, fn_oid))
-        PG_RETURN_VOID();
-    wpg_proc p;
-    wpg_proc_read(fn_oid, &p);
-    if (check_function_bodies) {
-        char *export_name;
-        wpg_sweep();
-        wpg_proc_target(&p, &export_name);
-    }
-    PG_RETURN_VOID();
-}
-
-/* ---- DO blocks ------------------------------------------------------------------------------------ */
-
-/* DO $$ (module ...) $$ LANGUAGE wasm: instantiate (running the start
- * function) and call an exported "main" or "_start" taking and returning
- * nothing, under the usual limits.  Nothing is cached. */
-Datum wasm_inline_handler(PG_FUNCTION_ARGS)
-{
-    InlineCodeBlock *code = castNode(InlineCodeBlock, DatumGetPointer(PG_GETARG_DATUM(0)));
-    uint8 *bytes;
-    size_t len;
-    wb_module *volatile mod = wpg_compile_body(code->source_text, "DO block", &bytes, &len);
-    wb_instance *volatile inst = NULL;
-    PG_TRY();
-    {
-        inst = wpg_instantiate(mod, wpg_effective_max_memory(), "DO block");
-        wb_func *f = wb_instance_func(inst, "main");
-        if (!f)
-            f = wb_instance_func(inst, "_start");
-        if (f) {
-            const wb_functype *ft = wb_func_type(f);
-            if (ft->nparams != 0 || ft->nresults != 0)
-                ereport(ERROR, (errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
-                                errmsg("the \"main\" function of a wasm DO block must take and return nothing")));
-            wb_call *call = wpg_get_call();
-            wb_result r = wpg_finish_call(call, wb_call_start(call, f, NULL, 0), NULL);
-            if (r != WB_OK) {
-                if (wb_instance_memory_limit_hit(inst))
-                    r = WB_ERR_MEMORY_LIMIT;
-                wpg_raise_call_error(r, wb_call_error(call), NULL, "DO block");
-            }
-        }
-    }
-    PG_FINALLY();
-    {
-        wb_instance_free(inst);
-        wb_module_free(mod);
-    }
-    PG_END_TRY();
-    PG_RETURN_VOID();
 }

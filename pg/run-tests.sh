@@ -8,7 +8,7 @@
 # than one session or a server restart, then stops the cluster and removes
 # it, also on failure or interruption.
 #
-#   pg/run-tests.sh              everything (about 2 minutes)
+#   pg/run-tests.sh              everything (about 2.5 minutes)
 #   pg/run-tests.sh regress      pg_regress only
 #   pg/run-tests.sh demo         no tests: run demo.sql in a throwaway cluster
 #   pg/run-tests.sh bench        the benchmark against C UDFs and pllua (bench.sh)
@@ -65,10 +65,13 @@ pgctl() { as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOGDIR/server.log" "$@"; }
 
 cleanup() {
     if [ -z "${WASM_TEST_KEEP:-}" ]; then
+        # scenario_standby's server, if one was left running
+        [ -f "$TMP/standby/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$TMP/standby" -m immediate stop >/dev/null 2>&1
         pgctl -m immediate stop >/dev/null 2>&1
         rm -rf "$TMP"
     else
         echo "cluster kept: PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres ($TMP)"
+        [ -f "$TMP/standby/postmaster.pid" ] && echo "standby kept: PGPORT=$((PORT + 1)) ($TMP/standby)"
     fi
 }
 trap cleanup EXIT
@@ -87,6 +90,9 @@ shared_buffers = 64MB
 max_connections = 40
 log_min_messages = warning
 log_line_prefix = '%m [%p] '
+# for scenario_standby (pg_basebackup, streaming replication)
+wal_level = replica
+max_wal_senders = 4
 EOF
 pgctl -w start >/dev/null || { cat "$LOGDIR/server.log"; exit 1; }
 

@@ -2,10 +2,12 @@
 \echo Use "CREATE EXTENSION wasm" to load this file. \quit
 
 -- Modules are data: plain tables, dumped by pg_dump with their rows and
--- replicable like any table.  Only the extension's owner reads them; the
--- extension's functions read and write them on the callers' behalf.
+-- replicable like any table.  Each role reads only the rows of its own
+-- modules (row-level security); the extension's functions read and write
+-- them as the tables' owner, on the callers' behalf.
+CREATE SEQUENCE wasm.modules_id_seq;
 CREATE TABLE wasm.modules (
-    id bigserial PRIMARY KEY,
+    id bigint PRIMARY KEY,  -- always from wasm.modules_id_seq (modules_check)
     namespace text NOT NULL UNIQUE,
     path text,
     code bytea NOT NULL,
@@ -14,9 +16,11 @@ CREATE TABLE wasm.modules (
     owner regrole NOT NULL,
     created timestamptz NOT NULL DEFAULT now()
 );
+ALTER SEQUENCE wasm.modules_id_seq OWNED BY wasm.modules.id;
 
+-- The foreign key also makes pg_dump write the modules' rows before these.
 CREATE TABLE wasm.functions (
-    namespace text NOT NULL,
+    namespace text NOT NULL REFERENCES wasm.modules (namespace) ON DELETE CASCADE,
     export_name text NOT NULL,
     function regprocedure NOT NULL,
     wasm_signature text NOT NULL,
@@ -24,12 +28,34 @@ CREATE TABLE wasm.functions (
     PRIMARY KEY (namespace, export_name)
 );
 
+-- The rows, not the sequence: every restored row gets a new id.
 SELECT pg_catalog.pg_extension_config_dump('wasm.modules', '');
-SELECT pg_catalog.pg_extension_config_dump('wasm.modules_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('wasm.functions', '');
 
+-- A tenant backs up and restores its own modules: pg_dump
+-- --enable-row-security -n its_schema -e wasm reads its rows, pg_restore
+-- inserts them, checked by wasm.modules_check as a load would be.
 REVOKE ALL ON wasm.modules, wasm.functions, wasm.modules_id_seq FROM PUBLIC;
+GRANT SELECT, INSERT ON wasm.modules, wasm.functions TO PUBLIC;
+ALTER TABLE wasm.modules ENABLE ROW LEVEL SECURITY;
+ALTER TABLE wasm.functions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_modules ON wasm.modules FOR SELECT USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+CREATE POLICY restore_own_modules ON wasm.modules FOR INSERT WITH CHECK (pg_catalog.pg_has_role(owner, 'USAGE'));
+CREATE POLICY own_functions ON wasm.functions FOR SELECT
+    USING (EXISTS (SELECT FROM wasm.modules m WHERE m.namespace OPERATOR(pg_catalog.=) functions.namespace));
+CREATE POLICY restore_own_functions ON wasm.functions FOR INSERT
+    WITH CHECK (EXISTS (SELECT FROM wasm.modules m WHERE m.namespace OPERATOR(pg_catalog.=) functions.namespace)
+                AND pg_catalog.pg_has_role((SELECT p.proowner FROM pg_catalog.pg_proc p
+                                            WHERE p.oid OPERATOR(pg_catalog.=) function::pg_catalog.oid), 'USAGE'));
 GRANT USAGE ON SCHEMA wasm TO PUBLIC;
+-- Not a comment on the extension: restoring one needs the extension's
+-- owner, and a tenant's dump carries it.
+COMMENT ON SCHEMA wasm IS 'WebAssembly functions: a trusted, sandboxed LANGUAGE wasm with modules stored in the catalog';
+
+CREATE FUNCTION wasm.modules_check() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'wasm_modules_check';
+CREATE TRIGGER modules_check BEFORE INSERT ON wasm.modules
+    FOR EACH ROW EXECUTE FUNCTION wasm.modules_check();
 
 -- Every backend caches compiled modules; a change to the table reaches
 -- them as a relcache invalidation sent by this trigger.

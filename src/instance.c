@@ -567,6 +567,8 @@ void wb_instance_free(wb_instance *inst)
 
 const wb_module *wb_instance_module(const wb_instance *inst) { return inst->module; }
 wb_memory *wb_instance_memory(wb_instance *inst) { return inst ? inst->mem : NULL; }
+uint64_t wb_instance_footprint(const wb_instance *inst) { return inst ? inst->budget.used : 0; }
+
 bool wb_instance_memory_limit_hit(const wb_instance *inst)
 {
     return inst && (inst->budget.hit || (inst->mem && inst->mem->limit_hit));

@@ -83,3 +83,42 @@ RESET wasm.user_max_memory;
 RESET ROLE;
 DROP ROLE wasm_limited;
 SELECT lim_spin(5);
+-- One backend's instances share wasm.max_backend_memory (issue 19.8): an
+-- instance that needs room evicts the least recently used others (their
+-- state is lost), and one that cannot fit at all is refused with 53200.
+\set VERBOSITY default
+CREATE FUNCTION mem_a() RETURNS integer LANGUAGE wasm AS $$
+  (module (memory 10)
+    (global $n (mut i32) (i32.const 0))
+    (func (export "mem_a") (result i32)
+      (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n)))
+$$;
+CREATE FUNCTION mem_b() RETURNS integer LANGUAGE wasm AS $$
+  (module (memory 10)
+    (global $n (mut i32) (i32.const 0))
+    (func (export "mem_b") (result i32)
+      (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n)))
+$$;
+SET wasm.max_backend_memory = '1MB';
+SELECT mem_a(), mem_a();
+-- a module without memory (or with a small declared maximum) needs no room
+CREATE FUNCTION nomem() RETURNS integer LANGUAGE wasm AS '(module (func (export "nomem") (result i32) (i32.const 7)))';
+SELECT nomem(), mem_a() AS a_kept;
+SELECT mem_b() AS b_evicts_a;
+SELECT mem_a() AS a_starts_again;
+-- the sum caps each instance too
+CREATE FUNCTION mem_grow(integer) RETURNS integer LANGUAGE wasm AS $$
+  (module (memory 1) (func (export "mem_grow") (param i32) (result i32) (memory.grow (local.get 0))))
+$$;
+SELECT mem_grow(15) AS grown_to_1mb;
+SELECT mem_grow(1) AS no_room_left;
+SELECT mem_a() AS a_evicts_grown;
+-- lowered below what an instance holds: it is re-made, and refused
+SET wasm.max_backend_memory = '512kB';
+SELECT mem_a();
+\set VERBOSITY sqlstate
+DO $$ (module (memory 10)) $$ LANGUAGE wasm;
+\set VERBOSITY default
+RESET wasm.max_backend_memory;
+SELECT mem_a(), mem_b(), mem_grow(1);
+DROP FUNCTION mem_a(), mem_b(), mem_grow(integer), nomem();

@@ -6,12 +6,13 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) AS type
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
  WHERE c.relnamespace = 'wasm'::regnamespace AND c.relkind IN ('r', 'v') AND a.attnum > 0
  ORDER BY c.relname, a.attnum;
--- pg_dump keeps the catalog rows
+-- pg_dump keeps the catalog rows (not the id sequence: restored rows get new ids)
 SELECT unnest(extconfig)::regclass FROM pg_extension WHERE extname = 'wasm' ORDER BY 1::text;
 -- a trusted language with handler, inline handler and validator
 SELECT lanname, lanpltrusted, lanplcallfoid::regproc, laninline::regproc, lanvalidator::regproc
   FROM pg_language WHERE lanname = 'wasm';
--- tenants cannot read module code, but see the views
+-- tenants read catalog rows only through row-level security (their own
+-- modules'), and see the views
 SELECT has_table_privilege('public', 'wasm.modules', 'SELECT') AS modules_public,
        has_table_privilege('public', 'wasm.instances', 'SELECT') AS instances_public,
        has_table_privilege('public', 'wasm.exported_functions', 'SELECT') AS exported_public;

@@ -219,10 +219,13 @@ TEST(tables_count_against_the_memory_cap)
         CHECK_EQ_INT(wb_invoke(wb_instance_func(inst, "grow"), &arg, 1, &res, 1, NULL, &err), WB_OK);
         CHECK_EQ_INT(res.of.i32, -4); /* every grow refused */
         CHECK(wb_instance_memory_limit_hit(inst));
+        uint64_t before = wb_instance_footprint(inst);
+        CHECK(before >= 65536 && before < 65536 + 4096);
         /* A few elements still fit beside the memory. */
         arg = wb_i32(100);
         CHECK_EQ_INT(wb_invoke(wb_instance_func(inst, "grow"), &arg, 1, &res, 1, NULL, &err), WB_OK);
         CHECK_EQ_INT(res.of.i32, 0);
+        CHECK_EQ_INT(wb_instance_footprint(inst), before + 4 * 100 * 8);
         wb_instance_free(inst);
     }
     /* Without a cap of its own the instance gets the default, and the same
