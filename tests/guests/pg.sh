@@ -25,14 +25,14 @@ rm -f /tmp/guests-pg-build.$$
 PGBIN=$(pg_config --bindir)
 TMP=$(mktemp -d /tmp/wasm-guests.XXXXXX)
 chmod 755 "$TMP"
-DATA=$TMP/data SOCK=$TMP/sock FILES=$TMP/files
-mkdir -p "$DATA" "$SOCK" "$FILES"
-[ "$(id -u)" = 0 ] && chown postgres "$DATA" "$SOCK"
+DATA=$TMP/data SOCK=$TMP/sock FILES=$TMP/files LOG=$TMP/log
+mkdir -p "$DATA" "$SOCK" "$FILES" "$LOG"
+[ "$(id -u)" = 0 ] && chown postgres "$DATA" "$SOCK" "$LOG"
 chmod 700 "$DATA"
 PORT=$((59000 + $$ % 900))
 while [ -e "$SOCK/.s.PGSQL.$PORT" ] || ss -ltn 2>/dev/null | grep -q ":$PORT "; do PORT=$((PORT + 1)); done
 if [ "$(id -u)" = 0 ]; then as_pg() { runuser -u postgres -- "$@"; }; else as_pg() { "$@"; }; fi
-pgctl() { as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$TMP/server.log" "$@"; }
+pgctl() { as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG/server.log" "$@"; }
 trap 'pgctl -m immediate stop >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 as_pg "$PGBIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$TMP/initdb.log" 2>&1 ||
@@ -44,7 +44,7 @@ listen_addresses = ''
 fsync = off
 max_connections = 10
 CONF
-pgctl -w start >/dev/null || { cat "$TMP/server.log"; bad "postgres: start"; finish; }
+pgctl -w start >/dev/null || { cat "$LOG/server.log"; bad "postgres: start"; finish; }
 export PGHOST=$SOCK PGPORT=$PORT PGUSER=postgres
 for l in c rust as; do cp "$G/$l/udfs.wasm" "$FILES/$l.wasm"; done
 cp "$G/rust/bad.wasm" "$FILES/rust_bad.wasm"
@@ -120,7 +120,7 @@ for f in rsbad_bad_utf8 ascbad_lone_surrogate; do
     esac
 done
 
-if grep -E 'PANIC|server process .* was terminated|TRAP:' "$TMP/server.log" >/dev/null; then
+if grep -E 'PANIC|server process .* was terminated|TRAP:' "$LOG/server.log" >/dev/null; then
     bad "postgres: server log shows a crash"
 fi
 finish
