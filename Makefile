@@ -185,7 +185,7 @@ build/examples/%.wasm: examples/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry $< -o $@
 
-demo: all build/examples/udfs.wasm
+demo: all build/examples/udfs.wasm guests
 	@scripts/demo.sh
 
 # ---- guests in C, Rust and AssemblyScript (docs/guests.md) ------------------

@@ -16,5 +16,12 @@ run $W invoke --fuel 10000000 $M forever 1
 echo "# a malformed module is refused with its location:"
 head -c 40 $M >build/examples/truncated.wasm
 run $W validate build/examples/truncated.wasm
+echo "# one UDF in each language (examples/{c,rust,assemblyscript}, docs/guests.md), as PostgreSQL calls it:"
+for l in c rust as; do run build/guests/guestcall build/guests/$l/udfs.wasm reverse '¡hola, wasm! 😀'; done
+echo "# a Rust panic and an AssemblyScript abort: traps that carry their message to the host"
+run build/guests/guestcall build/guests/rust/udfs.wasm fail 'xé'
+run build/guests/guestcall build/guests/as/udfs.wasm fail 'xé'
+echo "# the same WASI command in C, Rust and AssemblyScript: lines reversed, status = line count"
+for l in c rust as; do printf 'hello\nwörld\n' | run $W run build/guests/$l/revlines.wasm; done
 echo "# the same kind of code as SQL functions, in a throwaway PostgreSQL cluster:"
 pg/run-tests.sh demo

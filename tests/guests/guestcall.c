@@ -266,7 +266,11 @@ static value call_udf(host *h, wb_func *f, wb_func *post, const sig *s, const va
         }
     } else
         v.cell = res;
-    if (post) {
+    /* As pg/call.c: only calls with text or bytea have their post run. */
+    bool byref = s->ret == K_TEXT || s->ret == K_BYTEA;
+    for (int i = 0; i < s->nargs; i++)
+        byref |= s->args[i] == K_TEXT || s->args[i] == K_BYTEA;
+    if (post && byref) {
         io[0] = res;
         run(h, post, io);
     }

@@ -9,6 +9,8 @@
 # (a clean 38000 error whose DETAIL has the guest's message, once the
 # extension reads it: see docs/guests.md), and text results that are not
 # UTF-8 (22021).  Prints one line per check, then "N passed, M failed".
+#   tests/guests/pg.sh bench   instead: the text reverse UDF of each language
+#                              over 50,000 rows of 100-byte texts (bench/guests.sh)
 set -u
 G=$PWD/build/guests
 pass=0
@@ -60,6 +62,34 @@ SELECT wasm_new_instance('$FILES/as.wasm', 'asc');
 SELECT wasm_new_instance('$FILES/rust_bad.wasm', 'rsbad');
 SELECT wasm_new_instance('$FILES/as_bad.wasm', 'ascbad');
 SQL
+
+if [ "${1:-}" = bench ]; then
+    # Best of 5, the languages taking turns run by run so that noise from the
+    # machine's neighbours slows each alike.
+    ROWS=${GUESTS_BENCH_ROWS:-50000}
+    $PSQL -c "CREATE TABLE texts AS SELECT repeat(chr(97 + i % 26), 100) AS t FROM generate_series(1, $ROWS) i" >/dev/null
+    $PSQL -c "SELECT sum(length(c_reverse(t))) + sum(length(rs_reverse(t))) + sum(length(asc_reverse(t))) FROM texts" >/dev/null
+    timing() { # SQL: milliseconds
+        $PGBIN/psql -X -q -d postgres -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+    }
+    for run in 1 2 3 4 5; do
+        for v in scan c rs asc; do
+            if [ $v = scan ]; then sql="SELECT sum(length(t)) FROM texts"; else sql="SELECT sum(length(${v}_reverse(t))) FROM texts"; fi
+            t=$(timing "$sql")
+            eval "b=\${best_$v:-}"
+            if [ -z "$b" ] || awk "BEGIN { exit !($t < $b) }"; then eval "best_$v=$t"; fi
+        done
+    done
+    echo "PostgreSQL: reverse(t) over $ROWS rows of 100-byte texts, sum(length(f(t))), best of 5 (the scan alone: $best_scan ms)"
+    for v in c rs asc; do
+        eval "t=\$best_$v"
+        awk -v name="$(case $v in c) echo C;; rs) echo Rust;; asc) echo AssemblyScript;; esac)" -v t="$t" \
+            -v c="$best_c" -v scan="$best_scan" -v rows=$ROWS 'BEGIN {
+            per = (t - scan) * 1e6 / rows; cper = (c - scan) * 1e6 / rows
+            printf "  %-16s %9.1f ms   %6.0f ns/row over the scan   ratio to C %.2fx\n", name, t, per, per / cper }'
+    done
+    exit 0
+fi
 
 # q NAME EXPECTED SQL: SQL with @ for the namespace, run for each language.
 q() {
