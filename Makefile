@@ -287,5 +287,64 @@ build/examples/%.wasm: examples/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry $< -o $@
 
-demo: all build/examples/udfs.wasm
+demo: all build/examples/udfs.wasm guests
 	@scripts/demo.sh
+
+# ---- guests in C, Rust and AssemblyScript (docs/guests.md) ------------------
+# Rust: Debian's rustc and its wasm32 standard library (a rustup toolchain on
+# PATH usually has no wasm32 target, hence the full path).  The SDK is a
+# one-file crate compiled to an rlib; -C lto lets its allocator and glue
+# inline into each export.  AssemblyScript: the pinned compiler in
+# sdk/assemblyscript/node_modules, driven by sdk/assemblyscript/build.mjs.
+RUSTC      := /usr/bin/rustc
+RUST_FLAGS := --edition 2021 -O -C lto -C strip=debuginfo -D warnings
+RUST_SDK   := build/guests/rust/libwasmbox_udf.rlib
+AS_STAMP   := sdk/assemblyscript/node_modules/.wasmbox-lock
+AS_BUILD   := node sdk/assemblyscript/build.mjs
+GUESTS := build/guests/guestcall \
+	build/guests/c/udfs.wasm build/guests/c/revlines.wasm \
+	build/guests/rust/udfs.wasm build/guests/rust/revlines.wasm build/guests/rust/bad.wasm \
+	build/guests/as/udfs.wasm build/guests/as/revlines.wasm build/guests/as/bad.wasm
+.PHONY: guests bench-guests
+guests: $(GUESTS)
+check: guests
+
+$(AS_STAMP): sdk/assemblyscript/package-lock.json
+	@scripts/install-deps.sh
+
+build/guests/guestcall: tests/guests/guestcall.c build/libwasmbox.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WFLAGS) -O2 -g $< build/libwasmbox.a $(LDLIBS) -o $@
+
+build/guests/c/udfs.wasm: examples/c/udfs.c sdk/wasmbox_udf.h $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	clang --target=wasm32 -O2 -nostdlib -Wl,--no-entry -I sdk $< -o $@
+build/guests/c/revlines.wasm: examples/c/revlines.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	clang --target=wasm32-wasi -O2 $< -o $@
+
+$(RUST_SDK): sdk/rust/wasmbox_udf.rs $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(RUSTC) $(RUST_FLAGS) --target wasm32-unknown-unknown --crate-type rlib $< -o $@
+build/guests/rust/%.wasm: examples/rust/%.rs $(RUST_SDK)
+	$(RUSTC) $(RUST_FLAGS) --target wasm32-unknown-unknown --crate-type cdylib --extern wasmbox_udf=$(RUST_SDK) $< -o $@
+build/guests/rust/bad.wasm: tests/guests/bad.rs $(RUST_SDK)
+	$(RUSTC) $(RUST_FLAGS) --target wasm32-unknown-unknown --crate-type cdylib --extern wasmbox_udf=$(RUST_SDK) $< -o $@
+build/guests/rust/revlines.wasm: examples/rust/revlines.rs $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(RUSTC) $(RUST_FLAGS) --target wasm32-wasi $< -o $@
+
+build/guests/as/udfs.wasm: examples/assemblyscript/udfs.ts sdk/assemblyscript/udf.ts sdk/assemblyscript/build.mjs $(AS_STAMP)
+	@mkdir -p $(@D)
+	$(AS_BUILD) $< -o $@
+build/guests/as/bad.wasm: tests/guests/bad.ts sdk/assemblyscript/udf.ts sdk/assemblyscript/build.mjs $(AS_STAMP)
+	@mkdir -p $(@D)
+	$(AS_BUILD) $< -o $@
+build/guests/as/revlines.wasm: examples/assemblyscript/revlines.ts sdk/assemblyscript/wasi.ts sdk/assemblyscript/build.mjs $(AS_STAMP)
+	@mkdir -p $(@D)
+	$(AS_BUILD) --wasi $< -o $@
+
+# The text reverse UDF in C, Rust and AssemblyScript, side by side.
+bench-guests: guests
+	@bench/guests.sh
+bench: bench-guests

@@ -24,5 +24,12 @@ run sqlite3 -cmd ".load build/wasm_sqlite" build/examples/demo.db \
     "SELECT namespace, abi, functions FROM wasm_instances;"
 echo "# a new connection to the file gets the functions back from the database:"
 run sqlite3 -cmd ".load build/wasm_sqlite" build/examples/demo.db "SELECT math_add(40, 2);"
+echo "# one UDF in each language (examples/{c,rust,assemblyscript}, docs/guests.md), as PostgreSQL calls it:"
+for l in c rust as; do run build/guests/guestcall build/guests/$l/udfs.wasm reverse '¡hola, wasm! 😀'; done
+echo "# a Rust panic and an AssemblyScript abort: traps that carry their message to the host"
+run build/guests/guestcall build/guests/rust/udfs.wasm fail 'xé'
+run build/guests/guestcall build/guests/as/udfs.wasm fail 'xé'
+echo "# the same WASI command in C, Rust and AssemblyScript: lines reversed, status = line count"
+for l in c rust as; do printf 'hello\nwörld\n' | run $W run build/guests/$l/revlines.wasm; done
 echo "# the same kind of code as SQL functions, in a throwaway PostgreSQL cluster:"
 pg/run-tests.sh demo

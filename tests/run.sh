@@ -6,6 +6,7 @@
 #   tests/run.sh build pg       the PostgreSQL extension only (pg/run-tests.sh)
 #   tests/run.sh build containerd  the containerd shim only (tests/containerd/run.sh)
 #   tests/run.sh build sqlite   the SQLite extension only (tests/sqlite/run.sh)
+#   tests/run.sh build guests   the C, Rust and AssemblyScript guests (tests/guests/run.sh)
 # Each suite prints "N passed, M failed"; the script ends with a total line
 # and exits non-zero if anything failed.  `all` on build/ also builds
 # build-san/ (ASan+UBSan) and runs the unit tests and the spec suite there.
@@ -147,6 +148,15 @@ if [ "$WHAT" = all ] || [ "$WHAT" = pg ]; then
     echo "pg: $(tail -1 "$tmp/pg.out")"
     grep -E '^FAIL' -A30 "$tmp/pg.out" | head -60
     tally pg "$tmp/pg.out"
+fi
+
+# Guests in C, Rust and AssemblyScript in every host (docs/guests.md),
+# after pg: its PostgreSQL part uses the extension installed there.
+if [ "$WHAT" = all ] || [ "$WHAT" = guests ]; then
+    sh tests/guests/run.sh "$B" >"$tmp/guests.out" 2>&1
+    echo "guests: $(tail -1 "$tmp/guests.out")"
+    grep -E '^(FAIL|pending)' "$tmp/guests.out" | head -20
+    tally guests "$tmp/guests.out"
 fi
 
 # The engine again under ASan+UBSan (`make SANITIZE=1`, build-san/): the
