@@ -3,7 +3,7 @@
 # provides the cluster ($PSQL, $PGBIN, $TMP, $FILES, pgctl) and ok/bad.
 # Each scenario_NAME function works in its own database.
 
-SCENARIOS="backends reload_race standby restart timeout held load_cancel cancel encoding dump tenant_dump pgbench memory backend_memory demo_shows"
+SCENARIOS="backends reload_race standby restart timeout held load_cancel cancel encoding dump tenant_dump pgbench memory backend_memory lift_bounds demo_shows"
 
 newdb() { # $1 = database: fresh, with the extension and the example modules
     $PSQL -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $1" \
@@ -628,6 +628,30 @@ scenario_backend_memory() {
         ok "backend_memory: one backend's linear memories stay within wasm.max_backend_memory"
     else
         bad "backend_memory: $out"
+    fi
+}
+
+# A string result's length is the guest's word: a 1 GB length with a
+# pointer into a 64 KiB memory must be refused before anything is allocated
+# (the backend reserved the 1 GB first, then checked; issue 19.13).  The
+# backend's peak virtual size shows an allocation even when no page of it
+# was touched.
+scenario_lift_bounds() {
+    newdb sc_lift || { bad "lift_bounds: setup"; return; }
+    q sc_lift "CREATE FUNCTION big() RETURNS text LANGUAGE wasm AS '(module (memory (export \"memory\") 1)
+        (func (export \"cabi_realloc\") (param i32 i32 i32 i32) (result i32) (i32.const 1024))
+        (func (export \"big\") (result i32)
+          (i32.store (i32.const 16) (i32.const 0)) (i32.store (i32.const 20) (i32.const 1072693248))
+          (i32.const 16)))'" >/dev/null
+    peak="(regexp_match(pg_read_file('/proc/self/status'), 'VmPeak:\s+(\d+)'))[1]::bigint"
+    out=$($PSQL -v ON_ERROR_STOP=0 -A -t -d sc_lift -c "SELECT $peak" -c "SELECT big()" -c "SELECT $peak" 2>&1)
+    before=$(echo "$out" | sed -n 1p)
+    after=$(echo "$out" | tail -1)
+    if echo "$out" | grep -q 'returned a string out of the bounds of its memory' &&
+        [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -lt 102400 ]; then
+        ok "lift_bounds: a 1 GB result length is refused before any allocation"
+    else
+        bad "lift_bounds: VmPeak $before -> $after kB: $out"
     fi
 }
 

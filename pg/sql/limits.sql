@@ -6,6 +6,20 @@ CREATE FUNCTION named_trap(integer) RETURNS integer LANGUAGE wasm AS
   '\x0061736d0100000001060160017f017f030403000000070e010a6e616d65645f7472617000020a1b03080041e40020006d0b09002000100041016a0b0600200010010b0020046e616d650110020005696e6e657201066d6964646c65020703000001000200';
 SELECT named_trap(5);
 SELECT named_trap(0);
+-- a guest's own message before its trap (a Rust panic, an AssemblyScript
+-- abort: the SDKs' wasmbox_trap_message, docs/guests.md) leads the DETAIL;
+-- bytes that are not UTF-8 end it
+CREATE FUNCTION says_why(integer) RETURNS integer LANGUAGE wasm AS $$
+  (module (memory (export "memory") 1)
+    (global (export "wasmbox_trap_message") i32 (i32.const 64))
+    (data (i32.const 128) "n must be positive, got \c3\a9\ff")
+    (func (export "says_why") (param i32) (result i32)
+      (if (i32.le_s (local.get 0) (i32.const 0))
+        (then (i32.store (i32.const 64) (i32.const 128)) (i32.store (i32.const 68) (i32.const 27))
+              (unreachable)))
+      (local.get 0)))
+$$;
+SELECT says_why(0);
 -- (the modules below are text: their code offsets depend on the text
 -- format's encoder, so only the messages are shown)
 \set VERBOSITY terse
