@@ -316,6 +316,14 @@ bool wb_instance_memory_limit_hit(const wb_instance *inst);
  * tables count for their owner). */
 uint64_t wb_instance_footprint(const wb_instance *inst);
 void *wb_instance_user(const wb_instance *inst);
+/* The message a guest left before it trapped (a Rust panic, an
+ * AssemblyScript abort, through wasmbox's SDKs): the module exports an i32
+ * global "wasmbox_trap_message" holding the address of a (u32 pointer, u32
+ * length) pair, little-endian, which the guest points at UTF-8 text just
+ * before `unreachable`.  Copies at most cap - 1 bytes, cut at the first that
+ * is not valid UTF-8, NUL-terminated; returns the length, 0 when there is
+ * none.  Reads memory only: no guest code runs. */
+size_t wb_guest_trap_message(wb_instance *inst, char *buf, size_t cap);
 void wb_instance_set_user(wb_instance *inst, void *user);
 
 /* ---- calls ------------------------------------------------------------- */

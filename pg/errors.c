@@ -26,30 +26,13 @@ static char *backtrace_text(const wb_error *err)
     return buf.data;
 }
 
-/* The message a guest left before trapping (a Rust panic, an AssemblyScript
- * abort): an exported i32 global "wasmbox_trap_message" holds the address
- * of a (u32 pointer, u32 length) pair, little-endian, that the SDKs point at
- * the UTF-8 text just before `unreachable` (docs/guests.md).  Read by the
- * host, no guest code runs; at most 1 KiB, cut at the first invalid byte.
- * NULL when there is none. */
+/* The guest's own words before its trap (wb_guest_trap_message), in the
+ * server's encoding; NULL when it left none. */
 static char *guest_message(wb_instance *inst)
 {
-    wb_extern ex;
-    wb_memory *mem = wb_instance_memory(inst);
-    if (!mem || wb_instance_export(inst, "wasmbox_trap_message", 20, &ex) != WB_OK ||
-        ex.kind != WB_EXTERN_GLOBAL)
-        return NULL;
-    wb_val at = wb_global_get(ex.of.global);
-    uint32 pair[2];
-    if (at.type != WB_I32 || wb_memory_read(mem, (uint32)at.of.i32, pair, sizeof pair) != WB_OK)
-        return NULL;
-    uint32 ptr = wpg_le32(pair[0]), len = Min(wpg_le32(pair[1]), 1024);
-    char *s = palloc(len + 1);
-    if (len == 0 || wb_memory_read(mem, ptr, s, len) != WB_OK)
-        return NULL;
-    len = pg_encoding_verifymbstr(PG_UTF8, s, (int)len);
-    s[len] = 0;
-    return len ? pg_any_to_server(s, (int)len, PG_UTF8) : NULL;
+    char buf[1025];
+    size_t n = wb_guest_trap_message(inst, buf, sizeof buf);
+    return n ? pg_any_to_server(pstrdup(buf), (int)n, PG_UTF8) : NULL;
 }
 
 void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi, const char *what)
@@ -58,7 +41,7 @@ void wpg_raise_call_error(wb_result r, const wb_error *err, wpg_instance *wi, co
     char *msg = pstrdup(err && err->message[0] ? err->message : wb_result_message(r));
     char *said = r == WB_TRAP_UNREACHABLE && wi && wi->inst ? guest_message(wi->inst) : NULL;
     if (said)
-        msg = psprintf("%s (%s)", said, msg);
+        msg = psprintf("%s; %s", said, msg);
     char *bt = (err && err->nframes) ? backtrace_text(err) : NULL;
     bool mem = r == WB_ERR_MEMORY_LIMIT || (wi && wi->inst && wb_instance_memory_limit_hit(wi->inst));
     if (wi)

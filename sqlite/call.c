@@ -30,6 +30,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -185,6 +186,19 @@ static bool finish(sqlite3_context *ctx, wsq_func *f, wb_call *call, wb_result r
     }
     const wb_error *e = wb_call_error(call);
     wb_error copy = e ? *e : (wb_error){.code = r};
+    /* A Rust panic or an AssemblyScript abort says why (docs/guests.md). */
+    char said[257];
+    if (r == WB_TRAP_UNREACHABLE && f->mod && f->mod->inst &&
+        wb_guest_trap_message(f->mod->inst, said, sizeof said)) {
+        char both[sizeof said + 2 + sizeof copy.message];
+        size_t a = strlen(said), b = strnlen(copy.message, sizeof copy.message - 1);
+        memcpy(both, said, a);
+        memcpy(both + a, "; ", 2);
+        memcpy(both + a + 2, copy.message, b);
+        size_t n = a + 2 + b < sizeof copy.message ? a + 2 + b : sizeof copy.message - 1;
+        memcpy(copy.message, both, n);
+        copy.message[n] = 0;
+    }
     bool mem_hit = f->mod && f->mod->inst && wb_instance_memory_limit_hit(f->mod->inst);
     /* Its stacks may have grown to the limits (a deep recursion), and an
      * abandoned call is not reused: a fresh one next time. */

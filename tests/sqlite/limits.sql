@@ -54,3 +54,15 @@ SELECT wasm_config('max_memory', 2097152);
 SELECT wasm_config('lock', 0);
 SELECT wasm_config('nonsense');
 SELECT lim_spin(100);
+-- a guest's own message before its trap (a Rust panic, an AssemblyScript
+-- abort: docs/guests.md) leads the error; bytes that are not UTF-8 end it
+SELECT wasm_load_wat('why', '(module (memory (export "memory") 1)
+  (global (export "wasmbox_trap_message") i32 (i32.const 64))
+  (data (i32.const 128) "n must be positive, got \c3\a9\ff")
+  (func (export "check") (param i64) (result i64)
+    (if (i64.le_s (local.get 0) (i64.const 0))
+      (then (i32.store (i32.const 64) (i32.const 128)) (i32.store (i32.const 68) (i32.const 27))
+            (unreachable)))
+    (local.get 0)))') > 0 AS loaded;
+SELECT why_check(5);
+SELECT why_check(0);
