@@ -72,7 +72,6 @@ typedef struct {
     wb_error *err;
     jmp_buf jb;
     wb_result rc;
-    const void *const *h; /* op handlers */
 
     const uint8_t *p, *end;
     uint32_t ioff; /* module offset of the current instruction */
@@ -282,7 +281,7 @@ static uint32_t begin(comp *c, unsigned op)
         c->pm = grow(c, c->pm, &c->cpm, c->npm + 1, sizeof *c->pm);
         c->pm[c->npm++] = (wb__pcmap){at, c->ioff};
     }
-    cell(c, (uint64_t)(uintptr_t)c->h[op]);
+    cell(c, op); /* the op id: interp.c links it to its handler at the end of the load */
     c->last_start = NONE;
     return at;
 }
@@ -1710,7 +1709,6 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
     c->m = m;
     c->f = f;
     c->err = err;
-    c->h = wb__op_handlers();
     c->p = m->bytes + f->expr_offset;
     c->end = m->bytes + f->body_offset + f->body_len;
     c->ioff = f->expr_offset;

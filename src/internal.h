@@ -3,6 +3,7 @@
  *
  *   decode.c    bytes -> wb_module (everything but function bodies checked)
  *   compile.c   validates each function body and compiles it to slot code
+ *   code.c      the op table of slot code (code.h)
  *   module.c    wb_module_load() and module inspection
  *   instance.c  instantiation, linking, memories, tables, globals, host funcs
  *   memory.c    linear-memory allocation (lazy, pooled, explicit bounds)
@@ -183,6 +184,7 @@ typedef struct wb__func {
      * loops is entered through JIT_ENTER in cell 0, an exported one by a
      * host call directly (interp.c). */
     wb__jit_fn jit;
+    bool jit_enter;      /* it loops: entered from the interpreter through JIT_ENTER */
     const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */
 } wb__func;
 
@@ -357,6 +359,10 @@ struct wb_instance {
  * and on any failure, they stay interpreted. */
 void wb__jit_module(wb_module *m);
 void wb__jit_free(wb_module *m);
+
+/* interp.c: the compiled code's op ids become handler addresses (code.h);
+ * last step of a load, after wb__jit_module. */
+void wb__interp_link(wb_module *m);
 
 /* instance.c */
 /* The wb_func for function index `idx` of inst (imported or defined).
