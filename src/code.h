@@ -1,5 +1,6 @@
 /*
- * code.h - the compiled form of a function, shared by compile.c and interp.c.
+ * code.h - the compiled form of a function ("slot code"), shared by the
+ * compiler (compile/), the interpreter (interp.c) and jit.c.
  *
  * A function's frame is a run of 8-byte slots on the engine's value stack:
  *
@@ -135,7 +136,8 @@
  *   II eight bytes of immediate (a SIMD op's lane bytes)
  *   x  an operand of a SIMD op, as wb__simd_ops says (which, and how wide)
  * `delta` and `fuel` are the indexes of those cells (0: none).  BR_TABLE's
- * format is its fixed part; n + 1 delta cells follow (n = cell 1's b).
+ * roles are its fixed part; its n + 1 delta cells follow, from cell `delta`
+ * (n = cell 1's b).
  * tests/unit/ops.c checks that each row agrees with itself. */
 #define WB__OP_FORMATS(F)                                                                        \
     F(NONE, "", 0, 0)                                                                            \
@@ -143,7 +145,7 @@
     F(BR_LOOP, "DDFF", 1, 2)                                                                     \
     F(BR_COND, "r-DDFF", 2, 3)                                                                   \
     F(BR_CMP, "rrDDFF", 2, 3)                                                                    \
-    F(BR_TABLE, "ri", 0, 0)                                                                      \
+    F(BR_TABLE, "ri", 2, 0)                                                                      \
     F(R, "r-", 0, 0)                                                                             \
     F(W, "w-", 0, 0)                                                                             \
     F(I, "i-", 0, 0)                                                                             \

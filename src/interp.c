@@ -5,7 +5,8 @@
  * frame stack), never on the C stack: recursion depth is a counted limit, and
  * a call can stop at any check point (loop back-edge or function entry) and
  * resume later from the saved registers.  Dispatch is computed goto over the
- * handler addresses that compile.c stored in the code.
+ * handler addresses that wb__interp_link put in the code in place of the
+ * op ids the compiler emitted.
  *
  * Fuel: every back-edge charges the loop body's length, every call the
  * callee's straight-line length (code.h); the interrupt flags are read at the
