@@ -16,7 +16,8 @@ else
 B       := build
 endif
 
-LIB_SRC := $(wildcard src/*.c)
+# The engine: src/, and the compiler in src/compile/ (frontend and emitters).
+LIB_SRC := $(wildcard src/*.c src/compile/*.c)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/obj/%.o)
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(CLI_SRC:cli/%.c=$(B)/obj/cli/%.o)
@@ -165,7 +166,7 @@ clean:
 	-$(MAKE) -C pg clean >/dev/null 2>&1
 
 format:
-	clang-format -i src/*.c src/*.h include/*.h cli/*.c tests/unit/*.c tests/unit/*.h
+	clang-format -i src/*.c src/*.h src/compile/*.c src/compile/*.h include/*.h cli/*.c tests/unit/*.c tests/unit/*.h
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SBD_OBJ:.o=.d) $(SBD_CORE_OBJ:.o=.d) $(SHIM_OBJ:.o=.d)
 
@@ -248,7 +249,7 @@ bench-density: all
 
 # ---- fuzzing: clang libFuzzer + ASan over load, instantiate and call ---------
 FUZZ_SECONDS ?= 600
-build/fuzz/fuzz_load: tests/fuzz/fuzz_load.c tests/fuzz/exercise.h $(LIB_SRC) $(wildcard src/*.h) include/wasmbox.h
+build/fuzz/fuzz_load: tests/fuzz/fuzz_load.c tests/fuzz/exercise.h $(LIB_SRC) $(wildcard src/*.h src/compile/*.h) include/wasmbox.h
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $< $(LIB_SRC) -lm -lpthread -o $@
 
@@ -269,7 +270,7 @@ fuzz: build/fuzz/fuzz_load $(WASM) build/bench/kernels.wasm build/wasmbox
 
 # The text format: wb_wat_to_wasm, wb_module_from_wat and the .wast lexer.
 # Seeds: the spec suite's scripts cut into commands, and our .wat files.
-build/fuzz/fuzz_wat: tests/fuzz/fuzz_wat.c tests/fuzz/exercise.h $(LIB_SRC) $(wildcard src/*.h) include/wasmbox.h
+build/fuzz/fuzz_wat: tests/fuzz/fuzz_wat.c tests/fuzz/exercise.h $(LIB_SRC) $(wildcard src/*.h src/compile/*.h) include/wasmbox.h
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		$< $(LIB_SRC) -lm -lpthread -o $@

@@ -1,5 +1,6 @@
 /*
- * code.h - the compiled form of a function, shared by compile.c and interp.c.
+ * code.h - the compiled form of a function ("slot code"), shared by the
+ * compiler (compile/), the interpreter (interp.c) and jit.c.
  *
  * A function's frame is a run of 8-byte slots on the engine's value stack:
  *
@@ -121,70 +122,171 @@
     X(BR_I64_GT_S, I64_GT_S) X(BR_I64_GT_U, I64_GT_U) X(BR_I64_LE_S, I64_LE_S)                    \
     X(BR_I64_LE_U, I64_LE_U) X(BR_I64_GE_S, I64_GE_S) X(BR_I64_GE_U, I64_GE_U)
 
-/* Every other instruction of the compiled form, with its cells. */
+/* Operand layouts of the compiled form, named once: F(name, roles, delta, fuel).
+ * `roles` has one character per half cell after the op cell (two per cell),
+ * so an op of this format takes 1 + strlen(roles) / 2 cells:
+ *   r  a slot read              R  two slots read (v128)
+ *   w  a slot written           W  two slots written (v128)
+ *   b  a call's base: its arguments from there on, its results back there
+ *   i  a u32 immediate (an index, an offset, a count)
+ *   -  unused half
+ *   DD a branch delta (i64 cell distance from the op cell)
+ *   FF fuel charged when the branch is taken (u64; 0 on forward branches)
+ *   PP a pointer (the callee's wb__func, a wb__simd_fn)
+ *   II eight bytes of immediate (a SIMD op's lane bytes)
+ *   x  an operand of a SIMD op, as wb__simd_ops says (which, and how wide)
+ * `delta` and `fuel` are the indexes of those cells (0: none).  BR_TABLE's
+ * roles are its fixed part; its n + 1 delta cells follow, from cell `delta`
+ * (n = cell 1's b).
+ * tests/unit/ops.c checks that each row agrees with itself. */
+#define WB__OP_FORMATS(F)                                                                        \
+    F(NONE, "", 0, 0)                                                                            \
+    F(BR, "DD", 1, 0)                                                                            \
+    F(BR_LOOP, "DDFF", 1, 2)                                                                     \
+    F(BR_COND, "r-DDFF", 2, 3)                                                                   \
+    F(BR_CMP, "rrDDFF", 2, 3)                                                                    \
+    F(BR_TABLE, "ri", 2, 0)                                                                      \
+    F(R, "r-", 0, 0)                                                                             \
+    F(W, "w-", 0, 0)                                                                             \
+    F(I, "i-", 0, 0)                                                                             \
+    F(RW, "rw", 0, 0)                                                                            \
+    F(RW2, "RW", 0, 0)                                                                           \
+    F(RRW, "rrw-", 0, 0)                                                                         \
+    F(RRR, "rrr-", 0, 0)                                                                         \
+    F(RRRW, "rrrw", 0, 0)                                                                        \
+    F(RRRW2, "RRrW", 0, 0)                                                                       \
+    F(RRW2, "RRW-", 0, 0)                                                                        \
+    F(R2W, "R-w-", 0, 0)                                                                         \
+    F(IW, "iw", 0, 0)                                                                            \
+    F(IR, "ir", 0, 0)                                                                            \
+    F(IW2, "iW", 0, 0)                                                                           \
+    F(IR2, "iR", 0, 0)                                                                           \
+    F(IRW, "irw-", 0, 0)                                                                         \
+    F(IRR, "irr-", 0, 0)                                                                         \
+    F(IRRW, "irrw", 0, 0)                                                                        \
+    F(IRRR, "irrr", 0, 0)                                                                        \
+    F(IIRRR, "iirrr-", 0, 0)                                                                     \
+    F(LOAD, "rwi-", 0, 0)                                                                        \
+    F(STORE, "rri-", 0, 0)                                                                       \
+    F(LOAD2, "rWi-", 0, 0)                                                                       \
+    F(STORE2, "rRi-", 0, 0)                                                                      \
+    F(CALL, "PPb-", 0, 0)                                                                        \
+    F(CALL_IMPORT, "ib", 0, 0)                                                                   \
+    F(CALL_INDIRECT, "iirb", 0, 0)                                                               \
+    F(SIMD, "PPxxxxIIII", 0, 0)                                                                  \
+    F(SIMD_MEM, "PPxxxxiiIIII", 0, 0)
+
+/* Op flags. */
+#define WB__OPF_END 1  /* control never goes on to the next op */
+#define WB__OPF_CALL 2 /* calls a function (a frame is pushed) */
+
+/* Every other instruction of the compiled form: X(name, format, flags), with
+ * its cells and semantics. */
 #define WB__CONTROL_OPS(X)                                                                       \
-    X(UNREACHABLE)   /* -                                  trap */                               \
-    X(BR)            /* [delta]                            pc += delta */                        \
-    X(BR_IF)         /* [c|-][delta][fuel]                 if c: pc += delta */                  \
-    X(BR_UNLESS)     /* [c|-][delta][fuel]                 if !c: pc += delta */                 \
-    X(BR_LOOP)       /* [delta][fuel]                      back-edge: charge fuel, check */      \
-    X(BR_TABLE)      /* [i|n][delta]*(n+1)                 pc += delta[min(i, n)] */             \
-    X(RETURN)        /* -                                  results already at fp[0..] */         \
-    X(RETURN1)       /* [a|-]                              fp[0] = a; return */                  \
-    X(CALL)          /* [wb__func*][base|-]                call a defined function */            \
-    X(CALL_IMPORT)   /* [idx|base]                         call imported function idx */         \
-    X(CALL_INDIRECT) /* [table|type][i|base]               call table[i] checked against type */ \
-    X(COPY)          /* [a|d]                              one slot */                           \
-    X(COPY2)         /* [a|d]                              two slots (v128) */                   \
-    X(SELECT)        /* [a|b][c|d]                         d = c ? a : b */                      \
-    X(SELECT2)       /* [a|b][c|d]                         v128 */                               \
-    X(GLOBAL_GET)    /* [idx|d] */                                                               \
-    X(GLOBAL_SET)    /* [idx|a] */                                                               \
-    X(GLOBAL_GET2)   /* [idx|d]                            v128 */                               \
-    X(GLOBAL_SET2)   /* [idx|a] */                                                               \
-    X(REF_IS_NULL)   /* [a|d] */                                                                 \
-    X(REF_FUNC)      /* [idx|d] */                                                               \
-    X(TABLE_GET)     /* [table|i][d|-] */                                                        \
-    X(TABLE_SET)     /* [table|i][v|-] */                                                        \
-    X(TABLE_SIZE)    /* [table|d] */                                                             \
-    X(TABLE_GROW)    /* [table|v][n|d] */                                                        \
-    X(TABLE_FILL)    /* [table|i][v|n] */                                                        \
-    X(TABLE_COPY)    /* [dt|st][d|s][n|-] */                                                     \
-    X(TABLE_INIT)    /* [table|seg][d|s][n|-] */                                                 \
-    X(ELEM_DROP)     /* [seg|-] */                                                               \
-    X(MEMORY_SIZE)   /* [d|-] */                                                                 \
-    X(MEMORY_GROW)   /* [a|d] */                                                                 \
-    X(MEMORY_FILL)   /* [d|v][n|-] */                                                            \
-    X(MEMORY_COPY)   /* [d|s][n|-] */                                                            \
-    X(MEMORY_INIT)   /* [seg|d][s|n] */                                                          \
-    X(DATA_DROP)     /* [seg|-] */                                                               \
-    X(SIMD)          /* [fn][a|b][c|d][imm 16 bytes]       pure SIMD op via wb__simd_fn */       \
-    X(SIMD_MEM)      /* [fn][a|b][c|d][offset|bytes][imm 16] SIMD load/store kinds */            \
-    X(V128_LOAD)     /* [addr|d][offset|-]                 v128.load */                          \
-    X(V128_STORE)    /* [addr|v][offset|-]                 v128.store */                         \
-    X(V128_AND)      /* [a|b][d|-]                         v128.and (and the next three) */      \
-    X(V128_ANDNOT)                                                                               \
-    X(V128_OR)                                                                                   \
-    X(V128_XOR)                                                                                  \
-    X(V128_ANY_TRUE) /* [a|-][d|-]                         i32 result */                         \
-    X(I8X16_BITMASK) /* [a|-][d|-] */                                                            \
-    X(JIT_ENTER)     /* -  replaces cell 0's handler when the function has machine code (jit.c) */ \
-    X(END_OF_OPS)
+    X(UNREACHABLE, NONE, WB__OPF_END)      /* -                     trap */                      \
+    X(BR, BR, WB__OPF_END)                 /* [delta]               pc += delta */               \
+    X(BR_IF, BR_COND, 0)                   /* [c|-][delta][fuel]    if c: pc += delta */         \
+    X(BR_UNLESS, BR_COND, 0)               /* [c|-][delta][fuel]    if !c: pc += delta */        \
+    X(BR_LOOP, BR_LOOP, WB__OPF_END)       /* [delta][fuel]         back-edge: charge, check */  \
+    X(BR_TABLE, BR_TABLE, WB__OPF_END)     /* [i|n][delta]*(n+1)    pc += delta[min(i, n)] */    \
+    X(RETURN, NONE, WB__OPF_END)           /* -                     results already at fp[0..] */\
+    X(RETURN1, R, WB__OPF_END)             /* [a|-]                 fp[0] = a; return */         \
+    X(CALL, CALL, WB__OPF_CALL)            /* [wb__func*][base|-]   call a defined function */   \
+    X(CALL_IMPORT, CALL_IMPORT, WB__OPF_CALL)     /* [idx|base]     call imported function idx */\
+    X(CALL_INDIRECT, CALL_INDIRECT, WB__OPF_CALL) /* [table|type][i|base] table[i], type-checked */\
+    X(COPY, RW, 0)                         /* [a|d]                 one slot */                  \
+    X(COPY2, RW2, 0)                       /* [a|d]                 two slots (v128) */          \
+    X(SELECT, RRRW, 0)                     /* [a|b][c|d]            d = c ? a : b */             \
+    X(SELECT2, RRRW2, 0)                   /* [a|b][c|d]            v128 */                      \
+    X(GLOBAL_GET, IW, 0)                   /* [idx|d] */                                         \
+    X(GLOBAL_SET, IR, 0)                   /* [idx|a] */                                         \
+    X(GLOBAL_GET2, IW2, 0)                 /* [idx|d]               v128 */                      \
+    X(GLOBAL_SET2, IR2, 0)                 /* [idx|a] */                                         \
+    X(REF_IS_NULL, RW, 0)                  /* [a|d] */                                           \
+    X(REF_FUNC, IW, 0)                     /* [idx|d] */                                         \
+    X(TABLE_GET, IRW, 0)                   /* [table|i][d|-] */                                  \
+    X(TABLE_SET, IRR, 0)                   /* [table|i][v|-] */                                  \
+    X(TABLE_SIZE, IW, 0)                   /* [table|d] */                                       \
+    X(TABLE_GROW, IRRW, 0)                 /* [table|v][n|d] */                                  \
+    X(TABLE_FILL, IRRR, 0)                 /* [table|i][v|n] */                                  \
+    X(TABLE_COPY, IIRRR, 0)                /* [dt|st][d|s][n|-] */                               \
+    X(TABLE_INIT, IIRRR, 0)                /* [table|seg][d|s][n|-] */                           \
+    X(ELEM_DROP, I, 0)                     /* [seg|-] */                                         \
+    X(MEMORY_SIZE, W, 0)                   /* [d|-] */                                           \
+    X(MEMORY_GROW, RW, 0)                  /* [a|d] */                                           \
+    X(MEMORY_FILL, RRR, 0)                 /* [d|v][n|-] */                                      \
+    X(MEMORY_COPY, RRR, 0)                 /* [d|s][n|-] */                                      \
+    X(MEMORY_INIT, IRRR, 0)                /* [seg|d][s|n] */                                    \
+    X(DATA_DROP, I, 0)                     /* [seg|-] */                                         \
+    X(SIMD, SIMD, 0)          /* [fn][a|b][c|d][imm 16 bytes]     pure SIMD op via wb__simd_fn */  \
+    X(SIMD_MEM, SIMD_MEM, 0)  /* [fn][a|b][c|d][offset|bytes][imm 16] SIMD load/store kinds */     \
+    X(V128_LOAD, LOAD2, 0)                 /* [addr|d][offset|-]    v128.load */                 \
+    X(V128_STORE, STORE2, 0)               /* [addr|v][offset|-]    v128.store */                \
+    X(V128_AND, RRW2, 0)                   /* [a|b][d|-]  v128.and (and the next three) */       \
+    X(V128_ANDNOT, RRW2, 0)                                                                      \
+    X(V128_OR, RRW2, 0)                                                                          \
+    X(V128_XOR, RRW2, 0)                                                                         \
+    X(V128_ANY_TRUE, R2W, 0)               /* [a|-][d|-]            i32 result */                \
+    X(I8X16_BITMASK, R2W, 0)               /* [a|-][d|-] */                                      \
+    X(JIT_ENTER, NONE, 0) /* -  replaces cell 0's handler when the function has machine code */  \
+    X(END_OF_OPS, NONE, WB__OPF_END)
 
 enum wb__opid {
-#define X(name) WB__OP_##name,
-#define N(name, ...) WB__OP_##name,
+#define X(name, ...) WB__OP_##name,
     WB__CONTROL_OPS(X)
-    WB__NUMERIC_OPS(N, N)
-    WB__SAT_OPS(N)
-    WB__MEM_OPS(N, N)
-    WB__BRCMP_OPS(N)
+    WB__NUMERIC_OPS(X, X)
+    WB__SAT_OPS(X)
+    WB__MEM_OPS(X, X)
+    WB__BRCMP_OPS(X)
 #undef X
-#undef N
     WB__OP_COUNT
 };
 
-/* The handler address of every op, indexed by wb__opid (interp.c). */
+enum wb__opformat_id {
+#define F(name, ...) WB__FMT_##name,
+    WB__OP_FORMATS(F)
+#undef F
+    WB__FMT_COUNT
+};
+
+/* What every pass knows of an op, and nothing else: the table (code.c). */
+typedef struct wb__opformat {
+    const char *roles; /* as in WB__OP_FORMATS */
+    uint8_t cells;     /* the op cell and its operand cells (BR_TABLE: the fixed part) */
+    uint8_t delta;     /* cell of the branch delta, or 0 */
+    uint8_t fuel;      /* cell of the fuel charged when the branch is taken, or 0 */
+} wb__opformat;
+
+typedef struct wb__opinfo {
+    const char *name; /* "I32_ADD" */
+    uint8_t format;   /* WB__FMT_* */
+    uint8_t flags;    /* WB__OPF_* */
+    uint16_t wasm;    /* numeric, loads, stores: the opcode (0xFC00 | sub for 0xFC ops), else 0 */
+    uint8_t in, out;  /* numeric: operand and result types; loads: i32 and the value's type;
+                       * stores: the value's type and 0 (fused compares: see cmp) */
+    uint8_t bytes;    /* loads and stores: bytes accessed */
+    uint16_t cmp;     /* fused compare-and-branch: the compare it fuses (a wb__opid) */
+} wb__opinfo;
+
+extern const wb__opinfo wb__ops[WB__OP_COUNT];
+extern const wb__opformat wb__opformats[WB__FMT_COUNT];
+
+static inline const wb__opformat *wb__op_format(unsigned id) { return &wb__opformats[wb__ops[id].format]; }
+
+/* Cells of the op `id` at pc (op cell included). */
+static inline uint32_t wb__op_cells(unsigned id, const wb__cell *pc)
+{
+    uint32_t n = wb__op_format(id)->cells;
+    return id == WB__OP_BR_TABLE ? n + pc[1].p.b + 1 : n;
+}
+
+/* Slot code as the compiler leaves it holds each op's wb__opid in its op
+ * cell; wb__interp_link (interp.c) turns those into handler addresses when
+ * the module is loaded, after jit.c read them.  Nothing but the
+ * interpreter's dispatch depends on the handlers. */
+
+/* The handler address of every op, indexed by wb__opid (interp.c's
+ * dispatch; nothing else reads it). */
 const void *const *wb__op_handlers(void);
 
 /* What machine code returns when the function returned (its results in
@@ -201,7 +303,8 @@ typedef struct wb__jit_ctx {
     wb_instance *inst;
 } wb__jit_ctx;
 
-/* Cells after the op cell of a SIMD / SIMD_MEM instruction. */
+/* Cells after the op cell of a SIMD / SIMD_MEM instruction (the formats'
+ * roles / 2, as constants for interp.c; tests/unit/ops.c checks). */
 #define WB__SIMD_CELLS 5
 #define WB__SIMD_MEM_CELLS 6
 

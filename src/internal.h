@@ -2,7 +2,11 @@
  * internal.h - structures shared by the engine's files.
  *
  *   decode.c    bytes -> wb_module (everything but function bodies checked)
- *   compile.c   validates each function body and compiles it to slot code
+ *   compile/    validates each function body and compiles it: frontend.c
+ *               (one pass over the bytecode) driving an emitter (emit.h):
+ *               emit_slot.c writes the interpreter's slot code
+ *   code.c      the op table of slot code (code.h)
+ *   jit.c       slot code -> x86-64 machine code
  *   module.c    wb_module_load() and module inspection
  *   instance.c  instantiation, linking, memories, tables, globals, host funcs
  *   memory.c    linear-memory allocation (lazy, pooled, explicit bounds)
@@ -168,7 +172,7 @@ typedef struct wb__func {
     uint32_t nlocals;     /* declared locals, params excluded */
     uint8_t *local_types;
 
-    /* Filled by compile.c. */
+    /* Filled by the compiler (compile/). */
     wb__cell *code;
     uint32_t ncode;
     uint32_t frame_slots; /* params + locals + constants + max operand height */
@@ -183,6 +187,7 @@ typedef struct wb__func {
      * loops is entered through JIT_ENTER in cell 0, an exported one by a
      * host call directly (interp.c). */
     wb__jit_fn jit;
+    bool jit_enter;      /* it loops: entered from the interpreter through JIT_ENTER */
     const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */
 } wb__func;
 
@@ -246,11 +251,11 @@ struct wb_module {
 void *wb__alloc(wb_module *m, size_t size);  /* zeroed; NULL on OOM */
 
 /* decode.c: parses m->bytes (m->len) into m.  Function bodies are located
- * and their locals decoded, but not validated (compile.c does that).  All
+ * and their locals decoded, but not validated (compile/ does that).  All
  * other validation rules of the spec are checked here. */
 wb_result wb__decode(wb_module *m, wb_error *err);
 
-/* compile.c: validate and compile one defined function. */
+/* compile/frontend.c: validate and compile one defined function. */
 /* interrupt: the load's flag (wb_load_opts), or NULL. */
 wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, wb_error *err);
 
@@ -357,6 +362,10 @@ struct wb_instance {
  * and on any failure, they stay interpreted. */
 void wb__jit_module(wb_module *m);
 void wb__jit_free(wb_module *m);
+
+/* interp.c: the compiled code's op ids become handler addresses (code.h);
+ * last step of a load, after wb__jit_module. */
+void wb__interp_link(wb_module *m);
 
 /* instance.c */
 /* The wb_func for function index `idx` of inst (imported or defined).

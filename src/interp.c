@@ -5,7 +5,8 @@
  * frame stack), never on the C stack: recursion depth is a counted limit, and
  * a call can stop at any check point (loop back-edge or function entry) and
  * resume later from the saved registers.  Dispatch is computed goto over the
- * handler addresses that compile.c stored in the code.
+ * handler addresses that wb__interp_link put in the code in place of the
+ * op ids the compiler emitted.
  *
  * Fuel: every back-edge charges the loop body's length, every call the
  * callee's straight-line length (code.h); the interrupt flags are read at the
@@ -439,11 +440,9 @@ static const void *const *handler_table;
  * call stops.  With c == NULL it only publishes the handler table. */
 static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
 {
-#define X(name) &&L_##name,
 #define N(name, ...) &&L_##name,
     static const void *const labels[WB__OP_COUNT] = {
-        WB__CONTROL_OPS(X) WB__NUMERIC_OPS(N, N) WB__SAT_OPS(N) WB__MEM_OPS(N, N) WB__BRCMP_OPS(N)};
-#undef X
+        WB__CONTROL_OPS(N) WB__NUMERIC_OPS(N, N) WB__SAT_OPS(N) WB__MEM_OPS(N, N) WB__BRCMP_OPS(N)};
 #undef N
     if (!c) {
         handler_table = labels;
@@ -1154,6 +1153,27 @@ const void *const *wb__op_handlers(void)
     if (!handler_table)
         run(NULL, 0, NULL);
     return handler_table;
+}
+
+/* Op ids to handler addresses (code.h), walking each function by the op
+ * table; and a function that jit.c gave machine code to be entered from
+ * the interpreter gets JIT_ENTER in cell 0 (its own handler kept). */
+void wb__interp_link(wb_module *m)
+{
+    const void *const *h = wb__op_handlers();
+    for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) {
+        wb__func *f = &m->funcs[i];
+        for (uint32_t k = 0; k < f->ncode;) {
+            unsigned id = (unsigned)f->code[k].u64;
+            uint32_t n = wb__op_cells(id, &f->code[k]);
+            f->code[k].op = h[id];
+            k += n;
+        }
+        if (f->jit && f->jit_enter) {
+            f->jit_op0 = f->code[0].op;
+            f->code[0].op = h[WB__OP_JIT_ENTER];
+        }
+    }
 }
 
 /* ---- the call API ------------------------------------------------------------------- */

@@ -285,89 +285,6 @@ static void inst_field(jit *j, uint32_t off)
 
 /* ---- ops ---------------------------------------------------------------------------- */
 
-/* Cells an op takes, from its handler in interp.c. */
-static uint32_t op_cells(unsigned id, const wb__cell *pc)
-{
-    switch (id) {
-    case WB__OP_UNREACHABLE:
-    case WB__OP_END_OF_OPS:
-    case WB__OP_RETURN:
-    case WB__OP_JIT_ENTER:
-        return 1;
-    case WB__OP_BR:
-    case WB__OP_RETURN1:
-    case WB__OP_CALL_IMPORT:
-    case WB__OP_COPY:
-    case WB__OP_COPY2:
-    case WB__OP_GLOBAL_GET:
-    case WB__OP_GLOBAL_SET:
-    case WB__OP_GLOBAL_GET2:
-    case WB__OP_GLOBAL_SET2:
-    case WB__OP_REF_IS_NULL:
-    case WB__OP_REF_FUNC:
-    case WB__OP_TABLE_SIZE:
-    case WB__OP_ELEM_DROP:
-    case WB__OP_MEMORY_SIZE:
-    case WB__OP_MEMORY_GROW:
-    case WB__OP_DATA_DROP:
-        return 2;
-    case WB__OP_BR_LOOP:
-    case WB__OP_CALL:
-    case WB__OP_CALL_INDIRECT:
-    case WB__OP_SELECT:
-    case WB__OP_SELECT2:
-    case WB__OP_TABLE_GET:
-    case WB__OP_TABLE_SET:
-    case WB__OP_TABLE_GROW:
-    case WB__OP_TABLE_FILL:
-    case WB__OP_MEMORY_FILL:
-    case WB__OP_MEMORY_COPY:
-    case WB__OP_MEMORY_INIT:
-    case WB__OP_V128_LOAD:
-    case WB__OP_V128_STORE:
-    case WB__OP_V128_AND:
-    case WB__OP_V128_ANDNOT:
-    case WB__OP_V128_OR:
-    case WB__OP_V128_XOR:
-    case WB__OP_V128_ANY_TRUE:
-    case WB__OP_I8X16_BITMASK:
-        return 3;
-    case WB__OP_BR_IF:
-    case WB__OP_BR_UNLESS:
-    case WB__OP_TABLE_COPY:
-    case WB__OP_TABLE_INIT:
-        return 4;
-    case WB__OP_BR_TABLE:
-        return 2 + pc[1].p.b + 1;
-    case WB__OP_SIMD:
-        return 1 + WB__SIMD_CELLS;
-    case WB__OP_SIMD_MEM:
-        return 1 + WB__SIMD_MEM_CELLS;
-    default:
-        break;
-    }
-#define U(name, ...)                                                                             \
-    case WB__OP_##name:                                                                          \
-        return 2;
-#define B(name, ...)                                                                             \
-    case WB__OP_##name:                                                                          \
-        return 3;
-#define C(name, ...)                                                                             \
-    case WB__OP_##name:                                                                          \
-        return 4;
-    switch (id) {
-        WB__NUMERIC_OPS(U, B)
-        WB__SAT_OPS(U)
-        WB__MEM_OPS(B, B)
-        WB__BRCMP_OPS(C)
-    default:
-        return 0;
-    }
-#undef U
-#undef B
-#undef C
-}
-
 /* i32/i64 binary ops that are one x86 instruction with a memory operand. */
 static uint32_t alu_op(unsigned id, bool *w)
 {
@@ -446,41 +363,38 @@ static int shift_ext(unsigned id, bool *w)
     }
 }
 
-/* Loads: opcode and REX.W for `mov/movzx/movsx reg, [r12 + rax]`, size. */
-static bool load_form(unsigned id, uint32_t *op, bool *w, uint32_t *size)
+/* Loads: opcode and REX.W of `mov/movzx/movsx reg, [r12 + rax]` (the size
+ * is the op table's). */
+static bool load_form(unsigned id, uint32_t *op, bool *w)
 {
     switch (id) {
     case WB__OP_I32_LOAD:
     case WB__OP_F32_LOAD:
     case WB__OP_I64_LOAD32_U:
-        *op = 0x8b, *w = false, *size = 4;
+        *op = 0x8b, *w = false;
         return true;
     case WB__OP_I64_LOAD:
     case WB__OP_F64_LOAD:
-        *op = 0x8b, *w = true, *size = 8;
+        *op = 0x8b, *w = true;
         return true;
     case WB__OP_I32_LOAD8_U:
     case WB__OP_I64_LOAD8_U:
-        *op = 0x0fb6, *w = false, *size = 1;
+        *op = 0x0fb6, *w = false;
         return true;
     case WB__OP_I32_LOAD8_S:
-        *op = 0x0fbe, *w = false, *size = 1;
-        return true;
     case WB__OP_I64_LOAD8_S:
-        *op = 0x0fbe, *w = true, *size = 1;
+        *op = 0x0fbe, *w = id == WB__OP_I64_LOAD8_S;
         return true;
     case WB__OP_I32_LOAD16_U:
     case WB__OP_I64_LOAD16_U:
-        *op = 0x0fb7, *w = false, *size = 2;
+        *op = 0x0fb7, *w = false;
         return true;
     case WB__OP_I32_LOAD16_S:
-        *op = 0x0fbf, *w = false, *size = 2;
-        return true;
     case WB__OP_I64_LOAD16_S:
-        *op = 0x0fbf, *w = true, *size = 2;
+        *op = 0x0fbf, *w = id == WB__OP_I64_LOAD16_S;
         return true;
     case WB__OP_I64_LOAD32_S:
-        *op = 0x63, *w = true, *size = 4;
+        *op = 0x63, *w = true;
         return true;
     default:
         return false;
@@ -489,23 +403,7 @@ static bool load_form(unsigned id, uint32_t *op, bool *w, uint32_t *size)
 
 static uint32_t store_size(unsigned id)
 {
-    switch (id) {
-    case WB__OP_I32_STORE8:
-    case WB__OP_I64_STORE8:
-        return 1;
-    case WB__OP_I32_STORE16:
-    case WB__OP_I64_STORE16:
-        return 2;
-    case WB__OP_I32_STORE:
-    case WB__OP_F32_STORE:
-    case WB__OP_I64_STORE32:
-        return 4;
-    case WB__OP_I64_STORE:
-    case WB__OP_F64_STORE:
-        return 8;
-    default:
-        return 0;
-    }
+    return wb__ops[id].format == WB__FMT_STORE ? wb__ops[id].bytes : 0;
 }
 
 /* Integer division and remainder; the cases that trap, and rem_s by -1
@@ -575,8 +473,8 @@ static bool op(jit *j, unsigned id, const wb__cell *pc, uint32_t n, uint32_t k)
         st64(j, a2, RAX);
         return true;
     }
-    if (load_form(id, &lop, &w, &size)) {
-        addr(j, a1, a2, size, k);
+    if (load_form(id, &lop, &w)) {
+        addr(j, a1, a2, wb__ops[id].bytes, k);
         mm(j, 0, w, lop, RCX);
         st64(j, b1_, RCX);
         return true;
@@ -761,52 +659,21 @@ static bool op(jit *j, unsigned id, const wb__cell *pc, uint32_t n, uint32_t k)
 
 /* ---- functions and modules ------------------------------------------------------------- */
 
-typedef struct opmap {
-    const void *h[1024];
-    uint16_t id[1024];
-} opmap;
-
-static uint32_t hslot(const void *p) { return (uint32_t)(((uintptr_t)p * 0x9e3779b97f4a7c15ull) >> 54); }
-
-static void opmap_init(opmap *m, const void *const *handlers)
-{
-    memset(m->h, 0, sizeof m->h);
-    for (unsigned i = 0; i < WB__OP_COUNT; i++) {
-        uint32_t s = hslot(handlers[i]);
-        while (m->h[s] && m->h[s] != handlers[i])
-            s = (s + 1) & 1023;
-        if (!m->h[s]) {
-            m->h[s] = handlers[i];
-            m->id[s] = (uint16_t)i;
-        }
-    }
-}
-
-static int opmap_get(const opmap *m, const void *h)
-{
-    uint32_t s = hslot(h);
-    while (m->h[s]) {
-        if (m->h[s] == h)
-            return m->id[s];
-        s = (s + 1) & 1023;
-    }
-    return -1;
-}
-
 /* Whether every op of f decodes, and (loops) whether f has a back-edge: a
- * branch whose fuel cell is non-zero. */
-static bool decodes(const opmap *om, const wb__func *f, bool *loops)
+ * branch whose fuel cell is non-zero (code.h's op table says where). */
+static bool decodes(const wb__func *f, bool *loops)
 {
     *loops = false;
     for (uint32_t k = 0; k < f->ncode;) {
         const wb__cell *pc = &f->code[k];
-        int id = opmap_get(om, pc->op);
-        uint32_t n = id < 0 ? 0 : op_cells((unsigned)id, pc);
-        if (!n || k + n > f->ncode)
+        if (pc->u64 >= WB__OP_COUNT)
             return false;
-        *loops |= (id == WB__OP_BR_LOOP || id == WB__OP_BR_IF || id == WB__OP_BR_UNLESS ||
-                   (id >= WB__OP_BR_I32_EQ && id <= WB__OP_BR_I64_GE_U)) &&
-                  pc[n - 1].u64 != 0;
+        unsigned id = (unsigned)pc->u64;
+        uint32_t n = wb__op_cells(id, pc);
+        if (k + n > f->ncode)
+            return false;
+        uint32_t fuel = wb__op_format(id)->fuel;
+        *loops |= fuel && pc[fuel].u64 != 0;
         k += n;
     }
     return true;
@@ -814,7 +681,7 @@ static bool decodes(const opmap *om, const wb__func *f, bool *loops)
 
 /* Translate f into j; false when cell 0 is an op the machine
  * code would only leave at, or on failure. */
-static bool function(jit *j, const opmap *om, const wb__func *f)
+static bool function(jit *j, const wb__func *f)
 {
     j->nbr = j->nex = 0;
     free(j->at);
@@ -828,8 +695,8 @@ static bool function(jit *j, const opmap *om, const wb__func *f)
     bytes(j, 3, 0x4c, 0x8b, 0x39);
     for (uint32_t k = 0; k < f->ncode;) {
         const wb__cell *pc = &f->code[k];
-        unsigned id = (unsigned)opmap_get(om, pc->op);
-        uint32_t n = op_cells(id, pc);
+        unsigned id = (unsigned)pc->u64; /* op ids until interp.c links the code */
+        uint32_t n = wb__op_cells(id, pc);
         j->at[k] = (uint32_t)j->n;
         for (uint32_t i = 1; i < n; i++)
             j->at[k + i] = UINT32_MAX;
@@ -881,15 +748,9 @@ void wb__jit_module(wb_module *m)
     uint32_t ndef = m->nfuncs - m->nimported_funcs;
     if ((off && strcmp(off, "0") == 0) || ndef == 0)
         return;
-    const void *const *handlers = wb__op_handlers();
-    opmap *om = malloc(sizeof *om);
     size_t *start = calloc(ndef, sizeof *start);
-    if (!om || !start) {
-        free(om);
-        free(start);
+    if (!start)
         return;
-    }
-    opmap_init(om, handlers);
     /* Which functions get machine code: those that loop, entered from the
      * interpreter through JIT_ENTER; and exported ones, which a host call
      * enters directly (interp.c), so that a small UDF runs without the
@@ -899,7 +760,6 @@ void wb__jit_module(wb_module *m)
     enum { EXPORTED = 1, LOOPS = 2 };
     uint8_t *why = calloc(ndef, 1);
     if (!why) {
-        free(om);
         free(start);
         return;
     }
@@ -911,14 +771,14 @@ void wb__jit_module(wb_module *m)
         const wb__func *f = &m->funcs[i];
         bool loops = false;
         start[i] = SIZE_MAX;
-        if (!f->code || f->ncode == 0 || !decodes(om, f, &loops))
+        if (!f->code || f->ncode == 0 || !decodes(f, &loops))
             continue;
         if (loops)
             why[i] |= LOOPS;
         if (!why[i])
             continue;
         size_t at = j.n;
-        if (function(&j, om, f))
+        if (function(&j, f))
             start[i] = at;
         else if (j.bad)
             break;
@@ -944,10 +804,7 @@ void wb__jit_module(wb_module *m)
             if (start[i] == SIZE_MAX)
                 continue;
             f->jit = (wb__jit_fn)((uintptr_t)x + start[i]);
-            if (why[i] & LOOPS) {
-                f->jit_op0 = f->code[0].op;
-                f->code[0].op = handlers[WB__OP_JIT_ENTER];
-            }
+            f->jit_enter = (why[i] & LOOPS) != 0; /* interp.c puts JIT_ENTER in cell 0 */
         }
     }
     free(why);
@@ -955,7 +812,6 @@ void wb__jit_module(wb_module *m)
     free(j.br);
     free(j.ex);
     free(j.at);
-    free(om);
     free(start);
 }
 

@@ -112,6 +112,7 @@ wb_result wb_module_load_ex(const uint8_t *bytes, size_t len, const wb_load_opts
         return r;
     }
     wb__jit_module(m);
+    wb__interp_link(m);
     *out = m;
     return WB_OK;
 }

@@ -1,6 +1,7 @@
 /*
- * compile.c - validates one function body and compiles it to slot code
- * (code.h) in a single pass.
+ * frontend.c - the compiler's frontend: reads one function body once,
+ * validating it and saying what to emit through an emitter (emit.h; the
+ * slot-code emitter, emit_slot.c, is the one there is so far).
  *
  * The validator follows the spec's algorithm (operand and control stacks,
  * a polymorphic stack after unconditional branches).  Each operand-stack
@@ -11,19 +12,25 @@
  * boundaries, and wherever control merges.
  *
  * Until the end of the function the size of the constant area is unknown,
- * so operands that name a constant or a stack slot are emitted tagged and
- * fixed up once at the end (the relocation list).
+ * so operands that name a constant or a stack slot are handed to the emitter
+ * tagged (emit.h), and resolved by it once at the end.
+ *
+ * Blocks keep their own lists of pending forward branches, patched at their
+ * end.  A compare whose only use is the br_if or if right after it becomes
+ * one compare-and-branch op, and an op whose result goes straight into
+ * local.set writes the local itself: the frontend remembers the last op it
+ * emitted, and fuses by rewinding the emitter or rewriting that op's result.
  */
-#include "code.h"
+#include "emit.h"
 
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TAG_CONST 0x40000000u
-#define TAG_STACK 0x80000000u
-#define TAG_MASK 0xc0000000u
+#define TAG_CONST WB__LOC_CONST
+#define TAG_STACK WB__LOC_STACK
+#define TAG_MASK WB__LOC_MASK
 #define NONE UINT32_MAX
 
 enum { K_BLOCK, K_LOOP, K_IF, K_ELSE, K_FUNC };
@@ -46,33 +53,26 @@ typedef struct {
     const uint8_t *params, *results;
     uint32_t start;    /* loop: cell of the head */
     uint32_t fix_head; /* this frame's forward branches: a list in fx, NONE-terminated */
-    uint32_t else_fix; /* if: delta cell of the jump to else/end */
-    uint32_t else_op;
+    uint32_t else_op;  /* if: the branch to else/end, or NONE */
     uint64_t ninstr0; /* loop: instructions before the head */
     uint32_t stub_table; /* the br_table (numbered from 1) that last made a stub to here */
-    int64_t stub;        /* and that stub's delta */
+    uint32_t stub;       /* and that stub's position */
 } ctrl;
 
 /* A forward branch waiting for its target's end.  Each frame lists its own,
  * so an end patches only the branches to it: scanning every pending branch
  * at every end was O(nesting x branches), 40 s for a 4 MB module. */
 typedef struct {
-    uint32_t delta_cell, op_cell;
-    uint32_t next; /* in the target frame's list, or the free list */
+    uint32_t at, entry; /* the branch op's position, its entry (br_table) */
+    uint32_t next;      /* in the target frame's list, or the free list */
 } fixup;
 
-typedef struct {
-    uint32_t cell;
-    uint8_t half; /* 0: p.a, 1: p.b */
-} reloc;
-
-typedef struct {
+typedef struct wb__comp {
     wb_module *m;
     wb__func *f;
     wb_error *err;
     jmp_buf jb;
     wb_result rc;
-    const void *const *h; /* op handlers */
 
     const uint8_t *p, *end;
     uint32_t ioff; /* module offset of the current instruction */
@@ -84,12 +84,7 @@ typedef struct {
     fixup *fx;
     uint32_t nfx, cfx;
     uint32_t fx_free; /* resolved entries, reused: NONE-terminated */
-    wb__cell *code;
-    uint32_t ncode, ccode;
-    reloc *rl;
-    uint32_t nrl, crl;
-    wb__pcmap *pm;
-    uint32_t npm, cpm;
+    wb__emit *e;
     wb__slot *consts;
     uint32_t nconsts, cconsts;
     uint32_t *cht; /* constant hash table: index + 1 */
@@ -111,11 +106,10 @@ typedef struct {
 
     /* The last instruction, for retargeting its result (local.set) and for
      * fusing a compare into the branch that consumes it. */
-    uint32_t last_start; /* NONE after a label */
+    uint32_t last_start; /* its position; NONE after a label */
     uint32_t last_op;
     uint32_t last_nvs;  /* stack length right after it */
-    uint32_t last_dst;  /* cell of its result operand (half b... see last_half) */
-    uint8_t last_half;
+    uint32_t last_dst;  /* which of its operands is the result */
     uint32_t last_a, last_b;
 } comp;
 
@@ -154,6 +148,8 @@ static void poll(comp *c)
         fail(c, WB_TRAP_INTERRUPTED, "module load interrupted");
 }
 
+_Noreturn void wb__compile_fail(comp *c, wb_result code, const char *why) { fail(c, code, "%s", why); }
+
 #define MALFORMED(...) fail(c, WB_ERR_MALFORMED, __VA_ARGS__)
 #define INVALID(...) fail(c, WB_ERR_INVALID, __VA_ARGS__)
 
@@ -171,6 +167,11 @@ static void *grow(comp *c, void *p, uint32_t *cap, uint32_t need, size_t elem)
         fail(c, WB_ERR_NOMEM, "out of memory compiling");
     *cap = (uint32_t)n;
     return q;
+}
+
+void *wb__compile_grow(comp *c, void *p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    return grow(c, p, cap, need, elem);
 }
 
 /* The name of the instruction at c->ioff (re-read: errors are rare). */
@@ -247,67 +248,32 @@ static inline bool live(comp *c)
     return !f->unreachable && !f->dead;
 }
 
-static uint32_t cell(comp *c, uint64_t v)
+/* Emit op with its operands (emit.h): EMIT(c, WB__OP_I32_ADD, a, b, d). */
+static uint32_t emit(comp *c, unsigned op, const uint64_t *v)
 {
-    c->code = grow(c, c->code, &c->ccode, c->ncode + 1, sizeof *c->code);
-    c->code[c->ncode].u64 = v;
-    return c->ncode++;
-}
-
-static void note_reloc(comp *c, uint32_t at, uint8_t half, uint32_t v)
-{
-    if (!(v & TAG_MASK))
-        return;
-    c->rl = grow(c, c->rl, &c->crl, c->nrl + 1, sizeof *c->rl);
-    c->rl[c->nrl++] = (reloc){at, half};
-}
-
-/* A cell of two u32; `oa`/`ob` say which halves are slot offsets. */
-static uint32_t pair(comp *c, uint32_t a, bool oa, uint32_t b, bool ob)
-{
-    uint32_t at = cell(c, 0);
-    c->code[at].p.a = a;
-    c->code[at].p.b = b;
-    if (oa)
-        note_reloc(c, at, 0, a);
-    if (ob)
-        note_reloc(c, at, 1, b);
-    return at;
-}
-
-static uint32_t begin(comp *c, unsigned op)
-{
-    uint32_t at = c->ncode;
-    if (!c->npm || c->pm[c->npm - 1].offset != c->ioff) {
-        c->pm = grow(c, c->pm, &c->cpm, c->npm + 1, sizeof *c->pm);
-        c->pm[c->npm++] = (wb__pcmap){at, c->ioff};
-    }
-    cell(c, (uint64_t)(uintptr_t)c->h[op]);
     c->last_start = NONE;
-    return at;
+    return c->e->ops->op(c->e, op, v);
 }
+#define EMIT(c, op, ...) emit(c, op, (const uint64_t[]){__VA_ARGS__})
+#define EMIT0(c, op) emit(c, op, NULL)
+
+static uint32_t here(comp *c) { return c->e->ops->pos(c->e); }
 
 /* Drop the last instruction (it is being fused into the next one). */
 static void unemit_last(comp *c)
 {
-    uint32_t at = c->last_start;
-    c->ncode = at;
-    while (c->nrl && c->rl[c->nrl - 1].cell >= at)
-        c->nrl--;
-    while (c->npm && c->pm[c->npm - 1].cell >= at)
-        c->npm--;
+    c->e->ops->rewind(c->e, c->last_start);
     c->last_start = NONE;
 }
 
-/* Remember the instruction just emitted as retargetable / fusable. */
-static void note_last(comp *c, uint32_t start, unsigned op, uint32_t dcell, uint8_t half, uint32_t a,
-                      uint32_t b)
+/* Remember the instruction just emitted as retargetable / fusable: its
+ * result is its operand number dst; a and b its inputs. */
+static void note_last(comp *c, uint32_t start, unsigned op, uint32_t dst, uint32_t a, uint32_t b)
 {
     c->last_start = start;
     c->last_op = op;
     c->last_nvs = c->nvs;
-    c->last_dst = dcell;
-    c->last_half = half;
+    c->last_dst = dst;
     c->last_a = a;
     c->last_b = b;
 }
@@ -429,9 +395,7 @@ static void copy(comp *c, uint8_t type, uint32_t from, uint32_t to)
 {
     if (from == to)
         return;
-    unsigned op = type == WB_V128 ? WB__OP_COPY2 : WB__OP_COPY;
-    begin(c, op);
-    pair(c, from, true, to, true);
+    EMIT(c, type == WB_V128 ? WB__OP_COPY2 : WB__OP_COPY, from, to);
 }
 
 /* Give entry i its canonical slot. */
@@ -503,9 +467,9 @@ static void push_ctrl(comp *c, uint8_t kind, uint32_t np, const uint8_t *params,
                 .params = params,
                 .nresults = nr,
                 .results = results,
-                .start = c->ncode,
+                .start = here(c),
                 .fix_head = NONE,
-                .else_fix = NONE,
+                .else_op = NONE,
                 .ninstr0 = c->ninstr};
     f->base = np ? c->vs[c->nvs - np].canon : next_canon(c);
     c->ncs++;
@@ -587,8 +551,9 @@ static void frame_results(comp *c, ctrl *f)
     }
 }
 
-/* A forward branch to the frame `depth` up, patched when that frame ends. */
-static void add_fixup(comp *c, uint32_t delta_cell, uint32_t op_cell, uint32_t depth)
+/* A forward branch (entry `entry` of the op at `at`) to the frame `depth`
+ * up, patched when that frame ends. */
+static void add_fixup(comp *c, uint32_t at, uint32_t entry, uint32_t depth)
 {
     ctrl *f = &c->cs[c->ncs - 1 - depth];
     uint32_t i = c->fx_free;
@@ -598,7 +563,7 @@ static void add_fixup(comp *c, uint32_t delta_cell, uint32_t op_cell, uint32_t d
         c->fx = grow(c, c->fx, &c->cfx, c->nfx + 1, sizeof *c->fx);
         i = c->nfx++;
     }
-    c->fx[i] = (fixup){delta_cell, op_cell, f->fix_head};
+    c->fx[i] = (fixup){at, entry, f->fix_head};
     f->fix_head = i;
 }
 
@@ -606,9 +571,7 @@ static void return_seq(comp *c)
 {
     uint32_t n = c->f->type->ft.nresults;
     if (n == 1 && c->f->type->ft.types[c->f->type->ft.nparams] != WB_V128) {
-        uint32_t from = c->vs[c->nvs - 1].loc;
-        begin(c, WB__OP_RETURN1);
-        pair(c, from, true, 0, false);
+        EMIT(c, WB__OP_RETURN1, c->vs[c->nvs - 1].loc);
         return;
     }
     /* Results go to slots 0.. of the frame, which may overlap locals that
@@ -625,7 +588,7 @@ static void return_seq(comp *c)
         copy(c, v->type, n > 1 ? v->canon : v->loc, at);
         at += 8 * wb__type_slots(v->type);
     }
-    begin(c, WB__OP_RETURN);
+    EMIT0(c, WB__OP_RETURN);
 }
 
 static uint64_t loop_cost(comp *c, const ctrl *f)
@@ -641,29 +604,25 @@ static void jump(comp *c, uint32_t depth)
     if (f->kind == K_FUNC) {
         return_seq(c);
     } else if (f->kind == K_LOOP) {
-        uint32_t at = begin(c, WB__OP_BR_LOOP);
-        cell(c, (uint64_t)((int64_t)f->start - (int64_t)at));
-        cell(c, loop_cost(c, f));
+        EMIT(c, WB__OP_BR_LOOP, f->start, loop_cost(c, f));
     } else {
-        uint32_t at = begin(c, WB__OP_BR);
-        uint32_t d = cell(c, 0);
-        add_fixup(c, d, at, depth);
+        uint32_t at = EMIT(c, WB__OP_BR, WB__NO_TARGET);
+        add_fixup(c, at, 0, depth);
     }
 }
 
-/* A conditional branch op (BR_IF, BR_UNLESS or a fused compare) whose first
- * operand cell is already emitted; adds the delta and fuel cells. */
-static void cond_target(comp *c, uint32_t at, uint32_t depth)
+/* A conditional branch op (BR_IF, BR_UNLESS: a = the condition, b unused;
+ * or a fused compare of a and b) to the frame `depth` up: a loop's head,
+ * charging the loop body's fuel, or a forward branch patched later. */
+static void cond_branch(comp *c, unsigned op, uint32_t a, uint32_t b, uint32_t depth)
 {
     ctrl *f = &c->cs[c->ncs - 1 - depth];
-    if (f->kind == K_LOOP) {
-        cell(c, (uint64_t)((int64_t)f->start - (int64_t)at));
-        cell(c, loop_cost(c, f));
-    } else {
-        uint32_t d = cell(c, 0);
-        cell(c, 0);
-        add_fixup(c, d, at, depth);
-    }
+    bool two = op != WB__OP_BR_IF && op != WB__OP_BR_UNLESS;
+    uint64_t target = f->kind == K_LOOP ? f->start : WB__NO_TARGET;
+    uint64_t fuel = f->kind == K_LOOP ? loop_cost(c, f) : 0;
+    uint32_t at = two ? EMIT(c, op, a, b, target, fuel) : EMIT(c, op, a, target, fuel);
+    if (f->kind != K_LOOP)
+        add_fixup(c, at, 0, depth);
 }
 
 static bool is_int_cmp(unsigned op)
@@ -699,34 +658,25 @@ static void br_if(comp *c, uint32_t depth, sval cond)
             unsigned op = fused(c->last_op);
             uint32_t a = c->last_a, b = c->last_b;
             unemit_last(c);
-            uint32_t at = begin(c, op);
-            pair(c, a, true, b, true);
-            cond_target(c, at, depth);
+            cond_branch(c, op, a, b, depth);
         } else if (fusable && c->last_op == WB__OP_I32_EQZ) {
             uint32_t a = c->last_a;
             unemit_last(c);
-            uint32_t at = begin(c, WB__OP_BR_UNLESS);
-            pair(c, a, true, 0, false);
-            cond_target(c, at, depth);
+            cond_branch(c, WB__OP_BR_UNLESS, a, 0, depth);
         } else {
-            uint32_t at = begin(c, WB__OP_BR_IF);
-            pair(c, cond.loc, true, 0, false);
-            cond_target(c, at, depth);
+            cond_branch(c, WB__OP_BR_IF, cond.loc, 0, depth);
         }
         return;
     }
     /* Values must move first: skip over the copies when the condition fails. */
-    uint32_t at = begin(c, WB__OP_BR_UNLESS);
-    pair(c, cond.loc, true, 0, false);
-    uint32_t d = cell(c, 0);
-    cell(c, 0);
+    uint32_t at = EMIT(c, WB__OP_BR_UNLESS, cond.loc, WB__NO_TARGET, 0);
     if (f->kind == K_FUNC)
         return_seq(c);
     else {
         branch_copies(c, f, n);
         jump(c, depth);
     }
-    c->code[d].i64 = (int64_t)c->ncode - (int64_t)at;
+    c->e->ops->set_target(c->e, at, 0, here(c));
     label(c);
 }
 
@@ -734,9 +684,10 @@ static void br_if(comp *c, uint32_t depth, sval cond)
 static void resolve_fixups(comp *c, uint32_t fi)
 {
     ctrl *f = &c->cs[fi];
+    uint32_t to = here(c);
     for (uint32_t i = f->fix_head, next; i != NONE; i = next) {
         next = c->fx[i].next;
-        c->code[c->fx[i].delta_cell].i64 = (int64_t)c->ncode - (int64_t)c->fx[i].op_cell;
+        c->e->ops->set_target(c->e, c->fx[i].at, c->fx[i].entry, to);
         c->fx[i].next = c->fx_free;
         c->fx_free = i;
     }
@@ -898,9 +849,8 @@ static void unary(comp *c, unsigned op, uint8_t in, uint8_t out)
     uint32_t d = push(c, out);
     if (!live(c))
         return;
-    uint32_t at = begin(c, op);
-    uint32_t dc = pair(c, a.loc, true, d, true);
-    note_last(c, at, op, dc, 1, a.loc, 0);
+    uint32_t at = EMIT(c, op, a.loc, d);
+    note_last(c, at, op, 1, a.loc, 0);
 }
 
 static void binary(comp *c, unsigned op, uint8_t in, uint8_t out)
@@ -910,10 +860,8 @@ static void binary(comp *c, unsigned op, uint8_t in, uint8_t out)
     uint32_t d = push(c, out);
     if (!live(c))
         return;
-    uint32_t at = begin(c, op);
-    pair(c, a.loc, true, b.loc, true);
-    uint32_t dc = pair(c, d, true, 0, false);
-    note_last(c, at, op, dc, 0, a.loc, b.loc);
+    uint32_t at = EMIT(c, op, a.loc, b.loc, d);
+    note_last(c, at, op, 2, a.loc, b.loc);
 }
 
 /* The value on top was just produced by the last instruction into its own
@@ -925,11 +873,9 @@ static bool retarget(comp *c, uint32_t x)
     sval *top = &c->vs[c->nvs - 1];
     if (top->loc != top->canon || c->alias_head[x])
         return false;
-    wb__cell *d = &c->code[c->last_dst];
-    uint32_t *slot = c->last_half ? &d->p.b : &d->p.a;
-    if (*slot != top->canon)
+    if (c->e->ops->operand(c->e, c->last_start, c->last_dst) != top->canon)
         return false;
-    *slot = c->local_off[x];
+    c->e->ops->set_operand(c->e, c->last_start, c->last_dst, c->local_off[x]);
     c->last_start = NONE;
     return true;
 }
@@ -1005,31 +951,29 @@ static void simd(comp *c, uint32_t sub)
     if (!live(c))
         return;
     if (o->own) { /* an interpreter handler of its own: no call through the table */
-        uint32_t at = begin(c, o->own), dc;
-        if (o->kind == WB__SIMD_LOAD || o->kind == WB__SIMD_STORE) { /* [addr|d or v][offset|-] */
-            dc = pair(c, args[0].loc, true, o->result ? d : args[1].loc, true);
-            pair(c, offset, false, 0, false);
-        } else { /* [a|b][d|-] */
-            pair(c, args[0].loc, true, args[1].loc, o->nparams > 1);
-            dc = pair(c, d, true, 0, false);
-        }
+        uint32_t at;
+        unsigned dst = 1;
+        if (o->kind == WB__SIMD_LOAD || o->kind == WB__SIMD_STORE) /* [addr|d or v][offset|-] */
+            at = EMIT(c, o->own, args[0].loc, o->result ? d : args[1].loc, offset);
+        else if (o->nparams > 1) /* [a|b][d|-] */
+            at = EMIT(c, o->own, args[0].loc, args[1].loc, d), dst = 2;
+        else /* [a|-][d|-] */
+            at = EMIT(c, o->own, args[0].loc, d);
         if (o->result) /* a local.set after it can take the result directly */
-            note_last(c, at, o->own, dc, o->kind == WB__SIMD_LOAD, 0, 0);
+            note_last(c, at, o->own, dst, 0, 0);
         return;
     }
-    bool mem = o->kind >= WB__SIMD_LOAD;
-    uint32_t at = begin(c, mem ? WB__OP_SIMD_MEM : WB__OP_SIMD);
-    cell(c, (uint64_t)(uintptr_t)wb__simd_impl(sub));
-    pair(c, args[0].loc, o->nparams > 0, args[1].loc, o->nparams > 1);
-    uint32_t dc = pair(c, args[2].loc, o->nparams > 2, d, o->result != 0);
-    if (mem) /* the interpreter needs the kind to know which operand is memory */
-        pair(c, offset, false, (uint32_t)o->mem_bytes | (uint32_t)o->kind << 8, false);
-    else if (o->result) /* a local.set after it can take the result directly */
-        note_last(c, at, WB__OP_SIMD, dc, 1, 0, 0);
     uint64_t w[2];
     memcpy(w, imm, 16);
-    cell(c, w[0]);
-    cell(c, w[1]);
+    uint64_t fn = (uint64_t)(uintptr_t)wb__simd_impl(sub);
+    if (o->kind >= WB__SIMD_LOAD) { /* the interpreter needs the kind to know which operand is memory */
+        EMIT(c, WB__OP_SIMD_MEM, fn, args[0].loc, args[1].loc, args[2].loc, d, offset,
+             (uint32_t)o->mem_bytes | (uint32_t)o->kind << 8, w[0], w[1]);
+        return;
+    }
+    uint32_t at = EMIT(c, WB__OP_SIMD, fn, args[0].loc, args[1].loc, args[2].loc, d, w[0], w[1]);
+    if (o->result) /* a local.set after it can take the result directly */
+        note_last(c, at, WB__OP_SIMD, 4, 0, 0);
 }
 
 static void body(comp *c)
@@ -1045,7 +989,7 @@ static void body(comp *c)
         switch (opc) {
         case 0x00: /* unreachable */
             if (live(c))
-                begin(c, WB__OP_UNREACHABLE);
+                EMIT0(c, WB__OP_UNREACHABLE);
             truncate_stack(c, c->cs[c->ncs - 1].height);
             c->cs[c->ncs - 1].unreachable = true;
             break;
@@ -1088,32 +1032,27 @@ static void body(comp *c)
                 for (uint32_t i = 0; i < np; i++)
                     push(c, ps[i]);
             }
-            uint32_t at = NONE, dcell = NONE;
+            uint32_t at = NONE;
             if (live(c)) {
                 bool fusable = c->last_start != NONE && c->last_nvs == c->nvs + 1 + 0 &&
                                cond.loc == cond.canon;
                 /* last_nvs counts the condition, which is now popped. */
                 fusable = fusable && np == 0;
+                /* A branch over the then-part, patched at else or end. */
                 if (fusable && is_int_cmp(c->last_op)) {
                     unsigned op = fused(inverse_cmp(c->last_op));
                     uint32_t a = c->last_a, b = c->last_b;
                     unemit_last(c);
-                    at = begin(c, op);
-                    pair(c, a, true, b, true);
+                    at = EMIT(c, op, a, b, WB__NO_TARGET, 0);
                 } else if (fusable && c->last_op == WB__OP_I32_EQZ) {
                     uint32_t a = c->last_a;
                     unemit_last(c);
-                    at = begin(c, WB__OP_BR_IF);
-                    pair(c, a, true, 0, false);
+                    at = EMIT(c, WB__OP_BR_IF, a, WB__NO_TARGET, 0);
                 } else {
-                    at = begin(c, WB__OP_BR_UNLESS);
-                    pair(c, cond.loc, true, 0, false);
+                    at = EMIT(c, WB__OP_BR_UNLESS, cond.loc, WB__NO_TARGET, 0);
                 }
-                dcell = cell(c, 0);
-                cell(c, 0);
             }
             push_ctrl(c, K_IF, np, ps, nr, rs);
-            c->cs[c->ncs - 1].else_fix = dcell;
             c->cs[c->ncs - 1].else_op = at;
             label(c);
             break;
@@ -1127,9 +1066,9 @@ static void body(comp *c)
                 materialise_from(c, f->height);
                 jump(c, 0);
             }
-            if (f->else_fix != NONE)
-                c->code[f->else_fix].i64 = (int64_t)c->ncode - (int64_t)f->else_op;
-            f->else_fix = NONE;
+            if (f->else_op != NONE)
+                c->e->ops->set_target(c->e, f->else_op, 0, here(c));
+            f->else_op = NONE;
             truncate_stack(c, f->height);
             for (uint32_t i = 0; i < f->nparams; i++)
                 push(c, f->params[i]);
@@ -1155,8 +1094,8 @@ static void body(comp *c)
             }
             if (live(c))
                 materialise_from(c, f->height);
-            if (f->else_fix != NONE)
-                c->code[f->else_fix].i64 = (int64_t)c->ncode - (int64_t)f->else_op;
+            if (f->else_op != NONE)
+                c->e->ops->set_target(c->e, f->else_op, 0, here(c));
             resolve_fixups(c, c->ncs - 1);
             if (f->kind == K_LOOP && --c->loop_depth == 0)
                 c->loop_instr += c->ninstr - f->ninstr0;
@@ -1235,27 +1174,23 @@ static void body(comp *c)
             }
             if (live(c)) {
                 c->nbr_tables++;
-                uint32_t at = begin(c, WB__OP_BR_TABLE);
-                pair(c, idx.loc, true, cnt, false);
-                uint32_t first = c->ncode;
-                for (uint32_t i = 0; i <= cnt; i++)
-                    cell(c, 0);
+                uint32_t at = EMIT(c, WB__OP_BR_TABLE, idx.loc, cnt);
                 /* Targets that need copies, fuel or a return get a stub. */
                 for (uint32_t i = 0; i <= cnt; i++) {
                     ctrl *f = label_at(c, depths[i]);
                     uint32_t n;
                     label_types(f, &n);
                     if (f->kind != K_LOOP && !branch_needs_copies(c, f, n)) {
-                        add_fixup(c, first + i, at, depths[i]);
+                        add_fixup(c, at, i, depths[i]);
                         continue;
                     }
                     /* One stub per target frame, found through the frame:
                      * searching the earlier entries was O(entries^2). */
                     if (f->stub_table == c->nbr_tables) {
-                        c->code[first + i].i64 = f->stub;
+                        c->e->ops->set_target(c->e, at, i, f->stub);
                         continue;
                     }
-                    c->code[first + i].i64 = f->stub = (int64_t)c->ncode - (int64_t)at;
+                    c->e->ops->set_target(c->e, at, i, f->stub = here(c));
                     f->stub_table = c->nbr_tables;
                     if (f->kind != K_FUNC)
                         branch_copies(c, f, n);
@@ -1282,14 +1217,10 @@ static void body(comp *c)
             const wb_functype *ft = &m->types[m->func_type_idx[fi]].ft;
             uint32_t base = call_args(c, ft);
             if (live(c)) {
-                if (fi < m->nimported_funcs) {
-                    begin(c, WB__OP_CALL_IMPORT);
-                    pair(c, fi, false, base, true);
-                } else {
-                    begin(c, WB__OP_CALL);
-                    cell(c, (uint64_t)(uintptr_t)&m->funcs[fi - m->nimported_funcs]);
-                    pair(c, base, true, 0, false);
-                }
+                if (fi < m->nimported_funcs)
+                    EMIT(c, WB__OP_CALL_IMPORT, fi, base);
+                else
+                    EMIT(c, WB__OP_CALL, (uint64_t)(uintptr_t)&m->funcs[fi - m->nimported_funcs], base);
             }
             call_results(c, ft);
             break;
@@ -1310,9 +1241,7 @@ static void body(comp *c)
             uint32_t iloc = i.loc;
             uint32_t base = call_args(c, ft);
             if (live(c)) {
-                begin(c, WB__OP_CALL_INDIRECT);
-                pair(c, tab, false, ti, false);
-                pair(c, iloc, true, base, true);
+                EMIT(c, WB__OP_CALL_INDIRECT, tab, ti, iloc, base);
             }
             call_results(c, ft);
             break;
@@ -1346,9 +1275,7 @@ static void body(comp *c)
             if (!t) /* both unknown: the result stays unknown */
                 c->vs[c->nvs - 1].type = 0;
             if (live(c)) {
-                begin(c, t == WB_V128 ? WB__OP_SELECT2 : WB__OP_SELECT);
-                pair(c, a.loc, true, b.loc, true);
-                pair(c, cnd.loc, true, d, true);
+                EMIT(c, t == WB_V128 ? WB__OP_SELECT2 : WB__OP_SELECT, a.loc, b.loc, cnd.loc, d);
             }
             break;
         }
@@ -1372,10 +1299,9 @@ static void body(comp *c)
             uint8_t t = m->globals[g].type;
             uint32_t d = push(c, t);
             if (live(c)) {
-                uint32_t at = begin(c, t == WB_V128 ? WB__OP_GLOBAL_GET2 : WB__OP_GLOBAL_GET);
-                uint32_t dc = pair(c, g, false, d, true);
+                uint32_t at = EMIT(c, t == WB_V128 ? WB__OP_GLOBAL_GET2 : WB__OP_GLOBAL_GET, g, d);
                 if (t != WB_V128)
-                    note_last(c, at, WB__OP_GLOBAL_GET, dc, 1, 0, 0);
+                    note_last(c, at, WB__OP_GLOBAL_GET, 1, 0, 0);
             }
             break;
         }
@@ -1388,8 +1314,7 @@ static void body(comp *c)
             uint8_t t = m->globals[g].type;
             sval v = pop(c, t);
             if (live(c)) {
-                begin(c, t == WB_V128 ? WB__OP_GLOBAL_SET2 : WB__OP_GLOBAL_SET);
-                pair(c, g, false, v.loc, true);
+                EMIT(c, t == WB_V128 ? WB__OP_GLOBAL_SET2 : WB__OP_GLOBAL_SET, g, v.loc);
             }
             break;
         }
@@ -1399,9 +1324,7 @@ static void body(comp *c)
             sval i = pop(c, WB_I32);
             uint32_t d = push(c, m->tables[t].elem);
             if (live(c)) {
-                begin(c, WB__OP_TABLE_GET);
-                pair(c, t, false, i.loc, true);
-                pair(c, d, true, 0, false);
+                EMIT(c, WB__OP_TABLE_GET, t, i.loc, d);
             }
             break;
         }
@@ -1411,9 +1334,7 @@ static void body(comp *c)
             sval v = pop(c, m->tables[t].elem);
             sval i = pop(c, WB_I32);
             if (live(c)) {
-                begin(c, WB__OP_TABLE_SET);
-                pair(c, t, false, i.loc, true);
-                pair(c, v.loc, true, 0, false);
+                EMIT(c, WB__OP_TABLE_SET, t, i.loc, v.loc);
             }
             break;
         }
@@ -1423,10 +1344,8 @@ static void body(comp *c)
             sval a = pop(c, WB_I32);
             uint32_t d = push(c, meminfo[opc].type);
             if (live(c)) {
-                uint32_t at = begin(c, meminfo[opc].op);
-                uint32_t dc = pair(c, a.loc, true, d, true);
-                pair(c, off, false, 0, false);
-                note_last(c, at, meminfo[opc].op, dc, 1, a.loc, 0);
+                uint32_t at = EMIT(c, meminfo[opc].op, a.loc, d, off);
+                note_last(c, at, meminfo[opc].op, 1, a.loc, 0);
             }
             break;
         }
@@ -1436,9 +1355,7 @@ static void body(comp *c)
             sval v = pop(c, meminfo[opc].type);
             sval a = pop(c, WB_I32);
             if (live(c)) {
-                begin(c, meminfo[opc].op);
-                pair(c, a.loc, true, v.loc, true);
-                pair(c, off, false, 0, false);
+                EMIT(c, meminfo[opc].op, a.loc, v.loc, off);
             }
             break;
         }
@@ -1447,8 +1364,7 @@ static void body(comp *c)
             need_memory(c);
             uint32_t d = push(c, WB_I32);
             if (live(c)) {
-                begin(c, WB__OP_MEMORY_SIZE);
-                pair(c, d, true, 0, false);
+                EMIT(c, WB__OP_MEMORY_SIZE, d);
             }
             break;
         }
@@ -1458,8 +1374,7 @@ static void body(comp *c)
             sval a = pop(c, WB_I32);
             uint32_t d = push(c, WB_I32);
             if (live(c)) {
-                begin(c, WB__OP_MEMORY_GROW);
-                pair(c, a.loc, true, d, true);
+                EMIT(c, WB__OP_MEMORY_GROW, a.loc, d);
             }
             break;
         }
@@ -1522,8 +1437,7 @@ static void body(comp *c)
                 INVALID("type mismatch: ref.is_null on %s", wb__type_name(v.type));
             uint32_t d = push(c, WB_I32);
             if (live(c)) {
-                begin(c, WB__OP_REF_IS_NULL);
-                pair(c, v.loc, true, d, true);
+                EMIT(c, WB__OP_REF_IS_NULL, v.loc, d);
             }
             break;
         }
@@ -1535,8 +1449,7 @@ static void body(comp *c)
                 INVALID("undeclared function reference");
             uint32_t d = push(c, WB_FUNCREF);
             if (live(c)) {
-                begin(c, WB__OP_REF_FUNC);
-                pair(c, fi, false, d, true);
+                EMIT(c, WB__OP_REF_FUNC, fi, d);
             }
             break;
         }
@@ -1554,9 +1467,7 @@ static void body(comp *c)
                 need_data(c, seg);
                 sval n = pop(c, WB_I32), s = pop(c, WB_I32), d = pop(c, WB_I32);
                 if (live(c)) {
-                    begin(c, WB__OP_MEMORY_INIT);
-                    pair(c, seg, false, d.loc, true);
-                    pair(c, s.loc, true, n.loc, true);
+                    EMIT(c, WB__OP_MEMORY_INIT, seg, d.loc, s.loc, n.loc);
                 }
                 break;
             }
@@ -1564,8 +1475,7 @@ static void body(comp *c)
                 uint32_t seg = u32(c);
                 need_data(c, seg);
                 if (live(c)) {
-                    begin(c, WB__OP_DATA_DROP);
-                    pair(c, seg, false, 0, false);
+                    EMIT(c, WB__OP_DATA_DROP, seg);
                 }
                 break;
             }
@@ -1575,9 +1485,7 @@ static void body(comp *c)
                 need_memory(c);
                 sval n = pop(c, WB_I32), s = pop(c, WB_I32), d = pop(c, WB_I32);
                 if (live(c)) {
-                    begin(c, WB__OP_MEMORY_COPY);
-                    pair(c, d.loc, true, s.loc, true);
-                    pair(c, n.loc, true, 0, false);
+                    EMIT(c, WB__OP_MEMORY_COPY, d.loc, s.loc, n.loc);
                 }
                 break;
             }
@@ -1586,9 +1494,7 @@ static void body(comp *c)
                 need_memory(c);
                 sval n = pop(c, WB_I32), v = pop(c, WB_I32), d = pop(c, WB_I32);
                 if (live(c)) {
-                    begin(c, WB__OP_MEMORY_FILL);
-                    pair(c, d.loc, true, v.loc, true);
-                    pair(c, n.loc, true, 0, false);
+                    EMIT(c, WB__OP_MEMORY_FILL, d.loc, v.loc, n.loc);
                 }
                 break;
             }
@@ -1602,10 +1508,7 @@ static void body(comp *c)
                             wb__type_name(m->elems[seg].type), wb__type_name(m->tables[t].elem));
                 sval n = pop(c, WB_I32), s = pop(c, WB_I32), d = pop(c, WB_I32);
                 if (live(c)) {
-                    begin(c, WB__OP_TABLE_INIT);
-                    pair(c, t, false, seg, false);
-                    pair(c, d.loc, true, s.loc, true);
-                    pair(c, n.loc, true, 0, false);
+                    EMIT(c, WB__OP_TABLE_INIT, t, seg, d.loc, s.loc, n.loc);
                 }
                 break;
             }
@@ -1613,8 +1516,7 @@ static void body(comp *c)
                 uint32_t seg = u32(c);
                 need_elem(c, seg);
                 if (live(c)) {
-                    begin(c, WB__OP_ELEM_DROP);
-                    pair(c, seg, false, 0, false);
+                    EMIT(c, WB__OP_ELEM_DROP, seg);
                 }
                 break;
             }
@@ -1626,10 +1528,7 @@ static void body(comp *c)
                     INVALID("type mismatch: table.copy between tables of different types");
                 sval n = pop(c, WB_I32), s = pop(c, WB_I32), d = pop(c, WB_I32);
                 if (live(c)) {
-                    begin(c, WB__OP_TABLE_COPY);
-                    pair(c, dt, false, st, false);
-                    pair(c, d.loc, true, s.loc, true);
-                    pair(c, n.loc, true, 0, false);
+                    EMIT(c, WB__OP_TABLE_COPY, dt, st, d.loc, s.loc, n.loc);
                 }
                 break;
             }
@@ -1639,9 +1538,7 @@ static void body(comp *c)
                 sval n = pop(c, WB_I32), v = pop(c, m->tables[t].elem);
                 uint32_t d = push(c, WB_I32);
                 if (live(c)) {
-                    begin(c, WB__OP_TABLE_GROW);
-                    pair(c, t, false, v.loc, true);
-                    pair(c, n.loc, true, d, true);
+                    EMIT(c, WB__OP_TABLE_GROW, t, v.loc, n.loc, d);
                 }
                 break;
             }
@@ -1650,8 +1547,7 @@ static void body(comp *c)
                 need_table(c, t);
                 uint32_t d = push(c, WB_I32);
                 if (live(c)) {
-                    begin(c, WB__OP_TABLE_SIZE);
-                    pair(c, t, false, d, true);
+                    EMIT(c, WB__OP_TABLE_SIZE, t, d);
                 }
                 break;
             }
@@ -1660,9 +1556,7 @@ static void body(comp *c)
                 need_table(c, t);
                 sval n = pop(c, WB_I32), v = pop(c, m->tables[t].elem), i = pop(c, WB_I32);
                 if (live(c)) {
-                    begin(c, WB__OP_TABLE_FILL);
-                    pair(c, t, false, i.loc, true);
-                    pair(c, v.loc, true, n.loc, true);
+                    EMIT(c, WB__OP_TABLE_FILL, t, i.loc, v.loc, n.loc);
                 }
                 break;
             }
@@ -1687,21 +1581,6 @@ static void body(comp *c)
     }
 }
 
-/* Replace tagged operands by real frame offsets. */
-static void relocate(comp *c)
-{
-    uint32_t cbase = c->f->local_slots * 8;
-    uint32_t sbase = cbase + c->nconsts * 8;
-    for (uint32_t i = 0; i < c->nrl; i++) {
-        wb__cell *x = &c->code[c->rl[i].cell];
-        uint32_t *v = c->rl[i].half ? &x->p.b : &x->p.a;
-        if ((*v & TAG_MASK) == TAG_CONST)
-            *v = cbase + (*v & ~TAG_MASK);
-        else if ((*v & TAG_MASK) == TAG_STACK)
-            *v = sbase + (*v & ~TAG_MASK);
-    }
-}
-
 wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, wb_error *err)
 {
     comp *c = calloc(1, sizeof *c);
@@ -1710,14 +1589,18 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
     c->m = m;
     c->f = f;
     c->err = err;
-    c->h = wb__op_handlers();
     c->p = m->bytes + f->expr_offset;
     c->end = m->bytes + f->body_offset + f->body_len;
     c->ioff = f->expr_offset;
     c->last_start = NONE;
     c->fx_free = NONE;
     c->interrupt = interrupt;
+    c->e = wb__emit_slot_new(c, &c->ioff);
     wb_result rc = WB_OK;
+    if (!c->e) {
+        free(c);
+        return wb__error(err, WB_ERR_NOMEM, f->body_offset, "out of memory compiling");
+    }
 
     if (setjmp(c->jb)) {
         rc = c->rc;
@@ -1742,7 +1625,6 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
     push_ctrl(c, K_FUNC, 0, NULL, ft->nresults, ft->types + ft->nparams);
     c->cs[0].base = TAG_STACK;
     body(c);
-    relocate(c);
 
     uint64_t frame = (uint64_t)f->local_slots + c->nconsts + c->max_stack / 8;
     if (frame > WB_MAX_FRAME_SLOTS)
@@ -1750,24 +1632,17 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
     /* Results are written at slot 0 upwards even when there are no params. */
     uint32_t rs = f->type->result_slots;
     f->frame_slots = (uint32_t)(frame > rs ? frame : rs);
-    f->code = c->code;
-    f->ncode = c->ncode;
+    c->e->ops->finish(c->e, f, f->local_slots * 8, (f->local_slots + c->nconsts) * 8);
     f->consts = c->consts;
     f->nconsts = c->nconsts;
-    f->pcmap = c->pm;
-    f->npcmap = c->npm;
     f->entry_fuel = (c->ninstr > c->loop_instr ? c->ninstr - c->loop_instr : 1) +
                     WB_FUEL_FRAME_SLOTS((uint64_t)(f->local_slots - f->type->param_slots) + c->nconsts);
-    c->code = NULL;
     c->consts = NULL;
-    c->pm = NULL;
 out:
+    c->e->ops->free(c->e);
     free(c->vs);
     free(c->cs);
     free(c->fx);
-    free(c->code);
-    free(c->rl);
-    free(c->pm);
     free(c->consts);
     free(c->cht);
     free(c->depths);
