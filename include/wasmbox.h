@@ -205,6 +205,10 @@ typedef struct wb_extern_desc {
     } type;
 } wb_extern_desc;
 
+/* The declared limits of memory 0 (own or imported), in pages; false when
+ * the module has no memory. */
+bool wb_module_memory_limits(const wb_module *m, wb_limits_desc *out);
+
 uint32_t wb_module_import_count(const wb_module *m);
 uint32_t wb_module_export_count(const wb_module *m);
 /* Describe import / export i; WB_ERR_NOT_FOUND when i >= the count. */
@@ -324,6 +328,12 @@ void *wb_instance_user(const wb_instance *inst);
  * is not valid UTF-8, NUL-terminated; returns the length, 0 when there is
  * none.  Reads memory only: no guest code runs. */
 size_t wb_guest_trap_message(wb_instance *inst, char *buf, size_t cap);
+/* The SQL signature a guest declares for an export (the SDKs' "wasmbox.sql"
+ * custom section, one "export(type, ...) -> type" a line), read from the
+ * bytes of a binary module: a pointer to the text after the name, "(...)
+ * -> type", and its length in *len; NULL when there is none.  The database
+ * hosts parse it into their own types. */
+const char *wb_guest_sql_signature(const uint8_t *bytes, size_t len, const char *export_name, size_t *out_len);
 void wb_instance_set_user(wb_instance *inst, void *user);
 
 /* ---- calls ------------------------------------------------------------- */

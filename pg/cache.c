@@ -318,7 +318,7 @@ wpg_module *wpg_module_by_namespace(const char *ns)
     bytea *code = DatumGetByteaPP(SPI_getbinval(t, td, 4, &isnull));
     wb_module *mod = wpg_compile((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), ns);
     wpg_module *m = module_new(mod, ns);
-    m->memory_max = wpg_module_memory_max((const uint8 *)VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
+    m->memory_max = wpg_module_memory_max(mod);
     catalog_done(user, sec);
 
     m->id = id;
@@ -340,7 +340,7 @@ wpg_module *wpg_module_inline(Oid fn_oid, const char *proname, TransactionId xmi
     size_t len;
     wb_module *mod = wpg_compile_body(body ? body : wpg_proc_body(fn_oid), proname, &bytes, &len);
     wpg_module *m = module_new(mod, proname);
-    m->memory_max = wpg_module_memory_max(bytes, len);
+    m->memory_max = wpg_module_memory_max(mod);
     m->fn_oid = fn_oid;
     m->xmin = xmin;
     m->tid = *tid;

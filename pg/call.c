@@ -452,7 +452,7 @@ void wpg_run_inline(const char *source)
     wb_instance *volatile inst = NULL;
     PG_TRY();
     {
-        inst = wpg_instantiate(mod, wpg_memory_reserve(wpg_module_memory_max(bytes, len)), "DO block");
+        inst = wpg_instantiate(mod, wpg_memory_reserve(wpg_module_memory_max(mod)), "DO block");
         wb_func *f = wb_instance_func(inst, "main");
         if (!f)
             f = wb_instance_func(inst, "_start");

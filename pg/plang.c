@@ -356,101 +356,21 @@ char *wpg_inline_export(const wb_module *m, const char *proname)
 
 /* ---- SQL signatures declared in the module ("wasmbox.sql" custom section) ---------------- */
 
-static bool read_leb64(const uint8 **p, const uint8 *end, uint64 *out)
+uint64 wpg_module_memory_max(const wb_module *m)
 {
-    uint64 v = 0;
-    for (int shift = 0; shift < 70 && *p < end; shift += 7) {
-        uint8 b = *(*p)++;
-        v |= (uint64)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool read_leb(const uint8 **p, const uint8 *end, uint32 *out)
-{
-    uint64 v;
-    if (!read_leb64(p, end, &v) || v > PG_UINT32_MAX)
-        return false;
-    *out = (uint32)v;
-    return true;
-}
-
-/* The payload of the first section with this id (for custom sections, id
- * 0, the one named `name`), or NULL. */
-static const uint8 *find_section(const uint8 *bytes, size_t len, uint8 want, const char *name, size_t *out_len)
-{
-    const uint8 *p = bytes + 8, *end = bytes + len;
-    size_t nlen = name ? strlen(name) : 0;
-    if (len < 8)
-        return NULL;
-    while (p < end) {
-        uint8 id = *p++;
-        uint32 size, namelen;
-        if (!read_leb(&p, end, &size) || size > (size_t)(end - p))
-            return NULL;
-        const uint8 *next = p + size;
-        if (id == want && want != 0) {
-            *out_len = size;
-            return p;
-        }
-        if (id == 0 && want == 0 && read_leb(&p, next, &namelen) && namelen <= (size_t)(next - p) &&
-            namelen == nlen && memcmp(p, name, nlen) == 0) {
-            *out_len = next - (p + namelen);
-            return p + namelen;
-        }
-        p = next;
-    }
-    return NULL;
-}
-
-uint64 wpg_module_memory_max(const uint8 *bytes, size_t len)
-{
-    if (!bytes)
-        return PG_UINT64_MAX;
-    size_t plen;
-    const uint8 *p = find_section(bytes, len, 5, NULL, &plen), *end;
-    if (!p)
+    wb_limits_desc l;
+    if (!wb_module_memory_limits(m, &l))
         return 0;
-    end = p + plen;
-    uint32 count;
-    uint64 min, max;
-    if (!read_leb(&p, end, &count) || p >= end)
+    if (!l.has_max)
         return PG_UINT64_MAX;
-    if (count == 0)
-        return 0;
-    uint8 flags = *p++;
-    /* flags bit 0: a maximum follows; bit 2: memory64 (64-bit LEBs, which
-     * read_leb64 reads either way). */
-    if (!read_leb64(&p, end, &min) || !(flags & 1) || !read_leb64(&p, end, &max) || max > PG_UINT64_MAX / 65536)
-        return PG_UINT64_MAX;
-    return Max(max * 65536, 1);
+    return Max((uint64)l.max * 65536, 1);
 }
-/* Lines "export(type, ...) -> type"; NULs between lines (from C string
- * literals) count as line ends. */
+
 char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name)
 {
-    size_t plen;
-    const char *s = (const char *)find_section(bytes, len, 0, "wasmbox.sql", &plen), *end;
-    if (!s)
-        return NULL;
-    end = s + plen;
-    size_t elen = strlen(export_name);
-    while (s < end) {
-        const char *eol = s;
-        while (eol < end && *eol != '\n' && *eol != '\0')
-            eol++;
-        const char *l = s;
-        while (l < eol && isspace((unsigned char)*l))
-            l++;
-        if ((size_t)(eol - l) > elen && memcmp(l, export_name, elen) == 0 && l[elen] == '(')
-            return pnstrdup(l + elen, eol - (l + elen));
-        s = eol + 1;
-    }
-    return NULL;
+    size_t n;
+    const char *s = wb_guest_sql_signature(bytes, len, export_name, &n);
+    return s ? pnstrdup(s, n) : NULL;
 }
 
 /* One SQL type name of a signature. */

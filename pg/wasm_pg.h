@@ -119,7 +119,7 @@ struct wpg_module {
     char name[NAMEDATALEN]; /* namespace, or the function's name */
     MemoryContext cxt;  /* owns this struct, the instances, the engine module */
     wb_module *mod;
-    uint64 memory_max;  /* wpg_module_memory_max of its bytes */
+    uint64 memory_max;  /* wpg_module_memory_max of its module */
     wpg_instance *instances;
     bool evicted;       /* found stale; deleted at the next sweep */
     struct wpg_module *next;
@@ -220,10 +220,9 @@ extern bool wpg_module_func_type(const wb_module *m, const char *name, wb_functy
 /* The export a function body calls: for references the named export, for
  * inline modules the export named like the function (or the only one). */
 extern char *wpg_inline_export(const wb_module *m, const char *proname);
-/* The most linear memory a module can have: 0 when it defines none, the
- * declared maximum, or PG_UINT64_MAX when it declares none (or bytes is
- * NULL: unknown). */
-extern uint64 wpg_module_memory_max(const uint8 *bytes, size_t len);
+/* The most linear memory a module can have: 0 when it has none, the
+ * declared maximum, or PG_UINT64_MAX when it declares none. */
+extern uint64 wpg_module_memory_max(const wb_module *m);
 /* Signatures declared by the SDK in the "wasmbox.sql" custom section:
  * returns the SQL signature text for `export` ("(text) -> text") or NULL. */
 extern char *wpg_custom_signature(const uint8 *bytes, size_t len, const char *export_name);

@@ -7,74 +7,19 @@
  * databases.  Without one, the wasm type decides: under the canonical ABI
  * i32 integer, i64 bigint, f32 real, f64 double precision; under libSQL's,
  * i64 INTEGER, f64 REAL, i32 a pointer to a tagged value ("any").
- *
- * The custom section reader duplicates in spirit pg/plang.c's: see the
- * report of issue 16 on moving both into the engine's public API.
+ * The section is read by the engine (wb_guest_sql_signature), as for
+ * PostgreSQL; the type names are this extension's own.
  */
 #include "wasm_sqlite.h"
 
 #include <ctype.h>
 #include <string.h>
 
-/* ---- the custom section ---------------------------------------------------------------- */
-
-static bool read_leb(const uint8_t **p, const uint8_t *end, uint32_t *out)
-{
-    uint32_t v = 0;
-    for (int shift = 0; shift < 35 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        v |= (uint32_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The payload of the custom section `name`, or NULL. */
-static const char *custom_section(const uint8_t *bytes, size_t len, const char *name, size_t *out_len)
-{
-    size_t nlen = strlen(name);
-    if (len < 8)
-        return NULL;
-    const uint8_t *p = bytes + 8, *end = bytes + len;
-    while (p < end) {
-        uint8_t id = *p++;
-        uint32_t size, namelen;
-        if (!read_leb(&p, end, &size) || size > (size_t)(end - p))
-            return NULL;
-        const uint8_t *next = p + size;
-        if (id == 0 && read_leb(&p, next, &namelen) && namelen <= (size_t)(next - p) && namelen == nlen &&
-            memcmp(p, name, nlen) == 0) {
-            *out_len = (size_t)(next - (p + namelen));
-            return (const char *)p + namelen;
-        }
-        p = next;
-    }
-    return NULL;
-}
-
 char *wsq_declared_signature(const uint8_t *bytes, size_t len, const char *export_name)
 {
-    size_t plen;
-    const char *s = custom_section(bytes, len, "wasmbox.sql", &plen);
-    if (!s)
-        return NULL;
-    const char *end = s + plen;
-    size_t elen = strlen(export_name);
-    while (s < end) {
-        const char *eol = s;
-        while (eol < end && *eol != '\n' && *eol != '\0') /* NULs from C literals end lines too */
-            eol++;
-        const char *l = s;
-        while (l < eol && isspace((unsigned char)*l))
-            l++;
-        if ((size_t)(eol - l) > elen && memcmp(l, export_name, elen) == 0 && l[elen] == '(')
-            return sqlite3_mprintf("%.*s", (int)(eol - l - elen), l + elen);
-        s = eol + 1;
-    }
-    return NULL;
+    size_t n;
+    const char *s = wb_guest_sql_signature(bytes, len, export_name, &n);
+    return s ? sqlite3_mprintf("%.*s", (int)n, s) : NULL;
 }
 
 /* ---- SQL type names ------------------------------------------------------------------------ */

@@ -117,6 +117,14 @@ wb_result wb_module_load_ex(const uint8_t *bytes, size_t len, const wb_load_opts
     return WB_OK;
 }
 
+bool wb_module_memory_limits(const wb_module *m, wb_limits_desc *out)
+{
+    if (!m->nmems)
+        return false;
+    *out = (wb_limits_desc){m->mems[0].min, m->mems[0].max, m->mems[0].has_max};
+    return true;
+}
+
 uint32_t wb_module_import_count(const wb_module *m) { return m->nimports; }
 uint32_t wb_module_export_count(const wb_module *m) { return m->nexports; }
 
