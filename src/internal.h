@@ -4,7 +4,8 @@
  *   decode.c    bytes -> wb_module (everything but function bodies checked)
  *   compile/    validates each function body and compiles it: frontend.c
  *               (one pass over the bytecode) driving an emitter (emit.h):
- *               emit_slot.c writes the interpreter's slot code
+ *               emit_slot.c writes the interpreter's slot code; x64.c is
+ *               the x86-64 assembler of the coming machine-code emitter
  *   code.c      the op table of slot code (code.h)
  *   jit.c       slot code -> x86-64 machine code
  *   module.c    wb_module_load() and module inspection
