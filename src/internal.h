@@ -189,6 +189,11 @@ typedef struct wb__func {
      * host call directly (interp.c). */
     wb__jit_fn jit;
     bool jit_enter;      /* it loops: entered from the interpreter through JIT_ENTER */
+    /* Machine code from the x86-64 emitter (compile/emit_x64.c, WASMBOX_JIT=2),
+     * until jit.c maps it (then NULL): position-independent, jit.c's contract. */
+    uint8_t *x64;
+    uint32_t nx64;
+    bool x64_loops;
     const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */
 } wb__func;
 

@@ -141,6 +141,15 @@ void x64_alu_ri(wb__x64 *a, int op, bool w, int dst, int32_t imm)
     }
 }
 
+void x64_alu_mi(wb__x64 *a, int op, bool w, wb__x64_mem m, int32_t imm)
+{
+    rm_mem(a, 0, w, fits8(imm) ? 0x83 : 0x81, op, m, false);
+    if (fits8(imm))
+        b1(a, (uint8_t)(int8_t)imm);
+    else
+        b4(a, (uint32_t)imm);
+}
+
 void x64_test_rr(wb__x64 *a, bool w, int r1, int r2) { rm_reg(a, 0, w, 0x85, r2, r1, false); }
 void x64_imul_rr(wb__x64 *a, bool w, int dst, int src) { rm_reg(a, 0, w, 0x0faf, dst, src, false); }
 void x64_imul_rm(wb__x64 *a, bool w, int dst, wb__x64_mem m) { rm_mem(a, 0, w, 0x0faf, dst, m, false); }

@@ -65,6 +65,7 @@ void x64_lea(wb__x64 *a, bool w, int dst, wb__x64_mem m);
 void x64_alu_rr(wb__x64 *a, int op, bool w, int dst, int src);
 void x64_alu_rm(wb__x64 *a, int op, bool w, int dst, wb__x64_mem m);
 void x64_alu_ri(wb__x64 *a, int op, bool w, int dst, int32_t imm);
+void x64_alu_mi(wb__x64 *a, int op, bool w, wb__x64_mem m, int32_t imm); /* op [m], imm */
 void x64_test_rr(wb__x64 *a, bool w, int r1, int r2);
 void x64_imul_rr(wb__x64 *a, bool w, int dst, int src);
 void x64_imul_rm(wb__x64 *a, bool w, int dst, wb__x64_mem m);

@@ -57,7 +57,9 @@
     X("pop rbx", x64_pop(a, X64_RBX), "5b") \
     X("ret", x64_ret(a), "c3") \
     X("call rax", x64_call_r(a, X64_RAX), "ffd0") \
-    X("call r11", x64_call_r(a, X64_R11), "41ffd3")
+    X("call r11", x64_call_r(a, X64_R11), "41ffd3") \
+    X("cmp dword ptr [rcx], 0", x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0), "833900") \
+    X("sub qword ptr [r14+0x18], 0x1000", x64_alu_mi(a, X64_SUB, true, x64_mem(X64_R14, 0x18), 0x1000), "49816e1800100000")
 
 static void hex(char *out, const uint8_t *b, size_t n)
 {
