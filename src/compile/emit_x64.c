@@ -1,7 +1,8 @@
 /*
  * emit_x64.c - the x86-64 emitter (issue 15), driven by the frontend through
  * emit.h: WASMBOX_JIT=2 turns it on; by default jit.c still translates the
- * slot code.  First ops only, so far.
+ * slot code.  First ops only, so far: integer arithmetic, compares, copies,
+ * select, globals, loads and stores, branches, loops, returns.
  *
  * Until it covers every op, it works beside the slot-code emitter, which it
  * wraps: every call goes on to that emitter (the slot code is unchanged, and
@@ -269,6 +270,33 @@ static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
     return cmp_cc[cmp - (w ? WB__OP_I64_EQ : WB__OP_I32_EQ)];
 }
 
+/* rax = the u32 address at loc + offset; leave at cell unless rax + size
+ * <= the memory's size (the interpreter then traps there). */
+static void address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell)
+{
+    wb__x64 *a = &x->a;
+    load(x, false, X64_RAX, loc);
+    if (offset <= INT32_MAX) {
+        if (offset)
+            x64_alu_ri(a, X64_ADD, true, X64_RAX, (int32_t)offset);
+    } else {
+        x64_mov_ri(a, X64_RCX, offset);
+        x64_alu_rr(a, X64_ADD, true, X64_RAX, X64_RCX);
+    }
+    x64_lea(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)size));
+    x64_alu_rr(a, X64_CMP, true, X64_RCX, X64_R13);
+    leave_at(x, X64_CC_A, cell);
+}
+
+/* rax = &the instance's global idx (a wb_global *). */
+static void global_at(x64_emit *x, uint32_t idx)
+{
+    _Static_assert(offsetof(wb__jit_ctx, inst) == 24, "ctx layout");
+    x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_R14, 24));
+    x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)offsetof(wb_instance, globals)));
+    x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)(idx * 8)));
+}
+
 /* Translates one op; false for an op it leaves to the interpreter. */
 static bool translate(x64_emit *x, const xop *o)
 {
@@ -307,7 +335,45 @@ static bool translate(x64_emit *x, const xop *o)
         branch(x, compare(x, wb__ops[id].cmp, v[0], v[1]), (uint32_t)o->target, v[3], k);
         return true;
     }
+    if (wb__ops[id].format == WB__FMT_LOAD) { /* [addr|d][offset|-] */
+        unsigned n = wb__ops[id].bytes;
+        bool sign = id == WB__OP_I32_LOAD8_S || id == WB__OP_I32_LOAD16_S || id == WB__OP_I64_LOAD8_S ||
+                    id == WB__OP_I64_LOAD16_S || id == WB__OP_I64_LOAD32_S;
+        address(x, v[0], (uint32_t)v[2], n, k);
+        wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
+        if (n == 8)
+            x64_mov_rm(&x->a, true, X64_RCX, m);
+        else /* i64 results sign-extend to 64 bits; the rest zero-extends */
+            x64_load_ext(&x->a, sign && wb__ops[id].out == WB_I64, sign, n, X64_RCX, m);
+        store(x, v[1], X64_RCX);
+        return true;
+    }
+    if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
+        unsigned n = wb__ops[id].bytes;
+        address(x, v[0], (uint32_t)v[2], n, k);
+        load(x, n == 8, X64_RDX, v[1]);
+        x64_store(&x->a, n, x64_mem_idx(X64_R12, X64_RAX, 1, 0), X64_RDX);
+        return true;
+    }
     switch (id) {
+    case WB__OP_GLOBAL_GET: /* [idx|d] */
+        global_at(x, (uint32_t)v[0]);
+        x64_mov_rm(&x->a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_global, value)));
+        store(x, v[1], X64_RCX);
+        return true;
+    case WB__OP_GLOBAL_SET: /* [idx|a] */
+        global_at(x, (uint32_t)v[0]);
+        load(x, true, X64_RCX, v[1]);
+        x64_mov_mr(&x->a, true, x64_mem(X64_RAX, (int32_t)offsetof(wb_global, value)), X64_RCX);
+        return true;
+    case WB__OP_SELECT: /* [a|b][c|d]: d = c ? a : b */
+        load(x, false, X64_RDX, v[2]);
+        load(x, true, X64_RAX, v[0]);
+        load(x, true, X64_RCX, v[1]);
+        x64_test_rr(&x->a, false, X64_RDX, X64_RDX);
+        x64_cmov_rr(&x->a, X64_CC_E, true, X64_RAX, X64_RCX);
+        store(x, v[3], X64_RAX);
+        return true;
     case WB__OP_I32_SHL: case WB__OP_I32_SHR_S: case WB__OP_I32_SHR_U: case WB__OP_I32_ROTL: case WB__OP_I32_ROTR:
     case WB__OP_I64_SHL: case WB__OP_I64_SHR_S: case WB__OP_I64_SHR_U: case WB__OP_I64_ROTL: case WB__OP_I64_ROTR: {
         /* x86 masks the count to 31 / 63, as wasm does. */
