@@ -2,7 +2,8 @@
  * emit_x64.c - the x86-64 emitter (issue 15), driven by the frontend through
  * emit.h: WASMBOX_JIT=2 turns it on; by default jit.c still translates the
  * slot code.  First ops only, so far: integer arithmetic, compares, copies,
- * select, globals, loads and stores, branches, loops, returns.
+ * select, globals, loads and stores, memory.fill/copy, branches, loops,
+ * returns.
  *
  * Until it covers every op, it works beside the slot-code emitter, which it
  * wraps: every call goes on to that emitter (the slot code is unchanged, and
@@ -221,8 +222,24 @@ static void alu_b(x64_emit *x, int alu, bool w, uint64_t b)
         x64_imul_rm(&x->a, w, X64_RAX, slot(x, b));
 }
 
-/* rax = r15 - cost; the flags of that: leave at cell if negative or an
- * interrupt is asked for, else commit it (the interpreter's CHECK). */
+/* rax = fuel left after a charge, the flags from computing it: leave at
+ * cell if it is negative or an interrupt is asked for, else keep it (the
+ * interpreter's CHECK). */
+static void commit(x64_emit *x, uint32_t cell)
+{
+    wb__x64 *a = &x->a;
+    leave_at(x, X64_CC_L, cell);
+    _Static_assert(offsetof(wb__jit_ctx, ext) == 8 && offsetof(wb__jit_ctx, ireq) == 16, "ctx layout");
+    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 8));
+    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
+    leave_at(x, X64_CC_NE, cell);
+    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 16));
+    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
+    leave_at(x, X64_CC_NE, cell);
+    x64_mov_rr(a, true, X64_R15, X64_RAX);
+}
+
+/* A taken back-edge: charge cost. */
 static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
 {
     wb__x64 *a = &x->a;
@@ -233,15 +250,7 @@ static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
         x64_mov_ri(a, X64_RCX, cost);
         x64_alu_rr(a, X64_SUB, true, X64_RAX, X64_RCX);
     }
-    leave_at(x, X64_CC_L, cell);
-    _Static_assert(offsetof(wb__jit_ctx, ext) == 8 && offsetof(wb__jit_ctx, ireq) == 16, "ctx layout");
-    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 8));
-    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
-    leave_at(x, X64_CC_NE, cell);
-    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 16));
-    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
-    leave_at(x, X64_CC_NE, cell);
-    x64_mov_rr(a, true, X64_R15, X64_RAX);
+    commit(x, cell);
 }
 
 /* A conditional branch (cc in the flags) to target; a back-edge (fuel)
@@ -286,6 +295,44 @@ static void address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, u
     x64_lea(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)size));
     x64_alu_rr(a, X64_CMP, true, X64_RCX, X64_R13);
     leave_at(x, X64_CC_A, cell);
+}
+
+/* rax = the u32 address at loc; leave at cell unless rax + rdx (a length)
+ * <= the memory's size. */
+static void span(x64_emit *x, uint64_t loc, uint32_t cell)
+{
+    load(x, false, X64_RAX, loc);
+    x64_lea(&x->a, true, X64_RCX, x64_mem_idx(X64_RAX, X64_RDX, 1, 0));
+    x64_alu_rr(&x->a, X64_CMP, true, X64_RCX, X64_R13);
+    leave_at(x, X64_CC_A, cell);
+}
+
+/* memory.fill / memory.copy ([d|v or s][n|-]): the interpreter's bounds
+ * checks, then its fuel (one unit per 16 bytes, charged after the op as a
+ * check point: when that would fail, nothing is done here and the
+ * interpreter runs the op and stops after it), then memset / memmove (rbx
+ * and r12-r15 survive the call; the stack is 16-byte aligned). */
+static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
+{
+    wb__x64 *a = &x->a;
+    load(x, false, X64_RDX, v[2]); /* n */
+    if (!fill) {
+        span(x, v[1], cell);
+        x64_lea(a, true, X64_RSI, x64_mem_idx(X64_R12, X64_RAX, 1, 0));
+    }
+    span(x, v[0], cell);
+    x64_lea(a, true, X64_RDI, x64_mem_idx(X64_R12, X64_RAX, 1, 0));
+    _Static_assert(WB_FUEL_BULK_SHIFT == 4, "the rounding below");
+    x64_mov_rr(a, true, X64_RCX, X64_RDX);
+    x64_alu_ri(a, X64_ADD, true, X64_RCX, 15);
+    x64_shift_ri(a, X64_SHR, true, X64_RCX, 4);
+    x64_mov_rr(a, true, X64_RAX, X64_R15);
+    x64_alu_rr(a, X64_SUB, true, X64_RAX, X64_RCX);
+    commit(x, cell);
+    if (fill)
+        load(x, false, X64_RSI, v[1]); /* memset takes the low byte */
+    x64_mov_ri(a, X64_RAX, fill ? (uint64_t)(uintptr_t)memset : (uint64_t)(uintptr_t)memmove);
+    x64_call_r(a, X64_RAX);
 }
 
 /* rax = &the instance's global idx (a wb_global *). */
@@ -365,6 +412,10 @@ static bool translate(x64_emit *x, const xop *o)
         global_at(x, (uint32_t)v[0]);
         load(x, true, X64_RCX, v[1]);
         x64_mov_mr(&x->a, true, x64_mem(X64_RAX, (int32_t)offsetof(wb_global, value)), X64_RCX);
+        return true;
+    case WB__OP_MEMORY_FILL:
+    case WB__OP_MEMORY_COPY:
+        bulk(x, id == WB__OP_MEMORY_FILL, v, k);
         return true;
     case WB__OP_SELECT: /* [a|b][c|d]: d = c ? a : b */
         load(x, false, X64_RDX, v[2]);

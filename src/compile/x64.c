@@ -155,6 +155,12 @@ void x64_imul_rr(wb__x64 *a, bool w, int dst, int src) { rm_reg(a, 0, w, 0x0faf,
 void x64_imul_rm(wb__x64 *a, bool w, int dst, wb__x64_mem m) { rm_mem(a, 0, w, 0x0faf, dst, m, false); }
 void x64_shift_cl(wb__x64 *a, int op, bool w, int reg) { rm_reg(a, 0, w, 0xd3, op, reg, false); }
 
+void x64_shift_ri(wb__x64 *a, int op, bool w, int reg, uint8_t n)
+{
+    rm_reg(a, 0, w, 0xc1, op, reg, false);
+    b1(a, n);
+}
+
 void x64_setcc(wb__x64 *a, int cc, int dst)
 {
     rm_reg(a, 0, false, 0x0f90 | (uint32_t)cc, 0, dst, true); /* setcc dst8 */

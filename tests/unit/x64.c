@@ -58,6 +58,8 @@
     X("ret", x64_ret(a), "c3") \
     X("call rax", x64_call_r(a, X64_RAX), "ffd0") \
     X("call r11", x64_call_r(a, X64_R11), "41ffd3") \
+    X("shr rcx, 4", x64_shift_ri(a, X64_SHR, true, X64_RCX, 4), "48c1e904") \
+    X("sar r10d, 31", x64_shift_ri(a, X64_SAR, false, X64_R10, 31), "41c1fa1f") \
     X("cmp dword ptr [rcx], 0", x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0), "833900") \
     X("sub qword ptr [r14+0x18], 0x1000", x64_alu_mi(a, X64_SUB, true, x64_mem(X64_R14, 0x18), 0x1000), "49816e1800100000")
 
