@@ -4,7 +4,8 @@
  *   decode.c    bytes -> wb_module (everything but function bodies checked)
  *   compile/    validates each function body and compiles it: frontend.c
  *               (one pass over the bytecode) driving an emitter (emit.h):
- *               emit_slot.c writes the interpreter's slot code
+ *               emit_slot.c writes the interpreter's slot code; x64.c is
+ *               the x86-64 assembler of the coming machine-code emitter
  *   code.c      the op table of slot code (code.h)
  *   jit.c       slot code -> x86-64 machine code
  *   module.c    wb_module_load() and module inspection
@@ -188,6 +189,11 @@ typedef struct wb__func {
      * host call directly (interp.c). */
     wb__jit_fn jit;
     bool jit_enter;      /* it loops: entered from the interpreter through JIT_ENTER */
+    /* Machine code from the x86-64 emitter (compile/emit_x64.c, WASMBOX_JIT=2),
+     * until jit.c maps it (then NULL): position-independent, jit.c's contract. */
+    uint8_t *x64;
+    uint32_t nx64;
+    bool x64_loops;
     const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */
 } wb__func;
 

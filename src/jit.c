@@ -742,15 +742,31 @@ static bool function(jit *j, const wb__func *f)
     return !j->bad;
 }
 
+/* Frees what the x86-64 emitter left in the functions. */
+static void free_x64(wb_module *m)
+{
+    for (uint32_t i = 0; m->funcs && i < m->nfuncs - m->nimported_funcs; i++) {
+        free(m->funcs[i].x64);
+        m->funcs[i].x64 = NULL;
+    }
+}
+
 void wb__jit_module(wb_module *m)
 {
     const char *off = getenv("WASMBOX_JIT");
     uint32_t ndef = m->nfuncs - m->nimported_funcs;
-    if ((off && strcmp(off, "0") == 0) || ndef == 0)
+    /* WASMBOX_JIT=2: the machine code is the x86-64 emitter's (compile/
+     * emit_x64.c), mapped here with the same choice of functions. */
+    bool emitted = off && strcmp(off, "2") == 0;
+    if ((off && strcmp(off, "0") == 0) || ndef == 0) {
+        free_x64(m);
         return;
+    }
     size_t *start = calloc(ndef, sizeof *start);
-    if (!start)
+    if (!start) {
+        free_x64(m);
         return;
+    }
     /* Which functions get machine code: those that loop, entered from the
      * interpreter through JIT_ENTER; and exported ones, which a host call
      * enters directly (interp.c), so that a small UDF runs without the
@@ -761,6 +777,7 @@ void wb__jit_module(wb_module *m)
     uint8_t *why = calloc(ndef, 1);
     if (!why) {
         free(start);
+        free_x64(m);
         return;
     }
     for (uint32_t i = 0; i < m->nexports; i++)
@@ -771,6 +788,16 @@ void wb__jit_module(wb_module *m)
         const wb__func *f = &m->funcs[i];
         bool loops = false;
         start[i] = SIZE_MAX;
+        if (emitted) {
+            if (!f->x64)
+                continue;
+            why[i] |= f->x64_loops ? LOOPS : 0;
+            if (why[i])
+                start[i] = j.n, put(&j, f->x64, f->nx64);
+            if (j.bad)
+                break;
+            continue;
+        }
         if (!f->code || f->ncode == 0 || !decodes(f, &loops))
             continue;
         if (loops)
@@ -808,6 +835,7 @@ void wb__jit_module(wb_module *m)
         }
     }
     free(why);
+    free_x64(m);
     free(j.b);
     free(j.br);
     free(j.ex);
@@ -817,6 +845,7 @@ void wb__jit_module(wb_module *m)
 
 void wb__jit_free(wb_module *m)
 {
+    free_x64(m);
     if (m->jit_mem)
         munmap(m->jit_mem, m->jit_len);
     m->jit_mem = NULL;

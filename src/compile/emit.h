@@ -6,6 +6,8 @@
  *                fused compare-and-branch; it says what to emit through
  *                wb__emit_ops, and nothing about how
  *   emit_slot.c  the interpreter's slot code (code.h)
+ *   emit_x64.c   x86-64 machine code (WASMBOX_JIT=2; first ops), with x64.c
+ *                its assembler
  *
  * What the frontend says is an op of the compiled form (code.h) with its
  * operands in the order of its format's roles, so an emitter reads the op
@@ -64,6 +66,10 @@ struct wb__emit {
 
 /* The slot-code emitter (emit_slot.c). */
 wb__emit *wb__emit_slot_new(struct wb__comp *c, const uint32_t *ioff);
+/* The x86-64 emitter (emit_x64.c), for now beside the slot-code emitter it
+ * wraps (its positions are slot's); finish() leaves the machine code in
+ * f->x64 for jit.c to map. */
+wb__emit *wb__emit_x64_new(struct wb__comp *c, const uint32_t *ioff, wb__emit *slot);
 
 /* The frontend's error funnel (never returns) and buffer growth, for emitters. */
 _Noreturn void wb__compile_fail(struct wb__comp *c, wb_result code, const char *why);

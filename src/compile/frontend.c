@@ -1596,6 +1596,16 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
     c->fx_free = NONE;
     c->interrupt = interrupt;
     c->e = wb__emit_slot_new(c, &c->ioff);
+#if defined(__x86_64__) && defined(__linux__)
+    /* WASMBOX_JIT=2: the x86-64 emitter of issue 15 (first ops), beside it. */
+    const char *jit = getenv("WASMBOX_JIT");
+    if (c->e && jit && strcmp(jit, "2") == 0) {
+        wb__emit *x = wb__emit_x64_new(c, &c->ioff, c->e);
+        if (!x)
+            c->e->ops->free(c->e);
+        c->e = x;
+    }
+#endif
     wb_result rc = WB_OK;
     if (!c->e) {
         free(c);
@@ -1632,9 +1642,9 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
     /* Results are written at slot 0 upwards even when there are no params. */
     uint32_t rs = f->type->result_slots;
     f->frame_slots = (uint32_t)(frame > rs ? frame : rs);
-    c->e->ops->finish(c->e, f, f->local_slots * 8, (f->local_slots + c->nconsts) * 8);
-    f->consts = c->consts;
+    f->consts = c->consts; /* before finish: an emitter may read them */
     f->nconsts = c->nconsts;
+    c->e->ops->finish(c->e, f, f->local_slots * 8, (f->local_slots + c->nconsts) * 8);
     f->entry_fuel = (c->ninstr > c->loop_instr ? c->ninstr - c->loop_instr : 1) +
                     WB_FUEL_FRAME_SLOTS((uint64_t)(f->local_slots - f->type->param_slots) + c->nconsts);
     c->consts = NULL;

@@ -4,7 +4,8 @@
  * exported function with zero arguments and a small fuel budget.  The
  * engine must answer with a result code for every input; a crash, leak or
  * sanitizer report is a finding.  The module is loaded twice, with machine
- * code (src/jit.c) and interpreted only (WASMBOX_JIT=0), and the calls'
+ * code (src/jit.c, or with WASMBOX_JIT=2 the x86-64 emitter of src/compile/)
+ * and interpreted only (WASMBOX_JIT=0), and the calls'
  * outcomes (results, traps and their places, fuel) must be the same: a
  * difference aborts, as a finding.  Run with `make fuzz` (FUZZ_SECONDS=600).
  */
@@ -18,6 +19,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* The machine code under test is the environment's: by default jit.c's,
+     * WASMBOX_JIT=2 the x86-64 emitter of src/compile/. */
+    static bool once;
+    static char *mode;
+    if (!once) {
+        const char *e = getenv("WASMBOX_JIT");
+        mode = e ? strdup(e) : NULL;
+        once = true;
+    }
     wb_module *m, *mi;
     wb_error err;
     /* The hosts read a guest's declared signatures from the bytes (any
@@ -30,7 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     setenv("WASMBOX_JIT", "0", 1);
     wb_result r = wb_module_load(data, size, &mi, &err);
-    unsetenv("WASMBOX_JIT");
+    if (mode)
+        setenv("WASMBOX_JIT", mode, 1);
+    else
+        unsetenv("WASMBOX_JIT");
     if (r != WB_OK)
         abort(); /* the same bytes must load both ways */
     char *a = NULL, *b = NULL;

@@ -134,6 +134,23 @@ static bool has_line(const char *s, const char *start, const char *end)
     return false;
 }
 
+/* The report of this program run again with WASMBOX_JIT=mode. */
+static char *child_report(const char *mode)
+{
+    char cmd[4200];
+    char self[4096];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    CHECK(k > 0);
+    if (k <= 0)
+        return NULL;
+    self[k] = 0;
+    snprintf(cmd, sizeof cmd, "JIT_TEST_REPORT=1 WASMBOX_JIT=%s '%s'", mode, self);
+    FILE *p = popen(cmd, "r");
+    char *r = p ? read_all(p) : NULL;
+    CHECK(p && pclose(p) == 0);
+    return r;
+}
+
 TEST(machine_code_matches_interpreter)
 {
     char *mine = NULL;
@@ -142,17 +159,7 @@ TEST(machine_code_matches_interpreter)
     report(m);
     fclose(m);
     /* The reference: this program again, interpreting only. */
-    char cmd[4200];
-    char self[4096];
-    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-    CHECK(k > 0);
-    if (k <= 0)
-        return;
-    self[k] = 0;
-    snprintf(cmd, sizeof cmd, "JIT_TEST_REPORT=1 WASMBOX_JIT=0 '%s'", self);
-    FILE *p = popen(cmd, "r");
-    char *ref = p ? read_all(p) : NULL;
-    CHECK(p && pclose(p) == 0);
+    char *ref = child_report("0");
     CHECK(ref != NULL && mine != NULL);
     if (ref && mine) {
         CHECK(strlen(ref) > 500);
@@ -206,6 +213,39 @@ TEST(which_functions_get_machine_code)
     for (uint32_t i = 0; i < mod->nfuncs - mod->nimported_funcs; i++)
         with += mod->funcs[i].jit != NULL;
     CHECK_EQ_INT(with, mod->nfuncs - mod->nimported_funcs - 1);
+#endif
+}
+
+/* The x86-64 emitter of compile/ (WASMBOX_JIT=2, first ops): the same
+ * report as the interpreter's, and machine code it made for loops. */
+TEST(emitted_machine_code_matches_interpreter)
+{
+    char *ref = child_report("0"), *got = child_report("2");
+    CHECK(ref && got && strlen(ref) > 500);
+    if (ref && got && strcmp(ref, got) != 0)
+        fprintf(stderr, "interpreted:\n%s\nemitted machine code:\n%s\n", ref, got);
+    CHECK(ref && got && strcmp(ref, got) == 0);
+    free(ref);
+    free(got);
+#if defined(__x86_64__) && defined(__linux__)
+    const char *was = getenv("WASMBOX_JIT");
+    char *saved = was ? strdup(was) : NULL;
+    setenv("WASMBOX_JIT", "2", 1);
+    wb_module *m2 = load_module("jit");
+    if (saved)
+        setenv("WASMBOX_JIT", saved, 1);
+    else
+        unsetenv("WASMBOX_JIT");
+    free(saved);
+    CHECK(m2 != NULL);
+    uint32_t with = 0, entered = 0;
+    for (uint32_t i = 0; m2 && i < m2->nfuncs - m2->nimported_funcs; i++) {
+        with += m2->funcs[i].jit != NULL;
+        entered += m2->funcs[i].jit_op0 != NULL;
+        CHECK(m2->funcs[i].x64 == NULL); /* mapped, and the copy freed */
+    }
+    CHECK(with >= 3 && entered >= 2);
+    wb_module_free(m2);
 #endif
 }
 

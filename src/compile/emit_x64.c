@@ -1,0 +1,591 @@
+/*
+ * emit_x64.c - the x86-64 emitter (issue 15), driven by the frontend through
+ * emit.h: WASMBOX_JIT=2 turns it on; by default jit.c still translates the
+ * slot code.  First ops only, so far: integer arithmetic, compares, copies,
+ * select, globals, loads and stores, memory.fill/copy, branches, loops,
+ * returns.
+ *
+ * Until it covers every op, it works beside the slot-code emitter, which it
+ * wraps: every call goes on to that emitter (the slot code is unchanged, and
+ * positions are its cell indexes), and the machine code keeps jit.c's
+ * contract (code.h): frame slots are the operands' home, so machine code and
+ * interpreter hand over at any op boundary; an op not translated yet leaves
+ * to the interpreter at its cell, which finishes the activation; a taken
+ * back-edge charges the loop's fuel and reads the interrupt flags, and when
+ * that check fails the interpreter runs the branch again and stops there.
+ * Traps, fuel, suspension and backtraces thus stay exactly the interpreter's.
+ *
+ * What it knows that a translator of slot code does not: the frontend's
+ * constants, used as immediates.  The ops are recorded as the frontend
+ * emits them (the last one may still be fused away or retargeted, forward
+ * branches get their targets later) and translated once the function ends,
+ * when the frame's layout is known.
+ *
+ * Registers: rbx = frame, r12 = memory base, r13 = memory size, r14 = the
+ * wb__jit_ctx, r15 = fuel left; rax, rcx, rdx scratch.
+ */
+#include "emit.h"
+#include "x64.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXV 12 /* operands of the widest format (SIMD_MEM has 9) */
+
+typedef struct {
+    uint32_t at; /* the op's position (its cell in the slot code) */
+    uint16_t id;
+    uint64_t v[MAXV]; /* its operands, as op() took them */
+    uint64_t target;  /* a branch's target position, or WB__NO_TARGET */
+} xop;
+
+typedef struct {
+    uint32_t at;   /* a rel32 */
+    uint32_t cell; /* the op it goes to (a branch) or leaves at (an exit) */
+} xfix;
+
+typedef struct {
+    wb__emit e;
+    wb__emit *in; /* the slot-code emitter */
+    xop *ops;
+    uint32_t nops, cops;
+    /* While translating. */
+    wb__x64 a;
+    xfix *br, *ex;
+    uint32_t nbr, cbr, nex, cex;
+    uint32_t cbase, sbase;
+    const wb__slot *consts;
+} x64_emit;
+
+#define X(e) ((x64_emit *)(e))
+
+/* The operand number of a format's delta cell, and its count of operands. */
+static int delta_operand(const wb__opformat *f, unsigned *n)
+{
+    int d = -1;
+    *n = 0;
+    for (const char *r = f->roles; r[0]; r += 2) {
+        bool whole = r[0] == r[1] && strchr("DFPI", r[0]);
+        if (whole) {
+            if (r[0] == 'D')
+                d = (int)*n;
+            (*n)++;
+            continue;
+        }
+        *n += (r[0] != '-') + (r[1] != '-');
+    }
+    return d;
+}
+
+static xop *find(x64_emit *x, uint32_t at)
+{
+    uint32_t lo = 0, hi = x->nops;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (x->ops[mid].at < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < x->nops && x->ops[lo].at == at ? &x->ops[lo] : NULL;
+}
+
+/* ---- emit.h ------------------------------------------------------------------------ */
+
+static uint32_t op(wb__emit *e, unsigned id, const uint64_t *v)
+{
+    x64_emit *x = X(e);
+    uint32_t at = x->in->ops->op(x->in, id, v);
+    x->ops = wb__compile_grow(e->c, x->ops, &x->cops, x->nops + 1, sizeof *x->ops);
+    xop *o = &x->ops[x->nops++];
+    memset(o, 0, sizeof *o);
+    o->at = at;
+    o->id = (uint16_t)id;
+    o->target = WB__NO_TARGET;
+    unsigned n;
+    int d = delta_operand(wb__op_format(id), &n);
+    if (v)
+        memcpy(o->v, v, n * sizeof *v);
+    if (d >= 0)
+        o->target = v[d];
+    return at;
+}
+
+static uint32_t pos(wb__emit *e) { return X(e)->in->ops->pos(X(e)->in); }
+
+static void set_target(wb__emit *e, uint32_t at, uint32_t entry, uint32_t target)
+{
+    x64_emit *x = X(e);
+    x->in->ops->set_target(x->in, at, entry, target);
+    xop *o = find(x, at);
+    if (o && o->id != WB__OP_BR_TABLE) /* br_table is not translated yet */
+        o->target = target;
+}
+
+static uint32_t operand(wb__emit *e, uint32_t at, unsigned idx) { return X(e)->in->ops->operand(X(e)->in, at, idx); }
+
+static void set_operand(wb__emit *e, uint32_t at, unsigned idx, uint32_t v)
+{
+    x64_emit *x = X(e);
+    x->in->ops->set_operand(x->in, at, idx, v);
+    xop *o = find(x, at);
+    if (o && idx < MAXV)
+        o->v[idx] = v;
+}
+
+static void rewind_to(wb__emit *e, uint32_t at)
+{
+    x64_emit *x = X(e);
+    x->in->ops->rewind(x->in, at);
+    while (x->nops && x->ops[x->nops - 1].at >= at)
+        x->nops--;
+}
+
+/* ---- translation ------------------------------------------------------------------- */
+
+static void fix(x64_emit *x, xfix **list, uint32_t *n, uint32_t *cap, uint32_t at, uint32_t cell)
+{
+    if (*n == *cap) {
+        uint32_t c = *cap ? *cap * 2 : 64;
+        xfix *p = realloc(*list, c * sizeof *p);
+        if (!p) {
+            x->a.bad = true;
+            return;
+        }
+        *list = p;
+        *cap = c;
+    }
+    (*list)[(*n)++] = (xfix){at, cell};
+}
+
+/* Jumps (cc < 0: always) to the op at cell, or out to the interpreter there. */
+static void jump_to(x64_emit *x, int cc, uint32_t cell)
+{
+    uint32_t at = cc < 0 ? x64_jmp(&x->a) : x64_jcc(&x->a, cc);
+    fix(x, &x->br, &x->nbr, &x->cbr, at, cell);
+}
+static void leave_at(x64_emit *x, int cc, uint32_t cell)
+{
+    uint32_t at = cc < 0 ? x64_jmp(&x->a) : x64_jcc(&x->a, cc);
+    fix(x, &x->ex, &x->nex, &x->cex, at, cell);
+}
+
+static bool is_const(uint64_t loc) { return ((uint32_t)loc & WB__LOC_MASK) == WB__LOC_CONST; }
+static uint64_t const_of(x64_emit *x, uint64_t loc) { return x->consts[((uint32_t)loc & ~WB__LOC_MASK) / 8]; }
+
+static wb__x64_mem slot(x64_emit *x, uint64_t loc)
+{
+    uint32_t l = (uint32_t)loc, off = l & ~WB__LOC_MASK;
+    if ((l & WB__LOC_MASK) == WB__LOC_CONST)
+        off += x->cbase;
+    else if ((l & WB__LOC_MASK) == WB__LOC_STACK)
+        off += x->sbase;
+    return x64_mem(X64_RBX, (int32_t)off);
+}
+
+/* reg = the value at loc (w: all 64 bits; else the low 32, zero-extended). */
+static void load(x64_emit *x, bool w, int reg, uint64_t loc)
+{
+    if (is_const(loc)) {
+        uint64_t v = const_of(x, loc);
+        x64_mov_ri(&x->a, reg, w ? v : (uint32_t)v);
+    } else {
+        x64_mov_rm(&x->a, w, reg, slot(x, loc));
+    }
+}
+
+/* Slot writes store all 8 bytes, as the interpreter's do. */
+static void store(x64_emit *x, uint64_t loc, int reg) { x64_mov_mr(&x->a, true, slot(x, loc), reg); }
+
+/* rax op= b, the ALU op `alu` (or imul for -1); b a constant (an immediate
+ * when it fits) or a slot. */
+static void alu_b(x64_emit *x, int alu, bool w, uint64_t b)
+{
+    if (is_const(b)) {
+        uint64_t v = const_of(x, b);
+        bool fits = w ? (int64_t)v == (int32_t)v : true; /* a 32-bit op reads the low half */
+        if (alu >= 0 && fits) {
+            x64_alu_ri(&x->a, alu, w, X64_RAX, (int32_t)(uint32_t)v);
+            return;
+        }
+        x64_mov_ri(&x->a, X64_RCX, w ? v : (uint32_t)v);
+        if (alu >= 0)
+            x64_alu_rr(&x->a, alu, w, X64_RAX, X64_RCX);
+        else
+            x64_imul_rr(&x->a, w, X64_RAX, X64_RCX);
+        return;
+    }
+    if (alu >= 0)
+        x64_alu_rm(&x->a, alu, w, X64_RAX, slot(x, b));
+    else
+        x64_imul_rm(&x->a, w, X64_RAX, slot(x, b));
+}
+
+/* rax = fuel left after a charge, the flags from computing it: leave at
+ * cell if it is negative or an interrupt is asked for, else keep it (the
+ * interpreter's CHECK). */
+static void commit(x64_emit *x, uint32_t cell)
+{
+    wb__x64 *a = &x->a;
+    leave_at(x, X64_CC_L, cell);
+    _Static_assert(offsetof(wb__jit_ctx, ext) == 8 && offsetof(wb__jit_ctx, ireq) == 16, "ctx layout");
+    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 8));
+    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
+    leave_at(x, X64_CC_NE, cell);
+    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 16));
+    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
+    leave_at(x, X64_CC_NE, cell);
+    x64_mov_rr(a, true, X64_R15, X64_RAX);
+}
+
+/* A taken back-edge: charge cost. */
+static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
+{
+    wb__x64 *a = &x->a;
+    x64_mov_rr(a, true, X64_RAX, X64_R15);
+    if (cost <= INT32_MAX) {
+        x64_alu_ri(a, X64_SUB, true, X64_RAX, (int32_t)cost);
+    } else {
+        x64_mov_ri(a, X64_RCX, cost);
+        x64_alu_rr(a, X64_SUB, true, X64_RAX, X64_RCX);
+    }
+    commit(x, cell);
+}
+
+/* A conditional branch (cc in the flags) to target; a back-edge (fuel)
+ * charges it when taken. */
+static void branch(x64_emit *x, int cc, uint32_t target, uint64_t fuel, uint32_t cell)
+{
+    if (!fuel) {
+        jump_to(x, cc, target);
+        return;
+    }
+    uint32_t skip = x64_jcc(&x->a, cc ^ 1);
+    charge(x, fuel, cell);
+    jump_to(x, -1, target);
+    x64_patch(&x->a, skip, x64_pos(&x->a));
+}
+
+static const int cmp_cc[10] = {X64_CC_E, X64_CC_NE, X64_CC_L, X64_CC_B, X64_CC_G,
+                               X64_CC_A, X64_CC_LE, X64_CC_BE, X64_CC_GE, X64_CC_AE};
+
+/* An integer compare op (I32_EQ .. I64_GE_U): flags of a - b; its cc. */
+static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
+{
+    bool w = cmp >= WB__OP_I64_EQ;
+    load(x, w, X64_RAX, a);
+    alu_b(x, X64_CMP, w, b);
+    return cmp_cc[cmp - (w ? WB__OP_I64_EQ : WB__OP_I32_EQ)];
+}
+
+/* rax = the u32 address at loc + offset; leave at cell unless rax + size
+ * <= the memory's size (the interpreter then traps there). */
+static void address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell)
+{
+    wb__x64 *a = &x->a;
+    load(x, false, X64_RAX, loc);
+    if (offset <= INT32_MAX) {
+        if (offset)
+            x64_alu_ri(a, X64_ADD, true, X64_RAX, (int32_t)offset);
+    } else {
+        x64_mov_ri(a, X64_RCX, offset);
+        x64_alu_rr(a, X64_ADD, true, X64_RAX, X64_RCX);
+    }
+    x64_lea(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)size));
+    x64_alu_rr(a, X64_CMP, true, X64_RCX, X64_R13);
+    leave_at(x, X64_CC_A, cell);
+}
+
+/* rax = the u32 address at loc; leave at cell unless rax + rdx (a length)
+ * <= the memory's size. */
+static void span(x64_emit *x, uint64_t loc, uint32_t cell)
+{
+    load(x, false, X64_RAX, loc);
+    x64_lea(&x->a, true, X64_RCX, x64_mem_idx(X64_RAX, X64_RDX, 1, 0));
+    x64_alu_rr(&x->a, X64_CMP, true, X64_RCX, X64_R13);
+    leave_at(x, X64_CC_A, cell);
+}
+
+/* memory.fill / memory.copy ([d|v or s][n|-]): the interpreter's bounds
+ * checks, then its fuel (one unit per 16 bytes, charged after the op as a
+ * check point: when that would fail, nothing is done here and the
+ * interpreter runs the op and stops after it), then memset / memmove (rbx
+ * and r12-r15 survive the call; the stack is 16-byte aligned). */
+static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
+{
+    wb__x64 *a = &x->a;
+    load(x, false, X64_RDX, v[2]); /* n */
+    if (!fill) {
+        span(x, v[1], cell);
+        x64_lea(a, true, X64_RSI, x64_mem_idx(X64_R12, X64_RAX, 1, 0));
+    }
+    span(x, v[0], cell);
+    x64_lea(a, true, X64_RDI, x64_mem_idx(X64_R12, X64_RAX, 1, 0));
+    _Static_assert(WB_FUEL_BULK_SHIFT == 4, "the rounding below");
+    x64_mov_rr(a, true, X64_RCX, X64_RDX);
+    x64_alu_ri(a, X64_ADD, true, X64_RCX, 15);
+    x64_shift_ri(a, X64_SHR, true, X64_RCX, 4);
+    x64_mov_rr(a, true, X64_RAX, X64_R15);
+    x64_alu_rr(a, X64_SUB, true, X64_RAX, X64_RCX);
+    commit(x, cell);
+    if (fill)
+        load(x, false, X64_RSI, v[1]); /* memset takes the low byte */
+    x64_mov_ri(a, X64_RAX, fill ? (uint64_t)(uintptr_t)memset : (uint64_t)(uintptr_t)memmove);
+    x64_call_r(a, X64_RAX);
+}
+
+/* rax = &the instance's global idx (a wb_global *). */
+static void global_at(x64_emit *x, uint32_t idx)
+{
+    _Static_assert(offsetof(wb__jit_ctx, inst) == 24, "ctx layout");
+    x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_R14, 24));
+    x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)offsetof(wb_instance, globals)));
+    x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)(idx * 8)));
+}
+
+/* Translates one op; false for an op it leaves to the interpreter. */
+static bool translate(x64_emit *x, const xop *o)
+{
+    const uint64_t *v = o->v;
+    unsigned id = o->id;
+    uint32_t k = o->at;
+    bool w = false;
+    int alu = -2;
+    switch (id) {
+    case WB__OP_I64_ADD: w = true; /* fall through */
+    case WB__OP_I32_ADD: alu = X64_ADD; break;
+    case WB__OP_I64_SUB: w = true; /* fall through */
+    case WB__OP_I32_SUB: alu = X64_SUB; break;
+    case WB__OP_I64_AND: w = true; /* fall through */
+    case WB__OP_I32_AND: alu = X64_AND; break;
+    case WB__OP_I64_OR: w = true; /* fall through */
+    case WB__OP_I32_OR: alu = X64_OR; break;
+    case WB__OP_I64_XOR: w = true; /* fall through */
+    case WB__OP_I32_XOR: alu = X64_XOR; break;
+    case WB__OP_I64_MUL: w = true; /* fall through */
+    case WB__OP_I32_MUL: alu = -1; break;
+    default: break;
+    }
+    if (alu != -2) { /* [a|b][d|-] */
+        load(x, w, X64_RAX, v[0]);
+        alu_b(x, alu, w, v[1]);
+        store(x, v[2], X64_RAX);
+        return true;
+    }
+    if ((id >= WB__OP_I32_EQ && id <= WB__OP_I32_GE_U) || (id >= WB__OP_I64_EQ && id <= WB__OP_I64_GE_U)) {
+        x64_setcc(&x->a, compare(x, id, v[0], v[1]), X64_RAX);
+        store(x, v[2], X64_RAX);
+        return true;
+    }
+    if (wb__ops[id].format == WB__FMT_BR_CMP) { /* [a|b][delta][fuel] */
+        branch(x, compare(x, wb__ops[id].cmp, v[0], v[1]), (uint32_t)o->target, v[3], k);
+        return true;
+    }
+    if (wb__ops[id].format == WB__FMT_LOAD) { /* [addr|d][offset|-] */
+        unsigned n = wb__ops[id].bytes;
+        bool sign = id == WB__OP_I32_LOAD8_S || id == WB__OP_I32_LOAD16_S || id == WB__OP_I64_LOAD8_S ||
+                    id == WB__OP_I64_LOAD16_S || id == WB__OP_I64_LOAD32_S;
+        address(x, v[0], (uint32_t)v[2], n, k);
+        wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
+        if (n == 8)
+            x64_mov_rm(&x->a, true, X64_RCX, m);
+        else /* i64 results sign-extend to 64 bits; the rest zero-extends */
+            x64_load_ext(&x->a, sign && wb__ops[id].out == WB_I64, sign, n, X64_RCX, m);
+        store(x, v[1], X64_RCX);
+        return true;
+    }
+    if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
+        unsigned n = wb__ops[id].bytes;
+        address(x, v[0], (uint32_t)v[2], n, k);
+        load(x, n == 8, X64_RDX, v[1]);
+        x64_store(&x->a, n, x64_mem_idx(X64_R12, X64_RAX, 1, 0), X64_RDX);
+        return true;
+    }
+    switch (id) {
+    case WB__OP_GLOBAL_GET: /* [idx|d] */
+        global_at(x, (uint32_t)v[0]);
+        x64_mov_rm(&x->a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_global, value)));
+        store(x, v[1], X64_RCX);
+        return true;
+    case WB__OP_GLOBAL_SET: /* [idx|a] */
+        global_at(x, (uint32_t)v[0]);
+        load(x, true, X64_RCX, v[1]);
+        x64_mov_mr(&x->a, true, x64_mem(X64_RAX, (int32_t)offsetof(wb_global, value)), X64_RCX);
+        return true;
+    case WB__OP_MEMORY_FILL:
+    case WB__OP_MEMORY_COPY:
+        bulk(x, id == WB__OP_MEMORY_FILL, v, k);
+        return true;
+    case WB__OP_SELECT: /* [a|b][c|d]: d = c ? a : b */
+        load(x, false, X64_RDX, v[2]);
+        load(x, true, X64_RAX, v[0]);
+        load(x, true, X64_RCX, v[1]);
+        x64_test_rr(&x->a, false, X64_RDX, X64_RDX);
+        x64_cmov_rr(&x->a, X64_CC_E, true, X64_RAX, X64_RCX);
+        store(x, v[3], X64_RAX);
+        return true;
+    case WB__OP_I32_SHL: case WB__OP_I32_SHR_S: case WB__OP_I32_SHR_U: case WB__OP_I32_ROTL: case WB__OP_I32_ROTR:
+    case WB__OP_I64_SHL: case WB__OP_I64_SHR_S: case WB__OP_I64_SHR_U: case WB__OP_I64_ROTL: case WB__OP_I64_ROTR: {
+        /* x86 masks the count to 31 / 63, as wasm does. */
+        static const int sh[5] = {X64_SHL, X64_SAR, X64_SHR, X64_ROL, X64_ROR};
+        w = id >= WB__OP_I64_SHL;
+        load(x, false, X64_RCX, v[1]);
+        load(x, w, X64_RAX, v[0]);
+        x64_shift_cl(&x->a, sh[id - (w ? WB__OP_I64_SHL : WB__OP_I32_SHL)], w, X64_RAX);
+        store(x, v[2], X64_RAX);
+        return true;
+    }
+    case WB__OP_I32_EQZ:
+    case WB__OP_I64_EQZ:
+        load(x, id == WB__OP_I64_EQZ, X64_RAX, v[0]);
+        x64_test_rr(&x->a, id == WB__OP_I64_EQZ, X64_RAX, X64_RAX);
+        x64_setcc(&x->a, X64_CC_E, X64_RAX);
+        store(x, v[1], X64_RAX);
+        return true;
+    case WB__OP_COPY:
+        load(x, true, X64_RAX, v[0]);
+        store(x, v[1], X64_RAX);
+        return true;
+    case WB__OP_BR:
+        jump_to(x, -1, (uint32_t)o->target);
+        return true;
+    case WB__OP_BR_LOOP: /* [delta][fuel] */
+        charge(x, v[1], k);
+        jump_to(x, -1, (uint32_t)o->target);
+        return true;
+    case WB__OP_BR_IF:
+    case WB__OP_BR_UNLESS: /* [c|-][delta][fuel] */
+        load(x, false, X64_RAX, v[0]);
+        x64_test_rr(&x->a, false, X64_RAX, X64_RAX);
+        branch(x, id == WB__OP_BR_IF ? X64_CC_NE : X64_CC_E, (uint32_t)o->target, v[2], k);
+        return true;
+    case WB__OP_RETURN1:
+        load(x, true, X64_RAX, v[0]);
+        store(x, 0, X64_RAX);
+        /* fall through */
+    case WB__OP_RETURN:
+        leave_at(x, -1, WB__JIT_RETURNED);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The op at or after cell, by position: its index in ops, or nops. */
+static uint32_t op_index(x64_emit *x, uint32_t cell)
+{
+    xop *o = find(x, cell);
+    return o ? (uint32_t)(o - x->ops) : x->nops;
+}
+
+/* The whole function: prologue, the ops, epilogue and exit stubs.  False
+ * when there is nothing to run (its first op is not translated). */
+static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
+{
+    wb__x64 *a = &x->a;
+    if (!x->nops)
+        return false;
+    /* push rbx, r12-r15 (rsp is then 16-byte aligned); rbx = fpb, r12 = mem,
+     * r13 = memsize, r14 = ctx, r15 = ctx->fuel. */
+    static const int saved[5] = {X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15};
+    for (int i = 0; i < 5; i++)
+        x64_push(a, saved[i]);
+    x64_mov_rr(a, true, X64_RBX, X64_RDI);
+    x64_mov_rr(a, true, X64_R12, X64_RSI);
+    x64_mov_rr(a, true, X64_R13, X64_RDX);
+    x64_mov_rr(a, true, X64_R14, X64_RCX);
+    x64_mov_rm(a, true, X64_R15, x64_mem(X64_RCX, 0));
+    for (uint32_t i = 0; i < x->nops; i++) {
+        mpos[i] = x64_pos(a);
+        if (!translate(x, &x->ops[i])) {
+            if (i == 0)
+                return false;
+            leave_at(x, -1, x->ops[i].at);
+        }
+    }
+    uint32_t epi = x64_pos(a);
+    x64_mov_mr(a, true, x64_mem(X64_R14, 0), X64_R15);
+    for (int i = 5; i-- > 0;)
+        x64_pop(a, saved[i]);
+    x64_ret(a);
+    /* One stub per cell left at: mov eax, cell; jmp epilogue.  stub[nops]
+     * is the return's. */
+    uint32_t *stub = calloc((size_t)x->nops + 1, sizeof *stub);
+    if (!stub)
+        return false;
+    for (uint32_t i = 0; i < x->nex; i++) {
+        uint32_t cell = x->ex[i].cell;
+        uint32_t s = cell == WB__JIT_RETURNED ? x->nops : op_index(x, cell);
+        if (s == x->nops && cell != WB__JIT_RETURNED) { /* not an op: cannot happen */
+            free(stub);
+            return false;
+        }
+        if (!stub[s]) {
+            stub[s] = x64_pos(a);
+            x64_mov_ri(a, X64_RAX, cell);
+            x64_patch(a, x64_jmp(a), epi);
+        }
+        x64_patch(a, x->ex[i].at, stub[s]);
+    }
+    free(stub);
+    for (uint32_t i = 0; i < x->nbr; i++) {
+        uint32_t t = op_index(x, x->br[i].cell);
+        if (t == x->nops)
+            return false; /* a target that is no op: not ours to guess */
+        x64_patch(a, x->br[i].at, mpos[t]);
+    }
+    (void)f;
+    return !a->bad;
+}
+
+static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
+{
+    x64_emit *x = X(e);
+    x->in->ops->finish(x->in, f, cbase, sbase);
+    x->cbase = cbase;
+    x->sbase = sbase;
+    x->consts = f->consts;
+    bool loops = false;
+    for (uint32_t i = 0; i < x->nops; i++) {
+        uint32_t fuel = wb__op_format(x->ops[i].id)->fuel;
+        if (fuel) {
+            unsigned n;
+            delta_operand(wb__op_format(x->ops[i].id), &n);
+            loops |= x->ops[i].v[n - 1] != 0; /* the fuel is the last operand */
+        }
+    }
+    uint32_t *mpos = malloc(((size_t)x->nops + 1) * sizeof *mpos);
+    if (mpos && function(x, f, mpos)) {
+        f->x64 = x->a.b; /* jit.c maps it (position-independent: rel32 only) */
+        f->nx64 = (uint32_t)x->a.n;
+        f->x64_loops = loops;
+        x->a.b = NULL;
+    }
+    free(mpos);
+}
+
+static void free_emit(wb__emit *e)
+{
+    x64_emit *x = X(e);
+    if (!x)
+        return;
+    x->in->ops->free(x->in);
+    free(x->ops);
+    free(x->a.b);
+    free(x->br);
+    free(x->ex);
+    free(x);
+}
+
+static const wb__emit_ops x64_ops = {op, pos, set_target, operand, set_operand, rewind_to, finish, free_emit};
+
+wb__emit *wb__emit_x64_new(struct wb__comp *c, const uint32_t *ioff, wb__emit *slot)
+{
+    x64_emit *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->e = (wb__emit){&x64_ops, c, ioff};
+    x->in = slot;
+    return &x->e;
+}

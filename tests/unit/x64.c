@@ -1,0 +1,109 @@
+/*
+ * x64.c - the x86-64 assembler of the machine-code emitter (src/compile/x64.c)
+ * writes what GNU as writes: each row is an instruction in Intel syntax, the
+ * call that assembles it, and the bytes `as` gave for that text.
+ */
+#include "test.h"
+
+#include "compile/x64.h"
+
+#include <string.h>
+
+#define CASES(X) \
+    X("mov rax, rbx", x64_mov_rr(a, true, X64_RAX, X64_RBX), "4889d8") \
+    X("mov r9d, ecx", x64_mov_rr(a, false, X64_R9, X64_RCX), "4189c9") \
+    X("mov rax, [rbx+0x10]", x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RBX, 0x10)), "488b4310") \
+    X("mov eax, [r12+rax*1]", x64_mov_rm(a, false, X64_RAX, x64_mem_idx(X64_R12, X64_RAX, 1, 0)), "418b0404") \
+    X("mov [rbp+0], rdx", x64_mov_mr(a, true, x64_mem(X64_RBP, 0), X64_RDX), "48895500") \
+    X("mov [r13+0x1000], r8", x64_mov_mr(a, true, x64_mem(X64_R13, 0x1000), X64_R8), "4d898500100000") \
+    X("mov [rsp+8], eax", x64_mov_mr(a, false, x64_mem(X64_RSP, 8), X64_RAX), "89442408") \
+    X("mov r12, [r12]", x64_mov_rm(a, true, X64_R12, x64_mem(X64_R12, 0)), "4d8b2424") \
+    X("mov rdx, [r15+r14*8-8]", x64_mov_rm(a, true, X64_RDX, x64_mem_idx(X64_R15, X64_R14, 8, -8)), "4b8b54f7f8") \
+    X("mov eax, 5", x64_mov_ri(a, X64_RAX, 5), "b805000000") \
+    X("mov r10d, 0xffffffff", x64_mov_ri(a, X64_R10, 0xffffffffu), "41baffffffff") \
+    X("mov r10, -1", x64_mov_ri(a, X64_R10, UINT64_MAX), "49c7c2ffffffff") \
+    X("movabs rcx, 0x123456789", x64_mov_ri(a, X64_RCX, 0x123456789ull), "48b98967452301000000") \
+    X("movzx eax, byte ptr [r12+rax]", x64_load_ext(a, false, false, 1, X64_RAX, x64_mem_idx(X64_R12, X64_RAX, 1, 0)), "410fb60404") \
+    X("movsx rax, word ptr [rbx+8]", x64_load_ext(a, true, true, 2, X64_RAX, x64_mem(X64_RBX, 8)), "480fbf4308") \
+    X("movsx ecx, byte ptr [rbx+8]", x64_load_ext(a, false, true, 1, X64_RCX, x64_mem(X64_RBX, 8)), "0fbe4b08") \
+    X("movsxd rax, dword ptr [rbx+8]", x64_load_ext(a, true, true, 4, X64_RAX, x64_mem(X64_RBX, 8)), "48634308") \
+    X("mov ecx, dword ptr [rbx+8]", x64_load_ext(a, true, false, 4, X64_RCX, x64_mem(X64_RBX, 8)), "8b4b08") \
+    X("movzx r9d, word ptr [rbx+0x200]", x64_load_ext(a, false, false, 2, X64_R9, x64_mem(X64_RBX, 0x200)), "440fb78b00020000") \
+    X("mov byte ptr [r12+rax], sil", x64_store(a, 1, x64_mem_idx(X64_R12, X64_RAX, 1, 0), X64_RSI), "41883404") \
+    X("mov byte ptr [rbx], al", x64_store(a, 1, x64_mem(X64_RBX, 0), X64_RAX), "8803") \
+    X("mov word ptr [rbx+4], dx", x64_store(a, 2, x64_mem(X64_RBX, 4), X64_RDX), "66895304") \
+    X("mov dword ptr [rbx], ecx", x64_store(a, 4, x64_mem(X64_RBX, 0), X64_RCX), "890b") \
+    X("mov qword ptr [rbx-8], r15", x64_store(a, 8, x64_mem(X64_RBX, -8), X64_R15), "4c897bf8") \
+    X("lea rcx, [rax+rdx]", x64_lea(a, true, X64_RCX, x64_mem_idx(X64_RAX, X64_RDX, 1, 0)), "488d0c10") \
+    X("add eax, [rbx+0x20]", x64_alu_rm(a, X64_ADD, false, X64_RAX, x64_mem(X64_RBX, 0x20)), "034320") \
+    X("sub r11, r12", x64_alu_rr(a, X64_SUB, true, X64_R11, X64_R12), "4d29e3") \
+    X("xor ecx, ecx", x64_alu_rr(a, X64_XOR, false, X64_RCX, X64_RCX), "31c9") \
+    X("cmp rax, 100", x64_alu_ri(a, X64_CMP, true, X64_RAX, 100), "4883f864") \
+    X("and eax, 0x12345", x64_alu_ri(a, X64_AND, false, X64_RAX, 0x12345), "2545230100") \
+    X("cmp r13, -200", x64_alu_ri(a, X64_CMP, true, X64_R13, -200), "4981fd38ffffff") \
+    X("or r8d, [r14+rcx*4+0x40]", x64_alu_rm(a, X64_OR, false, X64_R8, x64_mem_idx(X64_R14, X64_RCX, 4, 0x40)), "450b448e40") \
+    X("test rcx, rcx", x64_test_rr(a, true, X64_RCX, X64_RCX), "4885c9") \
+    X("test r9d, eax", x64_test_rr(a, false, X64_R9, X64_RAX), "4185c1") \
+    X("imul eax, ecx", x64_imul_rr(a, false, X64_RAX, X64_RCX), "0fafc1") \
+    X("imul rax, [rbx+16]", x64_imul_rm(a, true, X64_RAX, x64_mem(X64_RBX, 16)), "480faf4310") \
+    X("shl eax, cl", x64_shift_cl(a, X64_SHL, false, X64_RAX), "d3e0") \
+    X("sar r9, cl", x64_shift_cl(a, X64_SAR, true, X64_R9), "49d3f9") \
+    X("rol rax, cl", x64_shift_cl(a, X64_ROL, true, X64_RAX), "48d3c0") \
+    X("setl al; movzx eax, al", x64_setcc(a, X64_CC_L, X64_RAX), "0f9cc00fb6c0") \
+    X("sete sil; movzx esi, sil", x64_setcc(a, X64_CC_E, X64_RSI), "400f94c6400fb6f6") \
+    X("setb r10b; movzx r10d, r10b", x64_setcc(a, X64_CC_B, X64_R10), "410f92c2450fb6d2") \
+    X("cmove rax, rcx", x64_cmov_rr(a, X64_CC_E, true, X64_RAX, X64_RCX), "480f44c1") \
+    X("push r12", x64_push(a, X64_R12), "4154") \
+    X("pop rbx", x64_pop(a, X64_RBX), "5b") \
+    X("ret", x64_ret(a), "c3") \
+    X("call rax", x64_call_r(a, X64_RAX), "ffd0") \
+    X("call r11", x64_call_r(a, X64_R11), "41ffd3") \
+    X("shr rcx, 4", x64_shift_ri(a, X64_SHR, true, X64_RCX, 4), "48c1e904") \
+    X("sar r10d, 31", x64_shift_ri(a, X64_SAR, false, X64_R10, 31), "41c1fa1f") \
+    X("cmp dword ptr [rcx], 0", x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0), "833900") \
+    X("sub qword ptr [r14+0x18], 0x1000", x64_alu_mi(a, X64_SUB, true, x64_mem(X64_R14, 0x18), 0x1000), "49816e1800100000")
+
+static void hex(char *out, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", b[i]);
+    out[2 * n] = 0;
+}
+
+TEST(encodings_match_gnu_as)
+{
+    wb__x64 A = {0}, *a = &A;
+    char got[64];
+#define X(text, code, bytes)                                                                     \
+    {                                                                                            \
+        size_t s = a->n;                                                                         \
+        code;                                                                                    \
+        CHECK(a->n - s <= 16);                                                                   \
+        hex(got, a->b + s, a->n - s < 16 ? a->n - s : 16);                                       \
+        if (strcmp(got, bytes) != 0)                                                             \
+            fprintf(stderr, "%s: got %s, as writes %s\n", text, got, bytes);                 \
+        CHECK(strcmp(got, bytes) == 0);                                                          \
+    }
+    CASES(X)
+#undef X
+    CHECK(!a->bad);
+    free(a->b);
+}
+
+TEST(jumps_are_patched_to_their_targets)
+{
+    wb__x64 A = {0}, *a = &A;
+    uint32_t top = x64_pos(a);
+    x64_ret(a);
+    uint32_t j1 = x64_jcc(a, X64_CC_NE); /* backward, to top */
+    uint32_t j2 = x64_jmp(a);            /* forward, past the ret below */
+    x64_ret(a);
+    uint32_t end = x64_pos(a);
+    x64_patch(a, j1, top);
+    x64_patch(a, j2, end);
+    /* ret; jne -7 (0f 85 f9 ff ff ff); jmp +1 (e9 01 00 00 00); ret */
+    static const uint8_t want[] = {0xc3, 0x0f, 0x85, 0xf9, 0xff, 0xff, 0xff, 0xe9, 0x01, 0x00, 0x00, 0x00, 0xc3};
+    CHECK_EQ_INT(a->n, sizeof want);
+    CHECK(a->n == sizeof want && memcmp(a->b, want, sizeof want) == 0);
+    free(a->b);
+}
