@@ -3,7 +3,7 @@
  *
  * wb__decode() turns m->bytes into the tables of struct wb_module and checks
  * every validation rule of WebAssembly 2.0 that is not about instructions
- * inside function bodies (those are compile.c's).  Function bodies are only
+ * inside function bodies (those are the compiler's, src/compile/frontend.c).  Function bodies are only
  * located and their locals decoded.
  *
  * Why it is written this way:
@@ -18,8 +18,8 @@
  *     "section N, offset 0xOFF: <spec text>[: detail]"; err->offset is the
  *     byte offset.  Decoding errors are WB_ERR_MALFORMED, rule violations
  *     WB_ERR_INVALID, cap violations WB_ERR_LIMIT.
- *   - Errors unwind with longjmp from deep inside the readers, as compile.c
- *     does; everything is allocated in the module arena, so nothing leaks.
+ *   - Errors unwind with longjmp from deep inside the readers, as in the compiler;
+ *     everything is allocated in the module arena, so nothing leaks.
  *   - The "name" custom section is best effort: a broken one is ignored, since
  *     custom sections must never make a module fail to load.
  */
@@ -812,7 +812,7 @@ static void sec_code(rd *r)
         f->expr_offset = (uint32_t)expr;
         /* A body ends with `end`.  When it does not and more bytes follow,
          * the reference decoder reads on past the body and reports the size
-         * as wrong; at the end of the module compile.c reports it. */
+         * as wrong; at the end of the module the compiler reports it. */
         if ((expr >= end || r->b[end - 1] != 0x0b) && end < r->len)
             MALFORMED(end, "section size mismatch: END opcode expected at the end of function %u",
                       f->index);

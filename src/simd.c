@@ -5,7 +5,7 @@
  * Why a table: the 236 SIMD instructions differ in what they compute but
  * hardly at all in how they are validated and run.  Each is "pop these
  * types, maybe read a lane byte / 16 shuffle bytes / a memarg, push that
- * type", so compile.c validates and compiles any of them from its entry
+ * type", so the compiler (src/compile/frontend.c) validates and compiles any of them from its entry
  * (kind, operand and result types, lane count, access width and alignment)
  * and the interpreter runs them through two generic handlers (L_SIMD,
  * L_SIMD_MEM) that call the entry's function.  Adding an opcode is one

@@ -1468,7 +1468,7 @@ void wb__watmod_locate(const wb__watmod *m, wb_error *err)
     if (!r || !(r = strstr(r, ": ")))
         return;
     r += 2;
-    /* compile.c names the function ("function 3: "); the line says more */
+    /* The compiler names the function ("function 3: "); the line says more */
     if (!strncmp(r, "function ", 9)) {
         const char *q = r + 9;
         while (*q >= '0' && *q <= '9')
