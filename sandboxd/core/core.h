@@ -75,6 +75,12 @@ struct event_base;
  * counted), and no stream ever blocks the writer or a worker. */
 #define SBD_PIPE_BACKLOG (4u << 20)
 #define SBD_PIPE_RETRY_NS ((uint64_t)5000000)
+/* How long a pipe that still holds bytes nobody has read stays open after
+ * its sandbox ended: a FIFO's bytes die with its last descriptor, so closing
+ * it before a slow client opened its end (ctr, 200 runs at once) lost a fast
+ * guest's whole output.  Past this, nobody is taken to be reading (a
+ * detached run). */
+#define SBD_PIPE_LINGER_NS ((uint64_t)2000000000)
 
 /* Daemon-wide defaults of the command-line caps (struct sbd_opts). */
 /* Sandboxes, exited ones included (their records take memory until deleted):
@@ -138,7 +144,8 @@ typedef struct sbd_sink {
     char *backlog; /* fd: bytes the pipe could not take yet (the writer's) */
     size_t blen, bcap;
     bool stalled; /* fd: on the writer's list of sinks to try again */
-    bool ending, ended; /* fd: closed once the backlog is out / closed (the writer's) */
+    bool ending, ended; /* fd: closed once the backlog is out and read / closed (the writer's) */
+    uint64_t ending_ns;  /* fd: when the sandbox's end was asked for */
     struct sbd_sink *stalled_next;
     char id[SBD_MAX_ID + 1];
     const char *stream; /* "stdout" or "stderr" */

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +155,24 @@ static ssize_t write_some(int fd, const char *p, size_t n)
     return (ssize_t)done;
 }
 
+/* Puts k on the writer's list of sinks to try again. */
+static void stall(sbd_sink *k)
+{
+    if (k->stalled)
+        return;
+    k->stalled = true;
+    __atomic_add_fetch(&k->refs, 1, __ATOMIC_RELAXED);
+    k->stalled_next = wq.stalled;
+    wq.stalled = k;
+}
+
+/* Whether the pipe still holds bytes that nobody has read. */
+static bool unread(const sbd_sink *k)
+{
+    int n = 0;
+    return k->fd >= 0 && !k->ended && ioctl(k->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 /* Keeps p in k's backlog (up to SBD_PIPE_BACKLOG; the rest is dropped). */
 static void keep(sbd_sink *k, const char *p, size_t n)
 {
@@ -176,24 +195,28 @@ static void keep(sbd_sink *k, const char *p, size_t n)
         drop(k, n - take);
         sbd_log("%s of %s: nobody reads it, %zu bytes dropped", k->stream, k->id, n - take);
     }
-    if (k->blen && !k->stalled) {
-        k->stalled = true;
-        __atomic_add_fetch(&k->refs, 1, __ATOMIC_RELAXED);
-        k->stalled_next = wq.stalled;
-        wq.stalled = k;
-    }
+    if (k->blen)
+        stall(k);
 }
 
-/* The reader sees end of file once every byte before it was written. */
-static void end_fd(sbd_sink *k)
+static void close_fd(sbd_sink *k)
 {
-    if (k->blen) {
-        k->ending = true; /* retry_stalled closes it when the backlog is out */
-        return;
-    }
     if (k->fd >= 0 && !k->ended)
         close(k->fd);
     k->ended = true;
+}
+
+/* The reader sees end of file once every byte before it was written and
+ * read (retry_stalled closes the pipe then, SBD_PIPE_LINGER_NS at most). */
+static void end_fd(sbd_sink *k)
+{
+    if (k->blen || unread(k)) {
+        k->ending = true;
+        k->ending_ns = sbd_now_ns();
+        stall(k);
+        return;
+    }
+    close_fd(k);
 }
 
 static void write_fd(sbd_sink *k, const char *p, size_t n)
@@ -229,13 +252,15 @@ static void retry_stalled(void)
             k->blen -= (size_t)w;
         }
         bool orphan = __atomic_load_n(&k->refs, __ATOMIC_ACQUIRE) == 1;
-        if (w < 0 || (orphan && w == 0) || !k->blen) {
+        bool lingering = !k->blen && k->ending && !orphan && sbd_now_ns() - k->ending_ns < SBD_PIPE_LINGER_NS &&
+                         unread(k);
+        if (w < 0 || (orphan && w == 0) || (!k->blen && !lingering)) {
             if (k->blen)
                 drop(k, k->blen);
             k->blen = 0;
             k->stalled = false;
             if (k->ending)
-                end_fd(k);
+                close_fd(k);
             *pp = k->stalled_next;
             sink_put(k);
             continue;

@@ -118,7 +118,13 @@ shim=$(ctd_shims)
 check "one shim for the namespace" 1 "$(echo "$shim" | wc -w)"
 seq 200 | xargs -P 50 -I{} sh -c "timeout 60 $CTR run --rm $RT docker.io/library/hello:latest p{} /hello.wasm n{} >$CT/p{}.out 2>&1"
 good=0
-for i in $(seq 200); do grep -q "hello from /hello.wasm: n$i\$" "$CT/p$i.out" && good=$((good + 1)); done
+for i in $(seq 200); do
+    if grep -q "hello from /hello.wasm: n$i\$" "$CT/p$i.out"; then
+        good=$((good + 1))
+    else
+        echo "     p$i said: $(head -c 400 "$CT/p$i.out" | tr '\n' ' ')"
+    fi
+done
 check "200 containers at once, each its own output" 200 $good
 check "... all in that one shim" "$shim" "$(ctd_shims)"
 
