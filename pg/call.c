@@ -277,6 +277,16 @@ static void lower_bytes(wpg_fcache *fc, wb_call *call, Datum d, wpg_kind k, uint
     out[1] = (uint32)len;
 }
 
+/* Wasm memory is little-endian. */
+static inline uint32 le32(uint32 v)
+{
+#ifdef WORDS_BIGENDIAN
+    return pg_bswap32(v);
+#else
+    return v;
+#endif
+}
+
 /* Read the (ptr, len) a string/bytes result points at and copy the bytes
  * out into a new text or bytea. */
 static Datum lift_bytes(wpg_fcache *fc, uint32 area, wpg_kind k)
@@ -284,7 +294,7 @@ static Datum lift_bytes(wpg_fcache *fc, uint32 area, wpg_kind k)
     uint32 pl[2];
     wb_memory *mem = fc->wi->mem;
     bool ok = wb_memory_read(mem, area, pl, 8) == WB_OK;
-    uint32 ptr = wpg_le32(pl[0]), len = wpg_le32(pl[1]);
+    uint32 ptr = le32(pl[0]), len = le32(pl[1]);
     /* Bounds first: the length is the guest's word, and allocating it before
      * the check let any guest make the backend reserve 1 GB per call. */
     ok = ok && (uint64)ptr + len <= wb_memory_size(mem);

@@ -24,7 +24,6 @@
 
 #include "access/htup.h"
 #include "fmgr.h"
-#include "port/pg_bswap.h"
 #include "storage/itemptr.h"
 
 #include "wasmbox.h"
@@ -70,16 +69,6 @@ extern wb_call_opts wpg_call_opts(void);
 /* Bumped when the fuel or depth limits change: the wb_call objects that
  * carry them are rebuilt. */
 extern uint64 wpg_call_generation;
-
-/* Wasm memory is little-endian. */
-static inline uint32 wpg_le32(uint32 v)
-{
-#ifdef WORDS_BIGENDIAN
-    return pg_bswap32(v);
-#else
-    return v;
-#endif
-}
 
 /* ---- caches (cache.c) ------------------------------------------------------ */
 
