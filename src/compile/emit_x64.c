@@ -24,39 +24,11 @@
  * Registers: rbx = frame, r12 = memory base, r13 = memory size, r14 = the
  * wb__jit_ctx, r15 = fuel left; rax, rcx, rdx scratch.
  */
-#include "emit.h"
-#include "x64.h"
+#include "emit_x64.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAXV 12 /* operands of the widest format (SIMD_MEM has 9) */
-
-typedef struct {
-    uint32_t at; /* the op's position (its cell in the slot code) */
-    uint16_t id;
-    uint64_t v[MAXV]; /* its operands, as op() took them */
-    uint64_t target;  /* a branch's target position, or WB__NO_TARGET */
-} xop;
-
-typedef struct {
-    uint32_t at;   /* a rel32 */
-    uint32_t cell; /* the op it goes to (a branch) or leaves at (an exit) */
-} xfix;
-
-typedef struct {
-    wb__emit e;
-    wb__emit *in; /* the slot-code emitter */
-    xop *ops;
-    uint32_t nops, cops;
-    /* While translating. */
-    wb__x64 a;
-    xfix *br, *ex;
-    uint32_t nbr, cbr, nex, cex;
-    uint32_t cbase, sbase;
-    const wb__slot *consts;
-} x64_emit;
 
 #define X(e) ((x64_emit *)(e))
 
@@ -159,44 +131,16 @@ static void fix(x64_emit *x, xfix **list, uint32_t *n, uint32_t *cap, uint32_t a
     (*list)[(*n)++] = (xfix){at, cell};
 }
 
-/* Jumps (cc < 0: always) to the op at cell, or out to the interpreter there. */
-static void jump_to(x64_emit *x, int cc, uint32_t cell)
+void wb__x64e_jump(x64_emit *x, int cc, uint32_t cell)
 {
     uint32_t at = cc < 0 ? x64_jmp(&x->a) : x64_jcc(&x->a, cc);
     fix(x, &x->br, &x->nbr, &x->cbr, at, cell);
 }
-static void leave_at(x64_emit *x, int cc, uint32_t cell)
+void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell)
 {
     uint32_t at = cc < 0 ? x64_jmp(&x->a) : x64_jcc(&x->a, cc);
     fix(x, &x->ex, &x->nex, &x->cex, at, cell);
 }
-
-static bool is_const(uint64_t loc) { return ((uint32_t)loc & WB__LOC_MASK) == WB__LOC_CONST; }
-static uint64_t const_of(x64_emit *x, uint64_t loc) { return x->consts[((uint32_t)loc & ~WB__LOC_MASK) / 8]; }
-
-static wb__x64_mem slot(x64_emit *x, uint64_t loc)
-{
-    uint32_t l = (uint32_t)loc, off = l & ~WB__LOC_MASK;
-    if ((l & WB__LOC_MASK) == WB__LOC_CONST)
-        off += x->cbase;
-    else if ((l & WB__LOC_MASK) == WB__LOC_STACK)
-        off += x->sbase;
-    return x64_mem(X64_RBX, (int32_t)off);
-}
-
-/* reg = the value at loc (w: all 64 bits; else the low 32, zero-extended). */
-static void load(x64_emit *x, bool w, int reg, uint64_t loc)
-{
-    if (is_const(loc)) {
-        uint64_t v = const_of(x, loc);
-        x64_mov_ri(&x->a, reg, w ? v : (uint32_t)v);
-    } else {
-        x64_mov_rm(&x->a, w, reg, slot(x, loc));
-    }
-}
-
-/* Slot writes store all 8 bytes, as the interpreter's do. */
-static void store(x64_emit *x, uint64_t loc, int reg) { x64_mov_mr(&x->a, true, slot(x, loc), reg); }
 
 /* rax op= b, the ALU op `alu` (or imul for -1); b a constant (an immediate
  * when it fits) or a slot. */
@@ -228,14 +172,14 @@ static void alu_b(x64_emit *x, int alu, bool w, uint64_t b)
 static void commit(x64_emit *x, uint32_t cell)
 {
     wb__x64 *a = &x->a;
-    leave_at(x, X64_CC_L, cell);
+    wb__x64e_leave(x, X64_CC_L, cell);
     _Static_assert(offsetof(wb__jit_ctx, ext) == 8 && offsetof(wb__jit_ctx, ireq) == 16, "ctx layout");
     x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 8));
     x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
-    leave_at(x, X64_CC_NE, cell);
+    wb__x64e_leave(x, X64_CC_NE, cell);
     x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 16));
     x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
-    leave_at(x, X64_CC_NE, cell);
+    wb__x64e_leave(x, X64_CC_NE, cell);
     x64_mov_rr(a, true, X64_R15, X64_RAX);
 }
 
@@ -258,12 +202,12 @@ static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
 static void branch(x64_emit *x, int cc, uint32_t target, uint64_t fuel, uint32_t cell)
 {
     if (!fuel) {
-        jump_to(x, cc, target);
+        wb__x64e_jump(x, cc, target);
         return;
     }
     uint32_t skip = x64_jcc(&x->a, cc ^ 1);
     charge(x, fuel, cell);
-    jump_to(x, -1, target);
+    wb__x64e_jump(x, -1, target);
     x64_patch(&x->a, skip, x64_pos(&x->a));
 }
 
@@ -294,7 +238,7 @@ static void address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, u
     }
     x64_lea(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)size));
     x64_alu_rr(a, X64_CMP, true, X64_RCX, X64_R13);
-    leave_at(x, X64_CC_A, cell);
+    wb__x64e_leave(x, X64_CC_A, cell);
 }
 
 /* rax = the u32 address at loc; leave at cell unless rax + rdx (a length)
@@ -304,7 +248,7 @@ static void span(x64_emit *x, uint64_t loc, uint32_t cell)
     load(x, false, X64_RAX, loc);
     x64_lea(&x->a, true, X64_RCX, x64_mem_idx(X64_RAX, X64_RDX, 1, 0));
     x64_alu_rr(&x->a, X64_CMP, true, X64_RCX, X64_R13);
-    leave_at(x, X64_CC_A, cell);
+    wb__x64e_leave(x, X64_CC_A, cell);
 }
 
 /* memory.fill / memory.copy ([d|v or s][n|-]): the interpreter's bounds
@@ -347,6 +291,8 @@ static void global_at(x64_emit *x, uint32_t idx)
 /* Translates one op; false for an op it leaves to the interpreter. */
 static bool translate(x64_emit *x, const xop *o)
 {
+    if (wb__x64e_numeric(x, o))
+        return true;
     const uint64_t *v = o->v;
     unsigned id = o->id;
     uint32_t k = o->at;
@@ -448,11 +394,11 @@ static bool translate(x64_emit *x, const xop *o)
         store(x, v[1], X64_RAX);
         return true;
     case WB__OP_BR:
-        jump_to(x, -1, (uint32_t)o->target);
+        wb__x64e_jump(x, -1, (uint32_t)o->target);
         return true;
     case WB__OP_BR_LOOP: /* [delta][fuel] */
         charge(x, v[1], k);
-        jump_to(x, -1, (uint32_t)o->target);
+        wb__x64e_jump(x, -1, (uint32_t)o->target);
         return true;
     case WB__OP_BR_IF:
     case WB__OP_BR_UNLESS: /* [c|-][delta][fuel] */
@@ -465,7 +411,7 @@ static bool translate(x64_emit *x, const xop *o)
         store(x, 0, X64_RAX);
         /* fall through */
     case WB__OP_RETURN:
-        leave_at(x, -1, WB__JIT_RETURNED);
+        wb__x64e_leave(x, -1, WB__JIT_RETURNED);
         return true;
     default:
         return false;
@@ -501,7 +447,7 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         if (!translate(x, &x->ops[i])) {
             if (i == 0)
                 return false;
-            leave_at(x, -1, x->ops[i].at);
+            wb__x64e_leave(x, -1, x->ops[i].at);
         }
     }
     uint32_t epi = x64_pos(a);
