@@ -293,15 +293,53 @@ const void *const *wb__op_handlers(void);
  * slots 0..), instead of a cell index. */
 #define WB__JIT_RETURNED UINT32_MAX
 
+/* A frame of the engine's frame stack: the caller's state, pushed by a call
+ * (the interpreter's, or compiled code's calling a compiled function). */
+typedef struct wb__frame {
+    const wb__cell *pc; /* return address; NULL for the host's entry */
+    uint32_t fp;        /* caller's frame, slot index in the value stack */
+    const struct wb__func *fn;
+    wb_instance *inst;
+} wb__frame;
+
 /* Machine code of a function (jit.c): entered with the frame, the memory
  * and its size, and this context; returns the cell index of the op at which
- * the interpreter goes on, or WB__JIT_RETURNED. */
+ * the interpreter goes on, or WB__JIT_RETURNED.
+ *
+ * Compiled functions call each other directly (compile/emit_x64.c), pushing
+ * engine frames as the interpreter does, within what is allocated: frames
+ * below nframes_max, values below stack_end (neither array moves while
+ * machine code runs).  When machine code leaves to the interpreter from a
+ * callee, every compiled caller returns at once and fn / fpb say in which
+ * function and frame the interpreter goes on; the callers' frames are on
+ * the frame stack with their return cells, so the interpreter finishes
+ * each of them. */
 typedef struct wb__jit_ctx {
     int64_t fuel;               /* in: fuel left; out: after what ran */
     const volatile int *ext;    /* the call's interrupt flag */
     const volatile int *ireq;   /* wb_call_interrupt's flag */
     wb_instance *inst;
+    wb__frame *frames;          /* the engine's frame stack */
+    uint32_t nframes;           /* in and out */
+    uint32_t nframes_max;       /* a call at this depth leaves (to grow or trap) */
+    char *stack;                /* the value stack: frame slot indexes count from here */
+    char *stack_end;            /* a callee's frame must end at or below */
+    const struct wb__func *fn;  /* out, on leaving: the function to go on in */
+    char *fpb;                  /*   and its frame */
 } wb__jit_ctx;
+
+/* The offsets machine code uses (checked where the struct is built). */
+#define WB__JCTX_FUEL 0
+#define WB__JCTX_EXT 8
+#define WB__JCTX_IREQ 16
+#define WB__JCTX_INST 24
+#define WB__JCTX_FRAMES 32
+#define WB__JCTX_NFRAMES 40
+#define WB__JCTX_NFRAMES_MAX 44
+#define WB__JCTX_STACK 48
+#define WB__JCTX_STACK_END 56
+#define WB__JCTX_FN 64
+#define WB__JCTX_FPB 72
 
 /* Cells after the op cell of a SIMD / SIMD_MEM instruction (the formats'
  * roles / 2, as constants for interp.c; tests/unit/ops.c checks). */

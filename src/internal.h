@@ -162,6 +162,15 @@ typedef struct wb__pcmap {
 struct wb__jit_ctx;
 typedef uint32_t (*wb__jit_fn)(char *fpb, uint8_t *mem, uint64_t memsize, struct wb__jit_ctx *ctx);
 
+/* A call from a function's machine code to another defined function's
+ * (compile/emit_x64.c): jit.c points the call at the callee's code, or,
+ * when the callee has none, leaves the guard jump to the interpreter. */
+typedef struct wb__x64_call {
+    uint32_t call;   /* the call's rel32 */
+    uint32_t guard;  /* a jmp's rel32: to the interpreter, or 0 to go on */
+    const struct wb__func *callee;
+} wb__x64_call;
+
 /* A function defined in the module (not imported). */
 typedef struct wb__func {
     uint32_t index;       /* in the function index space */
@@ -194,6 +203,9 @@ typedef struct wb__func {
     uint8_t *x64;
     uint32_t nx64;
     bool x64_loops;
+    uint32_t x64_direct;   /* offset of the entry compiled callers call */
+    struct wb__x64_call *x64_calls; /* its calls to other functions, for jit.c to link */
+    uint32_t nx64_calls;
     const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */
 } wb__func;
 

@@ -23,12 +23,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct frame {
-    const wb__cell *pc; /* return address; NULL for the host's entry */
-    uint32_t fp;        /* caller's frame, slot index in the value stack */
-    const wb__func *fn;
-    wb_instance *inst;
-} frame;
+typedef wb__frame frame; /* code.h: compiled calls push them too */
+
+_Static_assert(offsetof(wb__jit_ctx, fuel) == WB__JCTX_FUEL && offsetof(wb__jit_ctx, ext) == WB__JCTX_EXT &&
+                   offsetof(wb__jit_ctx, ireq) == WB__JCTX_IREQ && offsetof(wb__jit_ctx, inst) == WB__JCTX_INST &&
+                   offsetof(wb__jit_ctx, frames) == WB__JCTX_FRAMES &&
+                   offsetof(wb__jit_ctx, nframes) == WB__JCTX_NFRAMES &&
+                   offsetof(wb__jit_ctx, nframes_max) == WB__JCTX_NFRAMES_MAX &&
+                   offsetof(wb__jit_ctx, stack) == WB__JCTX_STACK &&
+                   offsetof(wb__jit_ctx, stack_end) == WB__JCTX_STACK_END &&
+                   offsetof(wb__jit_ctx, fn) == WB__JCTX_FN && offsetof(wb__jit_ctx, fpb) == WB__JCTX_FPB,
+               "the context's layout, as machine code reads it");
+_Static_assert(sizeof(wb__frame) == 32, "a frame push, as machine code writes it");
 
 enum { ST_IDLE, ST_SUSPENDED, ST_DONE, ST_TRAPPED };
 
@@ -436,6 +442,27 @@ static const void *const *handler_table;
         NEXT(3);                                                                                 \
     }
 
+/* The context machine code runs in: the call's frame and value stacks, as
+ * far as they are allocated (and no deeper than WB_JIT_NATIVE_DEPTH more
+ * nested compiled calls, each a return address on the C stack).  The
+ * caller sets fn and fpb to the entered function's: machine code that
+ * leaves in the frame it was entered in need not say so. */
+static inline void jit_ctx(wb_call *c, wb__jit_ctx *jc, int64_t fuel, const volatile int *ext, wb_instance *inst)
+{
+    uint32_t max = c->fcap;
+    if (max - c->nframes > WB_JIT_NATIVE_DEPTH)
+        max = c->nframes + WB_JIT_NATIVE_DEPTH;
+    *jc = (wb__jit_ctx){.fuel = fuel,
+                        .ext = ext,
+                        .ireq = &c->interrupt_req,
+                        .inst = inst,
+                        .frames = c->frames,
+                        .nframes = c->nframes,
+                        .nframes_max = max,
+                        .stack = (char *)c->stack,
+                        .stack_end = (char *)(c->stack + c->cap)};
+}
+
 /* Runs from the registers saved in c until the entry frame returns or the
  * call stops.  With c == NULL it only publishes the handler table. */
 static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
@@ -503,14 +530,23 @@ static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
 
 L_JIT_ENTER: {
     /* The function's machine code runs from cell 0 and hands back the op
-     * at which interpretation goes on (jit.c). */
-    wb__jit_ctx jc = {fuel, ext, &c->interrupt_req, inst};
+     * at which interpretation goes on (jit.c), in fn itself or, when a
+     * compiled callee left, in that callee (jc.fn, jc.fpb). */
+    wb__jit_ctx jc;
+    jit_ctx(c, &jc, fuel, ext, inst);
+    jc.fn = fn;
+    jc.fpb = fpb;
     uint32_t k = fn->jit(fpb, mem, memsize, &jc);
     fuel = jc.fuel;
+    c->nframes = jc.nframes;
     if (k == WB__JIT_RETURNED)
         goto L_RETURN;
+    /* At cell 0 of the frame it entered, JIT_ENTER holds the op's place. */
+    bool same = jc.fpb == fpb;
+    fn = jc.fn;
+    fpb = jc.fpb;
     pc = fn->code + k;
-    if (WB_UNLIKELY(k == 0))
+    if (WB_UNLIKELY(k == 0) && same)
         goto *fn->jit_op0;
     NEXT(0);
 }
@@ -1339,10 +1375,19 @@ static inline __attribute__((always_inline)) uint32_t run_machine_code(wb_call *
 {
     int64_t allot = c->fuel_left > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)c->fuel_left;
     wb_instance *inst = c->inst;
-    wb__jit_ctx jc = {allot, c->opts.interrupt ? c->opts.interrupt : &never, &c->interrupt_req, inst};
+    wb__jit_ctx jc;
+    jit_ctx(c, &jc, allot, c->opts.interrupt ? c->opts.interrupt : &never, inst);
+    jc.fn = fn;
+    jc.fpb = (char *)c->stack;
     const wb_memory *m = inst->mem;
     uint32_t k = fn->jit((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, &jc);
     spend(c, (uint64_t)(allot - jc.fuel));
+    c->nframes = jc.nframes;
+    if (k != WB__JIT_RETURNED) { /* the interpreter goes on where it left */
+        c->fn = jc.fn;
+        c->fp = (uint32_t)((wb__slot *)jc.fpb - c->stack);
+        c->pc = jc.fn->code + k;
+    }
     return k;
 }
 
@@ -1373,20 +1418,19 @@ static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func
     spend(c, fn->entry_fuel);
     if (short_of_fuel)
         return trap_now(c, WB_TRAP_OUT_OF_FUEL, fn);
-    const wb__cell *pc = fn->code;
+    /* The interpreter's entry frame: its return ends the call. */
+    c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
+    c->pc = fn->code;
+    c->fn = fn;
+    c->fp = 0;
     if (fn->jit && !c->slice) {
-        uint32_t k = run_machine_code(c, fn);
-        if (k == WB__JIT_RETURNED) {
+        /* At cell 0 of f, JIT_ENTER or the op itself runs again. */
+        if (run_machine_code(c, fn) == WB__JIT_RETURNED) {
+            c->nframes--;
             c->state = ST_DONE;
             return WB_OK;
         }
-        pc += k; /* at 0 (a check failed there) JIT_ENTER or the op itself runs again */
     }
-    /* The interpreter's entry frame: its return ends the call. */
-    c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
-    c->pc = pc;
-    c->fn = fn;
-    c->fp = 0;
     return drive(c);
 }
 

@@ -748,6 +748,35 @@ static void free_x64(wb_module *m)
     for (uint32_t i = 0; m->funcs && i < m->nfuncs - m->nimported_funcs; i++) {
         free(m->funcs[i].x64);
         m->funcs[i].x64 = NULL;
+        free(m->funcs[i].x64_calls);
+        m->funcs[i].x64_calls = NULL;
+        m->funcs[i].nx64_calls = 0;
+    }
+}
+
+static void set_rel(jit *j, size_t at, size_t target)
+{
+    int32_t rel = (int32_t)((int64_t)target - (int64_t)(at + 4));
+    memcpy(j->b + at, &rel, 4);
+}
+
+/* The emitter's calls between functions (compile/emit_x64.c): each to its
+ * callee's direct entry, its guard opened; a call to a function without
+ * code keeps its guard, which leaves to the interpreter. */
+static void link_calls(jit *j, const wb_module *m, const size_t *start)
+{
+    for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) {
+        const wb__func *f = &m->funcs[i];
+        if (start[i] == SIZE_MAX)
+            continue;
+        for (uint32_t c = 0; c < f->nx64_calls; c++) {
+            const wb__x64_call *r = &f->x64_calls[c];
+            size_t callee = (size_t)(r->callee - m->funcs);
+            if (start[callee] == SIZE_MAX)
+                continue;
+            set_rel(j, start[i] + r->call, start[callee] + r->callee->x64_direct);
+            set_rel(j, start[i] + r->guard, start[i] + r->guard + 4);
+        }
     }
 }
 
@@ -789,11 +818,12 @@ void wb__jit_module(wb_module *m)
         bool loops = false;
         start[i] = SIZE_MAX;
         if (emitted) {
+            /* Every function with code: compiled functions call each other. */
             if (!f->x64)
                 continue;
-            why[i] |= f->x64_loops ? LOOPS : 0;
-            if (why[i])
-                start[i] = j.n, put(&j, f->x64, f->nx64);
+            why[i] |= LOOPS;
+            start[i] = j.n;
+            put(&j, f->x64, f->nx64);
             if (j.bad)
                 break;
             continue;
@@ -812,6 +842,8 @@ void wb__jit_module(wb_module *m)
         else
             j.n = at;
     }
+    if (emitted && !j.bad)
+        link_calls(&j, m, start);
     void *x = MAP_FAILED;
     if (!j.bad && j.n) {
         x = mmap(NULL, j.n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

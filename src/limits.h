@@ -94,6 +94,11 @@
  * sandbox and most guests never go deep. */
 #define WB_MIN_STACK_SLOTS 64u
 #define WB_MIN_FRAMES 8u
+/* Compiled functions calling each other nest on the C stack by a return
+ * address each (compile/emit_x64.c), at most this deep from where machine
+ * code was entered (80 KB); a deeper call goes through the interpreter,
+ * which counts depth against max_call_depth on the engine's own stack. */
+#define WB_JIT_NATIVE_DEPTH 10000u
 
 /* WASI (wasi.c). */
 /* Open file descriptors per context, preopens and stdio included: a

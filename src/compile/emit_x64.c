@@ -251,11 +251,22 @@ static void span(x64_emit *x, uint64_t loc, uint32_t cell)
     wb__x64e_leave(x, X64_CC_A, cell);
 }
 
+/* Calls the C function at rax, the stack aligned to 16 bytes as C wants
+ * (compiled calls nest by 8 bytes each); rbp, which the entry from C
+ * saved, keeps rsp. */
+static void c_call(wb__x64 *a)
+{
+    x64_mov_rr(a, true, X64_RBP, X64_RSP);
+    x64_alu_ri(a, X64_AND, true, X64_RSP, -16);
+    x64_call_r(a, X64_RAX);
+    x64_mov_rr(a, true, X64_RSP, X64_RBP);
+}
+
 /* memory.fill / memory.copy ([d|v or s][n|-]): the interpreter's bounds
  * checks, then its fuel (one unit per 16 bytes, charged after the op as a
  * check point: when that would fail, nothing is done here and the
  * interpreter runs the op and stops after it), then memset / memmove (rbx
- * and r12-r15 survive the call; the stack is 16-byte aligned). */
+ * and r12-r15 survive the call). */
 static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
 {
     wb__x64 *a = &x->a;
@@ -276,7 +287,7 @@ static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
     if (fill)
         load(x, false, X64_RSI, v[1]); /* memset takes the low byte */
     x64_mov_ri(a, X64_RAX, fill ? (uint64_t)(uintptr_t)memset : (uint64_t)(uintptr_t)memmove);
-    x64_call_r(a, X64_RAX);
+    c_call(a);
 }
 
 /* rax = &the instance's global idx (a wb_global *). */
@@ -286,6 +297,76 @@ static void global_at(x64_emit *x, uint32_t idx)
     x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_R14, 24));
     x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)offsetof(wb_instance, globals)));
     x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)(idx * 8)));
+}
+
+/* A call to a defined function, the op at cell k, its arguments at
+ * rbx + base: the interpreter's checks (fuel with the interrupt flags,
+ * frame and value stack room; leaving before anything is done when one
+ * fails, so that the interpreter does the call and stops or grows there),
+ * then the caller's frame pushed as the interpreter pushes it, and the
+ * callee's code called with rbx at its frame.  It returns with rbx as it
+ * got it; anything but RETURNED is a leave deeper down, passed on. */
+static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, uint32_t next)
+{
+    wb__x64 *a = &x->a;
+    if (x->ncalls == x->ccalls) {
+        uint32_t n = x->ccalls ? x->ccalls * 2 : 16;
+        wb__x64_call *p = realloc(x->calls, n * sizeof *p);
+        if (!p) {
+            a->bad = true;
+            return;
+        }
+        x->calls = p;
+        x->ccalls = n;
+    }
+    wb__x64_call *r = &x->calls[x->ncalls++];
+    r->callee = callee;
+    /* The guard: jit.c points it on to here when the callee has code. */
+    r->guard = x64_pos(a) + 1;
+    wb__x64e_leave(x, -1, k);
+    x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)callee);
+    x64_mov_rr(a, true, X64_RAX, X64_R15);
+    x64_alu_rm(a, X64_SUB, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, entry_fuel)));
+    wb__x64e_leave(x, X64_CC_L, k);
+    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_EXT));
+    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RDX, 0), 0);
+    wb__x64e_leave(x, X64_CC_NE, k);
+    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_IREQ));
+    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RDX, 0), 0);
+    wb__x64e_leave(x, X64_CC_NE, k);
+    x64_mov_rm(a, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES));
+    x64_alu_rm(a, X64_CMP, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES_MAX));
+    wb__x64e_leave(x, X64_CC_AE, k);
+    x64_mov_rm(a, false, X64_RSI, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, frame_slots)));
+    x64_lea(a, true, X64_RSI, x64_mem_idx(X64_RBX, X64_RSI, 8, base));
+    x64_alu_rm(a, X64_CMP, true, X64_RSI, x64_mem(X64_R14, WB__JCTX_STACK_END));
+    wb__x64e_leave(x, X64_CC_A, k);
+    x64_mov_rr(a, true, X64_R15, X64_RAX);
+    /* frames[nframes++] = {return cell, fp, fn, inst} */
+    _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, fp) == 8 && offsetof(wb__frame, fn) == 16 &&
+                       offsetof(wb__frame, inst) == 24,
+                   "the frame push below");
+    x64_shift_ri(a, X64_SHL, false, X64_RDX, 5);
+    x64_alu_rm(a, X64_ADD, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_FRAMES));
+    x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)(x->f->code + next));
+    x64_mov_mr(a, true, x64_mem(X64_RDX, 0), X64_RAX);
+    x64_mov_rr(a, true, X64_RAX, X64_RBX);
+    x64_alu_rm(a, X64_SUB, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_STACK));
+    x64_shift_ri(a, X64_SHR, true, X64_RAX, 3);
+    x64_mov_mr(a, false, x64_mem(X64_RDX, 8), X64_RAX);
+    x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)x->f);
+    x64_mov_mr(a, true, x64_mem(X64_RDX, 16), X64_RAX);
+    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
+    x64_mov_mr(a, true, x64_mem(X64_RDX, 24), X64_RAX);
+    x64_alu_mi(a, X64_ADD, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), 1);
+    x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, base));
+    r->call = x64_call_rel(a);
+    x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, -base));
+    x64_alu_ri(a, X64_CMP, false, X64_RAX, -1);
+    _Static_assert(WB__JIT_RETURNED == UINT32_MAX, "the compare above");
+    uint32_t out = x64_jcc(a, X64_CC_NE);
+    x64_patch(a, out, x->ret);
+    x64_alu_mi(a, X64_SUB, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), 1);
 }
 
 /* Translates one op; false for an op it leaves to the interpreter. */
@@ -411,7 +492,11 @@ static bool translate(x64_emit *x, const xop *o)
         store(x, 0, X64_RAX);
         /* fall through */
     case WB__OP_RETURN:
-        wb__x64e_leave(x, -1, WB__JIT_RETURNED);
+        x64_mov_ri(&x->a, X64_RAX, WB__JIT_RETURNED);
+        x64_ret(&x->a);
+        return true;
+    case WB__OP_CALL: /* [wb__func*][base|-] */
+        call(x, (const wb__func *)(uintptr_t)v[0], slot(x, v[1]).disp, k, k + wb__op_format(id)->cells);
         return true;
     default:
         return false;
@@ -425,23 +510,75 @@ static uint32_t op_index(x64_emit *x, uint32_t cell)
     return o ? (uint32_t)(o - x->ops) : x->nops;
 }
 
-/* The whole function: prologue, the ops, epilogue and exit stubs.  False
- * when there is nothing to run (its first op is not translated). */
+/* The callee's part of a call: zero the locals, copy the constants (the
+ * interpreter's init_frame; an interpreter that takes over reads them). */
+static void init_frame(x64_emit *x)
+{
+    wb__x64 *a = &x->a;
+    const wb__func *f = x->f;
+    uint32_t p = f->type->param_slots, nz = f->local_slots - p;
+    if (nz > 8) {
+        x64_lea(a, true, X64_RDI, x64_mem(X64_RBX, (int32_t)(p * 8)));
+        x64_mov_ri(a, X64_RCX, nz);
+        x64_alu_rr(a, X64_XOR, false, X64_RAX, X64_RAX);
+        x64_rep_stosq(a);
+    } else {
+        for (uint32_t i = 0; i < nz; i++)
+            x64_mov_mi(a, true, x64_mem(X64_RBX, (int32_t)((p + i) * 8)), 0);
+    }
+    if (f->nconsts > 8) {
+        x64_lea(a, true, X64_RDI, x64_mem(X64_RBX, (int32_t)x->cbase));
+        x64_mov_ri(a, X64_RSI, (uint64_t)(uintptr_t)f->consts);
+        x64_mov_ri(a, X64_RCX, f->nconsts);
+        x64_rep_movsq(a);
+        return;
+    }
+    for (uint32_t i = 0; i < f->nconsts; i++) {
+        uint64_t v = f->consts[i];
+        wb__x64_mem m = x64_mem(X64_RBX, (int32_t)(x->cbase + i * 8));
+        if ((int64_t)v == (int32_t)v) {
+            x64_mov_mi(a, true, m, (int32_t)v);
+        } else {
+            x64_mov_ri(a, X64_RAX, v);
+            x64_mov_mr(a, true, m, X64_RAX);
+        }
+    }
+}
+
+/* The whole function.  False when there is nothing to run (its first op is
+ * not translated).  Its layout:
+ *   0        the entry from C (jit.c's contract): save rbx, rbp, r12-r15,
+ *            take the frame, memory and context, call the body, give the
+ *            fuel back
+ *   ret      a lone ret: where a callee's leaving is passed on
+ *   direct   the entry compiled callers call: the frame's locals and
+ *            constants, then the body (the entry from C skips that: the
+ *            interpreter made the frame)
+ *   stubs    one per cell left at: eax = the cell, then a common tail that
+ *            says in which function and frame (ctx->fn, ctx->fpb) */
 static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
 {
     wb__x64 *a = &x->a;
     if (!x->nops)
         return false;
-    /* push rbx, r12-r15 (rsp is then 16-byte aligned); rbx = fpb, r12 = mem,
-     * r13 = memsize, r14 = ctx, r15 = ctx->fuel. */
-    static const int saved[5] = {X64_RBX, X64_R12, X64_R13, X64_R14, X64_R15};
-    for (int i = 0; i < 5; i++)
+    static const int saved[6] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15};
+    for (int i = 0; i < 6; i++)
         x64_push(a, saved[i]);
     x64_mov_rr(a, true, X64_RBX, X64_RDI);
     x64_mov_rr(a, true, X64_R12, X64_RSI);
     x64_mov_rr(a, true, X64_R13, X64_RDX);
     x64_mov_rr(a, true, X64_R14, X64_RCX);
-    x64_mov_rm(a, true, X64_R15, x64_mem(X64_RCX, 0));
+    x64_mov_rm(a, true, X64_R15, x64_mem(X64_RCX, WB__JCTX_FUEL));
+    uint32_t body = x64_call_rel(a);
+    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FUEL), X64_R15);
+    for (int i = 6; i-- > 0;)
+        x64_pop(a, saved[i]);
+    x64_ret(a);
+    x->ret = x64_pos(a);
+    x64_ret(a);
+    f->x64_direct = x64_pos(a);
+    init_frame(x);
+    x64_patch(a, body, x64_pos(a));
     for (uint32_t i = 0; i < x->nops; i++) {
         mpos[i] = x64_pos(a);
         if (!translate(x, &x->ops[i])) {
@@ -450,27 +587,25 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
             wb__x64e_leave(x, -1, x->ops[i].at);
         }
     }
-    uint32_t epi = x64_pos(a);
-    x64_mov_mr(a, true, x64_mem(X64_R14, 0), X64_R15);
-    for (int i = 5; i-- > 0;)
-        x64_pop(a, saved[i]);
+    uint32_t tail = x64_pos(a);
+    x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)f);
+    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FN), X64_RCX);
+    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FPB), X64_RBX);
     x64_ret(a);
-    /* One stub per cell left at: mov eax, cell; jmp epilogue.  stub[nops]
-     * is the return's. */
-    uint32_t *stub = calloc((size_t)x->nops + 1, sizeof *stub);
+    uint32_t *stub = calloc((size_t)x->nops, sizeof *stub);
     if (!stub)
         return false;
     for (uint32_t i = 0; i < x->nex; i++) {
         uint32_t cell = x->ex[i].cell;
-        uint32_t s = cell == WB__JIT_RETURNED ? x->nops : op_index(x, cell);
-        if (s == x->nops && cell != WB__JIT_RETURNED) { /* not an op: cannot happen */
+        uint32_t s = op_index(x, cell);
+        if (s == x->nops) { /* not an op: cannot happen */
             free(stub);
             return false;
         }
         if (!stub[s]) {
             stub[s] = x64_pos(a);
             x64_mov_ri(a, X64_RAX, cell);
-            x64_patch(a, x64_jmp(a), epi);
+            x64_patch(a, x64_jmp(a), tail);
         }
         x64_patch(a, x->ex[i].at, stub[s]);
     }
@@ -481,7 +616,6 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
             return false; /* a target that is no op: not ours to guess */
         x64_patch(a, x->br[i].at, mpos[t]);
     }
-    (void)f;
     return !a->bad;
 }
 
@@ -492,6 +626,7 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
     x->cbase = cbase;
     x->sbase = sbase;
     x->consts = f->consts;
+    x->f = f;
     bool loops = false;
     for (uint32_t i = 0; i < x->nops; i++) {
         uint32_t fuel = wb__op_format(x->ops[i].id)->fuel;
@@ -506,6 +641,9 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
         f->x64 = x->a.b; /* jit.c maps it (position-independent: rel32 only) */
         f->nx64 = (uint32_t)x->a.n;
         f->x64_loops = loops;
+        f->x64_calls = x->calls;
+        f->nx64_calls = x->ncalls;
+        x->calls = NULL;
         x->a.b = NULL;
     }
     free(mpos);
@@ -521,6 +659,7 @@ static void free_emit(wb__emit *e)
     free(x->a.b);
     free(x->br);
     free(x->ex);
+    free(x->calls);
     free(x);
 }
 

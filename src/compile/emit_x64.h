@@ -45,6 +45,10 @@ typedef struct {
     uint32_t nbr, cbr, nex, cex;
     uint32_t cbase, sbase;
     const wb__slot *consts;
+    const wb__func *f;
+    wb__x64_call *calls;
+    uint32_t ncalls, ccalls;
+    uint32_t ret; /* a ret instruction: callers propagate a callee's leaving there */
 } x64_emit;
 
 /* Jumps (cc < 0: always) to the op at cell; leaves to the interpreter at cell. */

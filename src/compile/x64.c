@@ -174,6 +174,32 @@ void x64_pop(wb__x64 *a, int reg) { opc(a, 0, false, 0, -1, reg, 0x58 + (reg & 7
 void x64_ret(wb__x64 *a) { b1(a, 0xc3); }
 void x64_call_r(wb__x64 *a, int reg) { rm_reg(a, 0, false, 0xff, 2, reg, false); }
 
+uint32_t x64_call_rel(wb__x64 *a)
+{
+    b1(a, 0xe8);
+    uint32_t at = x64_pos(a);
+    b4(a, 0);
+    return at;
+}
+
+void x64_mov_mi(wb__x64 *a, bool w, wb__x64_mem m, int32_t imm)
+{
+    rm_mem(a, 0, w, 0xc7, 0, m, false);
+    b4(a, (uint32_t)imm);
+}
+
+void x64_rep_stosq(wb__x64 *a)
+{
+    static const uint8_t op[3] = {0xf3, 0x48, 0xab};
+    put(a, op, 3);
+}
+
+void x64_rep_movsq(wb__x64 *a)
+{
+    static const uint8_t op[3] = {0xf3, 0x48, 0xa5};
+    put(a, op, 3);
+}
+
 uint32_t x64_jmp(wb__x64 *a)
 {
     b1(a, 0xe9);

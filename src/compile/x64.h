@@ -79,6 +79,13 @@ void x64_push(wb__x64 *a, int reg);
 void x64_pop(wb__x64 *a, int reg);
 void x64_ret(wb__x64 *a);
 void x64_call_r(wb__x64 *a, int reg);
+/* call rel32: the position of its rel32, to patch. */
+uint32_t x64_call_rel(wb__x64 *a);
+/* mov [m], imm32 (w: sign-extended to 64 bits). */
+void x64_mov_mi(wb__x64 *a, bool w, wb__x64_mem m, int32_t imm);
+/* rep stosq / rep movsq: rcx quadwords from rax / [rsi] to [rdi]. */
+void x64_rep_stosq(wb__x64 *a);
+void x64_rep_movsq(wb__x64 *a);
 
 /* Jumps: the position of their rel32, to patch; X64_NONE for no target yet. */
 uint32_t x64_jmp(wb__x64 *a);

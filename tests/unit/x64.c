@@ -58,6 +58,11 @@
     X("ret", x64_ret(a), "c3") \
     X("call rax", x64_call_r(a, X64_RAX), "ffd0") \
     X("call r11", x64_call_r(a, X64_R11), "41ffd3") \
+    X("call .+5", x64_call_rel(a), "e800000000") \
+    X("mov qword ptr [r14+0x28], 1", x64_mov_mi(a, true, x64_mem(X64_R14, 0x28), 1), "49c7462801000000") \
+    X("mov dword ptr [rbx+8], -1", x64_mov_mi(a, false, x64_mem(X64_RBX, 8), -1), "c74308ffffffff") \
+    X("rep stosq", x64_rep_stosq(a), "f348ab") \
+    X("rep movsq", x64_rep_movsq(a), "f348a5") \
     X("shr rcx, 4", x64_shift_ri(a, X64_SHR, true, X64_RCX, 4), "48c1e904") \
     X("sar r10d, 31", x64_shift_ri(a, X64_SAR, false, X64_R10, 31), "41c1fa1f") \
     X("cmp dword ptr [rcx], 0", x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0), "833900") \
