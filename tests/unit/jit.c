@@ -8,30 +8,36 @@
 
 #include "internal.h"
 
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
-static wb_module *mod;
+static wb_module *mod, *calls_mod;
 static wb_instance *inst;
 
-static wb_instance *fresh(void)
+/* A fresh instance of module `name` ("jit" or "calls"). */
+static wb_instance *fresh_of(const char *name)
 {
-    if (!mod)
-        mod = load_module("jit");
+    wb_module **m = strcmp(name, "calls") == 0 ? &calls_mod : &mod;
+    if (!*m)
+        *m = load_module(name);
     if (inst)
         wb_instance_free(inst);
     inst = NULL;
     wb_error err;
-    if (mod && wb_instantiate(mod, NULL, 0, NULL, NULL, &inst, &err) != WB_OK)
+    if (*m && wb_instantiate(*m, NULL, 0, NULL, NULL, &inst, &err) != WB_OK)
         fprintf(stderr, "instantiate: %s\n", err.message);
     return inst;
 }
+static wb_instance *fresh(void) { return fresh_of("jit"); }
 
-/* One line per call: result or trap message, and the fuel it used. */
-static void run(FILE *out, const char *name, int32_t arg, uint64_t fuel, uint64_t slice)
+/* One line per call: result or trap message with its backtrace, and the
+ * fuel it used. */
+static void run_opts(FILE *out, const char *module, const char *name, int32_t arg, wb_call_opts o, uint64_t slice)
 {
-    if (!fresh())
+    if (!fresh_of(module))
         return;
-    wb_call *c = wb_call_new(&(wb_call_opts){.fuel = fuel});
+    wb_call *c = wb_call_new(&o);
     wb_call_set_slice(c, slice);
     wb_func *f = wb_instance_func(inst, name);
     wb_val a = wb_i32(arg);
@@ -48,9 +54,41 @@ static void run(FILE *out, const char *name, int32_t arg, uint64_t fuel, uint64_
                     i + 1 < n ? " " : "\n");
     } else {
         const wb_error *e = wb_call_error(c);
-        fprintf(out, "result %d: %s\n", r, e ? e->message : "?");
+        fprintf(out, "result %d: %s", r, e ? e->message : "?");
+        for (uint32_t i = 0; e && i < e->nframes; i++)
+            fprintf(out, " #%u func %u at 0x%x", i, e->frames[i].func, e->frames[i].code_offset);
+        fprintf(out, "\n");
     }
     wb_call_free(c);
+}
+
+static void run(FILE *out, const char *name, int32_t arg, uint64_t fuel, uint64_t slice)
+{
+    run_opts(out, "jit", name, arg, (wb_call_opts){.fuel = fuel}, slice);
+}
+
+/* Calls between compiled functions, and every hand-over inside them. */
+static void report_calls(FILE *out)
+{
+    for (int32_t n = 0; n <= 20; n += 5)
+        run_opts(out, "calls", "fib", n, (wb_call_opts){0}, 0);
+    run_opts(out, "calls", "deep3", 7, (wb_call_opts){0}, 0);
+    run_opts(out, "calls", "deep3", 0, (wb_call_opts){0}, 0); /* the trap three frames down */
+    run_opts(out, "calls", "rec", 300, (wb_call_opts){0}, 0);
+    /* Fuel running out along the recursion, at every few units... */
+    for (uint64_t fuel = 1; fuel < 400; fuel += 23)
+        run_opts(out, "calls", "rec", 20, (wb_call_opts){.fuel = fuel}, 0);
+    /* ...and slices of it, resumed to the same result. */
+    for (uint64_t slice = 3; slice < 200; slice += 41)
+        run_opts(out, "calls", "rec", 40, (wb_call_opts){0}, slice);
+    for (int32_t i = 0; i <= 4; i++)
+        run_opts(out, "calls", "indirect", i, (wb_call_opts){0}, 0);
+    run_opts(out, "calls", "grow", 1, (wb_call_opts){0}, 0);
+    run_opts(out, "calls", "grow", 9, (wb_call_opts){0}, 0); /* past the maximum: -1, memory as it was */
+    run_opts(out, "calls", "down", 0, (wb_call_opts){.max_depth = 50}, 0);
+    run_opts(out, "calls", "down", 0, (wb_call_opts){0}, 0); /* the default depth */
+    run_opts(out, "calls", "rec", 2000, (wb_call_opts){.max_depth = 2001}, 0);
+    run_opts(out, "calls", "rec", 1000, (wb_call_opts){.max_depth = 999}, 0);
 }
 
 static void report(FILE *out)
@@ -79,6 +117,7 @@ static void report(FILE *out)
     run(out, "bulk", 0, 0, 0);   /* a copy of 0 bytes at the end of memory */
     run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
+    report_calls(out);
 }
 
 /* The child: print the report and stop before the tests run. */
@@ -180,6 +219,13 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "bulk(100) ", "out of bounds memory access%"));
     CHECK(has_line(mine, "bulk(50) ", ": %") && !has_line(mine, "bulk(50) ", "result%"));
     CHECK(has_line(mine, "calls(3) fuel 5:", "fuel exhausted%")); /* never more than the budget */
+    CHECK(has_line(mine, "fib(20) ", ": 6765"));
+    CHECK(has_line(mine, "deep3(0) ", "#0 func 1 at 0x%") && has_line(mine, "deep3(0) ", "#2 func 3 at 0x%"));
+    CHECK(has_line(mine, "indirect(0) ", ": 42") && has_line(mine, "indirect(1) ", "indirect call type mismatch%"));
+    CHECK(has_line(mine, "indirect(3) ", "uninitialized element%") && has_line(mine, "indirect(4) ", "undefined element%"));
+    CHECK(has_line(mine, "grow(1) ", ": 82") && has_line(mine, "grow(9) ", ": 82"));
+    CHECK(has_line(mine, "down(0) ", "call stack exhausted%"));
+    CHECK(has_line(mine, "rec(1000) ", "call stack exhausted%") && has_line(mine, "rec(2000) ", ": 601756059"));
     free(ref);
     free(mine);
 }
@@ -263,4 +309,83 @@ TEST(interrupt_stops_machine_code_loop)
     wb_call_set_slice(c, 5000);
     CHECK_EQ_INT(wb_call_resume(c), WB_SUSPENDED); /* resumed, it spins on until its slice ends */
     wb_call_free(c);
+}
+
+/* Module `name` as WASMBOX_JIT=mode compiles it. */
+static wb_module *load_with(const char *name, const char *mode)
+{
+    const char *was = getenv("WASMBOX_JIT");
+    char *saved = was ? strdup(was) : NULL;
+    setenv("WASMBOX_JIT", mode, 1);
+    wb_module *m = load_module(name);
+    if (saved)
+        setenv("WASMBOX_JIT", saved, 1);
+    else
+        unsetenv("WASMBOX_JIT");
+    free(saved);
+    return m;
+}
+
+static void *raise_later(void *p)
+{
+    nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    *(volatile int *)p = 1;
+    return NULL;
+}
+
+/* fib(n) in m: its result and fuel; interrupted by another thread 5 ms in
+ * when `interrupt`, then resumed. */
+static int32_t fib_in(wb_module *m, int32_t n, bool interrupt, uint64_t *fuel, int *suspended)
+{
+    static volatile int stop;
+    stop = 0;
+    wb_instance *in = NULL;
+    wb_error err;
+    CHECK(wb_instantiate(m, NULL, 0, NULL, NULL, &in, &err) == WB_OK);
+    if (!in)
+        return -1;
+    wb_call *c = wb_call_new(&(wb_call_opts){.interrupt = &stop});
+    pthread_t t;
+    if (interrupt)
+        pthread_create(&t, NULL, raise_later, (void *)&stop);
+    wb_val a = wb_i32(n), v;
+    wb_result r = wb_call_start(c, wb_instance_func(in, "fib"), &a, 1);
+    if (interrupt)
+        pthread_join(t, NULL);
+    *suspended = 0;
+    while (r == WB_SUSPENDED) {
+        ++*suspended;
+        stop = 0;
+        r = wb_call_resume(c);
+    }
+    int32_t got = -1;
+    if (r == WB_OK && wb_call_results(c, &v, 1) == 1)
+        got = v.of.i32;
+    *fuel = wb_call_fuel_used(c);
+    wb_call_free(c);
+    wb_instance_free(in);
+    return got;
+}
+
+/* An interrupt from another thread stops compiled functions calling each
+ * other (checked at calls as at back-edges), and the call resumes to the
+ * result and fuel of an uninterrupted run. */
+TEST(interrupt_from_another_thread_stops_compiled_calls)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    wb_module *m = load_with("calls", "2");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    const wb__func *fib = &m->funcs[0];
+    CHECK(fib->jit != NULL && fib->nx64_calls == 0); /* mapped and linked */
+    uint64_t plain_fuel, fuel;
+    int susp;
+    CHECK_EQ_INT(fib_in(m, 32, false, &plain_fuel, &susp), 2178309);
+    CHECK_EQ_INT(susp, 0);
+    CHECK_EQ_INT(fib_in(m, 32, true, &fuel, &susp), 2178309);
+    CHECK(susp >= 1);
+    CHECK(fuel == plain_fuel);
+    wb_module_free(m);
+#endif
 }
