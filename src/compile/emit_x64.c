@@ -160,10 +160,78 @@ static void alu_b(x64_emit *x, int alu, bool w, uint64_t b)
             x64_imul_rr(&x->a, w, X64_RAX, X64_RCX);
         return;
     }
-    if (alu >= 0)
+    int p = pinned(x, b);
+    if (p >= 0 && alu >= 0)
+        x64_alu_rr(&x->a, alu, w, X64_RAX, p);
+    else if (p >= 0)
+        x64_imul_rr(&x->a, w, X64_RAX, p);
+    else if (alu >= 0)
         x64_alu_rm(&x->a, alu, w, X64_RAX, slot(x, b));
     else
         x64_imul_rm(&x->a, w, X64_RAX, slot(x, b));
+}
+
+/* The pinned locals to their slots (those below `below` bytes), and back. */
+static void spill(x64_emit *x, uint32_t below)
+{
+    for (unsigned i = 0; i < x->npin; i++)
+        if (x->pin_off[i] < below)
+            x64_mov_mr(&x->a, true, x64_mem(X64_RBX, (int32_t)x->pin_off[i]), wb__pin_reg[i]);
+}
+static void fill(x64_emit *x)
+{
+    for (unsigned i = 0; i < x->npin; i++)
+        x64_mov_rm(&x->a, true, wb__pin_reg[i], x64_mem(X64_RBX, (int32_t)x->pin_off[i]));
+}
+/* Around code that does not keep them (a call to C or to another function). */
+static void save_pinned(x64_emit *x)
+{
+    for (unsigned i = 0; i < x->npin; i++)
+        x64_push(&x->a, wb__pin_reg[i]);
+}
+static void restore_pinned(x64_emit *x)
+{
+    for (unsigned i = x->npin; i-- > 0;)
+        x64_pop(&x->a, wb__pin_reg[i]);
+}
+
+/* The role of each of an op's operands (as op() takes them): 'r' 'R' 'w'
+ * 'W' 'b' 'i' 'x', or 'D' 'F' 'P' 'I' for a whole cell.  Returns the count. */
+static unsigned operand_roles(const wb__opformat *f, char *role)
+{
+    unsigned n = 0;
+    for (const char *r = f->roles; r[0]; r += 2) {
+        if (r[0] == r[1] && strchr("DFPI", r[0])) {
+            role[n++] = r[0];
+            continue;
+        }
+        for (int j = 0; j < 2; j++)
+            if (r[j] != '-')
+                role[n++] = r[j];
+    }
+    return n;
+}
+
+/* An op that reads and writes slots itself: the pinned locals it reads go
+ * to their slots first, those it writes come back after. */
+static bool unpinned(x64_emit *x, const xop *o, bool (*tr)(x64_emit *, const xop *))
+{
+    char role[MAXV + 8];
+    unsigned n = operand_roles(wb__op_format(o->id), role);
+    for (unsigned i = 0; i < n; i++) {
+        int p = strchr("rR", role[i]) ? pinned(x, o->v[i]) : -1;
+        if (p >= 0)
+            x64_mov_mr(&x->a, true, slot(x, o->v[i]), p);
+    }
+    x->nopin = true;
+    bool done = tr(x, o);
+    x->nopin = false;
+    for (unsigned i = 0; done && i < n; i++) {
+        int p = strchr("wW", role[i]) ? pinned(x, o->v[i]) : -1;
+        if (p >= 0)
+            x64_mov_rm(&x->a, true, p, slot(x, o->v[i]));
+    }
+    return done;
 }
 
 /* rax = fuel left after a charge, the flags from computing it: leave at
@@ -218,7 +286,7 @@ static const int cmp_cc[10] = {X64_CC_E, X64_CC_NE, X64_CC_L, X64_CC_B, X64_CC_G
 static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
 {
     bool w = cmp >= WB__OP_I64_EQ;
-    load(x, w, X64_RAX, a);
+    load_first(x, w, X64_RAX, a);
     alu_b(x, X64_CMP, w, b);
     return cmp_cc[cmp - (w ? WB__OP_I64_EQ : WB__OP_I32_EQ)];
 }
@@ -228,7 +296,7 @@ static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
 static void address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell)
 {
     wb__x64 *a = &x->a;
-    load(x, false, X64_RAX, loc);
+    load_first(x, false, X64_RAX, loc);
     if (offset <= INT32_MAX) {
         if (offset)
             x64_alu_ri(a, X64_ADD, true, X64_RAX, (int32_t)offset);
@@ -271,12 +339,9 @@ static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
 {
     wb__x64 *a = &x->a;
     load(x, false, X64_RDX, v[2]); /* n */
-    if (!fill) {
+    if (!fill)
         span(x, v[1], cell);
-        x64_lea(a, true, X64_RSI, x64_mem_idx(X64_R12, X64_RAX, 1, 0));
-    }
     span(x, v[0], cell);
-    x64_lea(a, true, X64_RDI, x64_mem_idx(X64_R12, X64_RAX, 1, 0));
     _Static_assert(WB_FUEL_BULK_SHIFT == 4, "the rounding below");
     x64_mov_rr(a, true, X64_RCX, X64_RDX);
     x64_alu_ri(a, X64_ADD, true, X64_RCX, 15);
@@ -284,10 +349,19 @@ static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
     x64_mov_rr(a, true, X64_RAX, X64_R15);
     x64_alu_rr(a, X64_SUB, true, X64_RAX, X64_RCX);
     commit(x, cell);
-    if (fill)
-        load(x, false, X64_RSI, v[1]); /* memset takes the low byte */
+    /* Nothing leaves from here on: the pinned locals can go to the stack
+     * (they keep their values meanwhile, for the operands read below). */
+    save_pinned(x);
+    load(x, false, X64_RAX, v[0]);
+    x64_lea(a, true, X64_RAX, x64_mem_idx(X64_R12, X64_RAX, 1, 0));
+    load(x, false, X64_RCX, v[1]); /* memset takes the low byte */
+    if (!fill)
+        x64_lea(a, true, X64_RCX, x64_mem_idx(X64_R12, X64_RCX, 1, 0));
+    x64_mov_rr(a, true, X64_RDI, X64_RAX);
+    x64_mov_rr(a, true, X64_RSI, X64_RCX);
     x64_mov_ri(a, X64_RAX, fill ? (uint64_t)(uintptr_t)memset : (uint64_t)(uintptr_t)memmove);
     c_call(a);
+    restore_pinned(x);
 }
 
 /* rax = &the instance's global idx (a wb_global *). */
@@ -325,9 +399,10 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     r->guard = x64_pos(a) + 1;
     wb__x64e_leave(x, -1, k);
     x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)callee);
-    x64_mov_rr(a, true, X64_RAX, X64_R15);
-    x64_alu_rm(a, X64_SUB, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, entry_fuel)));
-    wb__x64e_leave(x, X64_CC_L, k);
+    x64_mov_rm(a, false, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, frame_slots)));
+    x64_lea(a, true, X64_RAX, x64_mem_idx(X64_RBX, X64_RAX, 8, base));
+    x64_alu_rm(a, X64_CMP, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_STACK_END));
+    wb__x64e_leave(x, X64_CC_A, k);
     x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_EXT));
     x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RDX, 0), 0);
     wb__x64e_leave(x, X64_CC_NE, k);
@@ -337,10 +412,9 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_mov_rm(a, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES));
     x64_alu_rm(a, X64_CMP, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES_MAX));
     wb__x64e_leave(x, X64_CC_AE, k);
-    x64_mov_rm(a, false, X64_RSI, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, frame_slots)));
-    x64_lea(a, true, X64_RSI, x64_mem_idx(X64_RBX, X64_RSI, 8, base));
-    x64_alu_rm(a, X64_CMP, true, X64_RSI, x64_mem(X64_R14, WB__JCTX_STACK_END));
-    wb__x64e_leave(x, X64_CC_A, k);
+    x64_mov_rr(a, true, X64_RAX, X64_R15);
+    x64_alu_rm(a, X64_SUB, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, entry_fuel)));
+    wb__x64e_leave(x, X64_CC_L, k);
     x64_mov_rr(a, true, X64_R15, X64_RAX);
     /* frames[nframes++] = {return cell, fp, fn, inst} */
     _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, fp) == 8 && offsetof(wb__frame, fn) == 16 &&
@@ -359,9 +433,11 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
     x64_mov_mr(a, true, x64_mem(X64_RDX, 24), X64_RAX);
     x64_alu_mi(a, X64_ADD, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), 1);
+    save_pinned(x);
     x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, base));
     r->call = x64_call_rel(a);
     x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, -base));
+    restore_pinned(x);
     x64_alu_ri(a, X64_CMP, false, X64_RAX, -1);
     _Static_assert(WB__JIT_RETURNED == UINT32_MAX, "the compare above");
     uint32_t out = x64_jcc(a, X64_CC_NE);
@@ -372,7 +448,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
 /* Translates one op; false for an op it leaves to the interpreter. */
 static bool translate(x64_emit *x, const xop *o)
 {
-    if (wb__x64e_numeric(x, o))
+    if (unpinned(x, o, wb__x64e_numeric))
         return true;
     const uint64_t *v = o->v;
     unsigned id = o->id;
@@ -395,7 +471,7 @@ static bool translate(x64_emit *x, const xop *o)
     default: break;
     }
     if (alu != -2) { /* [a|b][d|-] */
-        load(x, w, X64_RAX, v[0]);
+        load_first(x, w, X64_RAX, v[0]);
         alu_b(x, alu, w, v[1]);
         store(x, v[2], X64_RAX);
         return true;
@@ -465,13 +541,13 @@ static bool translate(x64_emit *x, const xop *o)
     }
     case WB__OP_I32_EQZ:
     case WB__OP_I64_EQZ:
-        load(x, id == WB__OP_I64_EQZ, X64_RAX, v[0]);
+        load_first(x, id == WB__OP_I64_EQZ, X64_RAX, v[0]);
         x64_test_rr(&x->a, id == WB__OP_I64_EQZ, X64_RAX, X64_RAX);
         x64_setcc(&x->a, X64_CC_E, X64_RAX);
         store(x, v[1], X64_RAX);
         return true;
     case WB__OP_COPY:
-        load(x, true, X64_RAX, v[0]);
+        load_first(x, true, X64_RAX, v[0]);
         store(x, v[1], X64_RAX);
         return true;
     case WB__OP_BR:
@@ -483,15 +559,18 @@ static bool translate(x64_emit *x, const xop *o)
         return true;
     case WB__OP_BR_IF:
     case WB__OP_BR_UNLESS: /* [c|-][delta][fuel] */
-        load(x, false, X64_RAX, v[0]);
+        load_first(x, false, X64_RAX, v[0]);
         x64_test_rr(&x->a, false, X64_RAX, X64_RAX);
         branch(x, id == WB__OP_BR_IF ? X64_CC_NE : X64_CC_E, (uint32_t)o->target, v[2], k);
         return true;
-    case WB__OP_RETURN1:
-        load(x, true, X64_RAX, v[0]);
-        store(x, 0, X64_RAX);
-        /* fall through */
-    case WB__OP_RETURN:
+    case WB__OP_RETURN1: /* the result to slot 0, in memory, where the caller reads it */
+        load_first(x, true, X64_RAX, v[0]);
+        x64_mov_mr(&x->a, true, x64_mem(X64_RBX, 0), X64_RAX);
+        x64_mov_ri(&x->a, X64_RAX, WB__JIT_RETURNED);
+        x64_ret(&x->a);
+        return true;
+    case WB__OP_RETURN: /* results were copied to slots 0.. (some maybe pinned) */
+        spill(x, x->f->type->result_slots * 8);
         x64_mov_ri(&x->a, X64_RAX, WB__JIT_RETURNED);
         x64_ret(&x->a);
         return true;
@@ -550,12 +629,14 @@ static void init_frame(x64_emit *x)
  *   0        the entry from C (jit.c's contract): save rbx, rbp, r12-r15,
  *            take the frame, memory and context, call the body, give the
  *            fuel back
- *   ret      a lone ret: where a callee's leaving is passed on
+ *   ret      where a callee's leaving is passed on: the pinned locals to
+ *            their slots, return
  *   direct   the entry compiled callers call: the frame's locals and
  *            constants, then the body (the entry from C skips that: the
  *            interpreter made the frame)
  *   stubs    one per cell left at: eax = the cell, then a common tail that
- *            says in which function and frame (ctx->fn, ctx->fpb) */
+ *            writes the pinned locals to their slots and says in which
+ *            function and frame (ctx->fn, ctx->fpb) */
 static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
 {
     wb__x64 *a = &x->a;
@@ -575,19 +656,34 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         x64_pop(a, saved[i]);
     x64_ret(a);
     x->ret = x64_pos(a);
+    spill(x, UINT32_MAX);
     x64_ret(a);
     f->x64_direct = x64_pos(a);
     init_frame(x);
     x64_patch(a, body, x64_pos(a));
+    fill(x);
+    bool *target = calloc((size_t)x->nops + 1, 1);
+    if (!target)
+        return false;
+    for (uint32_t i = 0; i < x->nops; i++)
+        if (x->ops[i].target != WB__NO_TARGET && op_index(x, (uint32_t)x->ops[i].target) < x->nops)
+            target[op_index(x, (uint32_t)x->ops[i].target)] = true;
     for (uint32_t i = 0; i < x->nops; i++) {
         mpos[i] = x64_pos(a);
-        if (!translate(x, &x->ops[i])) {
-            if (i == 0)
+        x->held_ok = !target[i] && x->held_at == mpos[i] && i > 0;
+        bool done = translate(x, &x->ops[i]);
+        x->held_ok = false;
+        if (!done) {
+            if (i == 0) {
+                free(target);
                 return false;
+            }
             wb__x64e_leave(x, -1, x->ops[i].at);
         }
     }
+    free(target);
     uint32_t tail = x64_pos(a);
+    spill(x, UINT32_MAX);
     x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)f);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FN), X64_RCX);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FPB), X64_RBX);
@@ -619,6 +715,62 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     return !a->bad;
 }
 
+/* Which locals live in registers: the integer ones used most, a use
+ * inside n loops counting 8^n (up to 4 deep), and only those used in a loop
+ * (elsewhere, saving them around calls costs what their loads would). */
+static void choose_pins(x64_emit *x, const wb__func *f)
+{
+    const wb_functype *ft = &f->type->ft;
+    uint32_t nl = ft->nparams + f->nlocals, ns = f->local_slots;
+    uint64_t *score = calloc((size_t)ns + 1, sizeof *score); /* by slot; UINT64_MAX: not an integer */
+    int32_t *depth = calloc((size_t)x->nops + 1, sizeof *depth);
+    x->npin = 0;
+    if (!score || !depth)
+        goto out;
+    for (uint32_t i = 0, o = 0; i < nl; i++) {
+        uint8_t t = i < ft->nparams ? ft->types[i] : f->local_types[i - ft->nparams];
+        if (t != WB_I32 && t != WB_I64)
+            for (uint32_t k = 0; k < wb__type_slots(t); k++)
+                score[o + k] = UINT64_MAX;
+        o += wb__type_slots(t);
+    }
+    for (uint32_t i = 0; i < x->nops; i++) { /* back-edges: the ops from their target on are in a loop */
+        const xop *o = &x->ops[i];
+        if (!wb__op_format(o->id)->fuel || o->target == WB__NO_TARGET || o->target > o->at)
+            continue;
+        uint32_t t = op_index(x, (uint32_t)o->target);
+        if (t <= i) {
+            depth[t]++;
+            depth[i + 1]--;
+        }
+    }
+    int32_t d = 0;
+    for (uint32_t i = 0; i < x->nops; i++) {
+        d += depth[i];
+        uint64_t w = 1ull << (3 * (d < 4 ? d : 4));
+        char role[MAXV + 8];
+        unsigned n = operand_roles(wb__op_format(x->ops[i].id), role);
+        for (unsigned k = 0; k < n; k++) {
+            uint32_t loc = (uint32_t)x->ops[i].v[k];
+            if (strchr("rw", role[k]) && !(loc & WB__LOC_MASK) && loc / 8 < ns && score[loc / 8] != UINT64_MAX)
+                score[loc / 8] += w;
+        }
+    }
+    while (x->npin < 6) {
+        uint32_t best = ns;
+        for (uint32_t l = 0; l < ns; l++)
+            if (score[l] != UINT64_MAX && score[l] >= 8 && (best == ns || score[l] > score[best]))
+                best = l;
+        if (best == ns)
+            break;
+        x->pin_off[x->npin++] = best * 8;
+        score[best] = UINT64_MAX;
+    }
+out:
+    free(score);
+    free(depth);
+}
+
 static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
 {
     x64_emit *x = X(e);
@@ -627,6 +779,7 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
     x->sbase = sbase;
     x->consts = f->consts;
     x->f = f;
+    choose_pins(x, f);
     bool loops = false;
     for (uint32_t i = 0; i < x->nops; i++) {
         uint32_t fuel = wb__op_format(x->ops[i].id)->fuel;

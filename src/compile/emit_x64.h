@@ -11,8 +11,10 @@
  * exactly as it would have.
  *
  * Registers: rbx = frame, r12 = memory base, r13 = memory size, r14 = the
- * wb__jit_ctx, r15 = fuel left; rax, rcx, rdx (and the argument registers
- * around a call to C) scratch.
+ * wb__jit_ctx, r15 = fuel left; rsi, rdi, r8-r11 the pinned locals; rax,
+ * rcx, rdx scratch.  emit_x64_num.c sees plain slots: the pinned locals an
+ * op reads are written to their slots before it, those it writes read back
+ * after, and it must keep rsi, rdi and r8-r11 (save them around a call to C).
  */
 #ifndef WB_COMPILE_EMIT_X64_H
 #define WB_COMPILE_EMIT_X64_H
@@ -48,8 +50,33 @@ typedef struct {
     const wb__func *f;
     wb__x64_call *calls;
     uint32_t ncalls, ccalls;
-    uint32_t ret; /* a ret instruction: callers propagate a callee's leaving there */
+    uint32_t ret; /* where callers pass a callee's leaving on */
+    /* Hot integer locals live in registers for the whole function (their
+     * slots are written back wherever the interpreter or a caller may read
+     * them: leaving, returning, around calls). */
+    uint32_t pin_off[6]; /* their frame offsets */
+    uint8_t npin;
+    bool nopin; /* load/store see plain slots (an op that the pinned locals are synced around) */
+    /* The value the last op stored from rax, still there when the next op
+     * starts right after that store (and is no branch target). */
+    uint64_t held;
+    uint32_t held_at;  /* the code position just after that store */
+    bool held_ok;      /* for the op being translated */
 } x64_emit;
+
+/* The registers of pinned locals, in order. */
+static const int wb__pin_reg[6] = {X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11};
+
+/* The register holding the value at loc, or -1 (it is in its slot). */
+static inline int pinned(const x64_emit *x, uint64_t loc)
+{
+    if (x->nopin || ((uint32_t)loc & WB__LOC_MASK))
+        return -1;
+    for (unsigned i = 0; i < x->npin; i++)
+        if (x->pin_off[i] == (uint32_t)loc)
+            return wb__pin_reg[i];
+    return -1;
+}
 
 /* Jumps (cc < 0: always) to the op at cell; leaves to the interpreter at cell. */
 void wb__x64e_jump(x64_emit *x, int cc, uint32_t cell);
@@ -74,7 +101,11 @@ static inline wb__x64_mem slot(x64_emit *x, uint64_t loc)
 /* reg = the value at loc (w: all 64 bits; else the low 32, zero-extended). */
 static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
 {
-    if (is_const(loc)) {
+    int p = pinned(x, loc);
+    if (p >= 0) {
+        if (p != reg || !w)
+            x64_mov_rr(&x->a, w, reg, p);
+    } else if (is_const(loc)) {
         uint64_t v = const_of(x, loc);
         x64_mov_ri(&x->a, reg, w ? v : (uint32_t)v);
     } else {
@@ -83,6 +114,31 @@ static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
 }
 
 /* Slot writes store all 8 bytes, as the interpreter's do. */
-static inline void store(x64_emit *x, uint64_t loc, int reg) { x64_mov_mr(&x->a, true, slot(x, loc), reg); }
+static inline void store(x64_emit *x, uint64_t loc, int reg)
+{
+    int p = pinned(x, loc);
+    if (p >= 0)
+        x64_mov_rr(&x->a, true, p, reg);
+    else
+        x64_mov_mr(&x->a, true, slot(x, loc), reg);
+    if (reg == X64_RAX) {
+        x->held = loc;
+        x->held_at = x64_pos(&x->a);
+    }
+}
+
+/* An op's first instruction, load(): when the value is what the op just
+ * before left in rax, no load (its store goes on to memory meanwhile, off
+ * the critical path). */
+static inline void load_first(x64_emit *x, bool w, int reg, uint64_t loc)
+{
+    bool hit = x->held_ok && x->held == loc && pinned(x, loc) < 0;
+    x->held_ok = false;
+    if (!hit) {
+        load(x, w, reg, loc);
+    } else if (reg != X64_RAX || !w) {
+        x64_mov_rr(&x->a, w, reg, X64_RAX);
+    }
+}
 
 #endif
