@@ -373,8 +373,8 @@ static void global_at(x64_emit *x, uint32_t idx)
     x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)(idx * 8)));
 }
 
-/* A call to a defined function, the op at cell k, its arguments at
- * rbx + base: the interpreter's checks (fuel with the interrupt flags,
+/* A call to a defined function (callee; NULL: the wb__func in rcx, which
+ * has machine code), the op at cell k, its arguments at rbx + base: the interpreter's checks (fuel with the interrupt flags,
  * frame and value stack room; leaving before anything is done when one
  * fails, so that the interpreter does the call and stops or grows there),
  * then the caller's frame pushed as the interpreter pushes it, and the
@@ -383,22 +383,25 @@ static void global_at(x64_emit *x, uint32_t idx)
 static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, uint32_t next)
 {
     wb__x64 *a = &x->a;
-    if (x->ncalls == x->ccalls) {
-        uint32_t n = x->ccalls ? x->ccalls * 2 : 16;
-        wb__x64_call *p = realloc(x->calls, n * sizeof *p);
-        if (!p) {
-            a->bad = true;
-            return;
+    wb__x64_call *r = NULL;
+    if (callee) {
+        if (x->ncalls == x->ccalls) {
+            uint32_t n = x->ccalls ? x->ccalls * 2 : 16;
+            wb__x64_call *p = realloc(x->calls, n * sizeof *p);
+            if (!p) {
+                a->bad = true;
+                return;
+            }
+            x->calls = p;
+            x->ccalls = n;
         }
-        x->calls = p;
-        x->ccalls = n;
+        r = &x->calls[x->ncalls++];
+        r->callee = callee;
+        /* The guard: jit.c points it on to here when the callee has code. */
+        r->guard = x64_pos(a) + 1;
+        wb__x64e_leave(x, -1, k);
+        x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)callee);
     }
-    wb__x64_call *r = &x->calls[x->ncalls++];
-    r->callee = callee;
-    /* The guard: jit.c points it on to here when the callee has code. */
-    r->guard = x64_pos(a) + 1;
-    wb__x64e_leave(x, -1, k);
-    x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)callee);
     x64_mov_rm(a, false, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, frame_slots)));
     x64_lea(a, true, X64_RAX, x64_mem_idx(X64_RBX, X64_RAX, 8, base));
     x64_alu_rm(a, X64_CMP, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_STACK_END));
@@ -434,8 +437,16 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_mov_mr(a, true, x64_mem(X64_RDX, 24), X64_RAX);
     x64_alu_mi(a, X64_ADD, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), 1);
     save_pinned(x);
+    if (!callee) { /* rcx's direct entry: its code, and there */
+        x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, jit)));
+        x64_mov_rm(a, false, X64_RDX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, x64_direct)));
+        x64_alu_rr(a, X64_ADD, true, X64_RAX, X64_RDX);
+    }
     x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, base));
-    r->call = x64_call_rel(a);
+    if (r)
+        r->call = x64_call_rel(a);
+    else
+        x64_call_r(a, X64_RAX);
     x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, -base));
     restore_pinned(x);
     x64_alu_ri(a, X64_CMP, false, X64_RAX, -1);
@@ -443,6 +454,37 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     uint32_t out = x64_jcc(a, X64_CC_NE);
     x64_patch(a, out, x->ret);
     x64_alu_mi(a, X64_SUB, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), 1);
+}
+
+/* call_indirect's lookup: rcx = the wb__func of table[i], which must be of
+ * the type asked for (the same canonical type: another, even if equal,
+ * leaves, and the interpreter compares them), a function of this instance
+ * with machine code; else leave at k, where the interpreter traps or calls. */
+static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k)
+{
+    wb__x64 *a = &x->a;
+    const wb__type *types = x->f->type - x->f->type_idx;
+    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_INST));
+    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RDX, (int32_t)offsetof(wb_instance, tables)));
+    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)(v[0] * 8)));
+    load(x, false, X64_RCX, v[2]);
+    x64_alu_rm(a, X64_CMP, false, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_table, size)));
+    wb__x64e_leave(x, X64_CC_AE, k);
+    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)offsetof(wb_table, elems)));
+    x64_mov_rm(a, true, X64_RAX, x64_mem_idx(X64_RAX, X64_RCX, 8, 0));
+    x64_test_rr(a, true, X64_RAX, X64_RAX);
+    wb__x64e_leave(x, X64_CC_E, k);
+    x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)&types[v[1]].ft);
+    x64_alu_rm(a, X64_CMP, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, type)));
+    wb__x64e_leave(x, X64_CC_NE, k);
+    x64_alu_rm(a, X64_CMP, true, X64_RDX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, inst)));
+    wb__x64e_leave(x, X64_CC_NE, k);
+    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, code)));
+    x64_test_rr(a, true, X64_RCX, X64_RCX);
+    wb__x64e_leave(x, X64_CC_E, k);
+    x64_alu_mi(a, X64_CMP, true, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, jit)), 0);
+    wb__x64e_leave(x, X64_CC_E, k);
+    return !a->bad;
 }
 
 /* Translates one op; false for an op it leaves to the interpreter. */
@@ -573,6 +615,11 @@ static bool translate(x64_emit *x, const xop *o)
         spill(x, x->f->type->result_slots * 8);
         x64_mov_ri(&x->a, X64_RAX, WB__JIT_RETURNED);
         x64_ret(&x->a);
+        return true;
+    case WB__OP_CALL_INDIRECT: /* [table|type][i|base] */
+        if (!call_indirect(x, v, k))
+            return false;
+        call(x, NULL, slot(x, v[3]).disp, k, k + wb__op_format(id)->cells);
         return true;
     case WB__OP_CALL: /* [wb__func*][base|-] */
         call(x, (const wb__func *)(uintptr_t)v[0], slot(x, v[1]).disp, k, k + wb__op_format(id)->cells);
