@@ -92,10 +92,13 @@ if [ "${1:-}" = bench ]; then
 fi
 
 # q NAME EXPECTED SQL: SQL with @ for the namespace, run for each language.
+# C's answers also go to $WB_GUESTS_PG_RESULTS, if set, one "NAME<TAB>answer"
+# line each: run.sh compares them with the SQLite extension's (sqlite.py).
 q() {
     for ns in c rs asc; do
         sql=$(printf '%s' "$3" | sed "s/@/$ns/g")
         got=$($PSQL -c "$sql" 2>&1)
+        if [ $ns = c ] && [ -n "${WB_GUESTS_PG_RESULTS:-}" ]; then printf '%s\t%s\n' "$1" "$got" >>"$WB_GUESTS_PG_RESULTS"; fi
         if [ "$got" = "$2" ]; then ok "postgres $ns: $1"; else bad "postgres $ns: $1: expected '$2', got '$got'"; fi
     done
 }
