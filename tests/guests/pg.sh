@@ -11,6 +11,8 @@
 # UTF-8 (22021).  Prints one line per check, then "N passed, M failed".
 #   tests/guests/pg.sh bench   instead: the text reverse UDF of each language
 #                              over 50,000 rows of 100-byte texts (bench/guests.sh)
+#   tests/guests/pg.sh demo    instead: examples/guests-demo.sql, each statement
+#                              echoed (scripts/demo.sh, `make demo`)
 set -u
 G=$PWD/build/guests
 pass=0
@@ -53,6 +55,12 @@ cp "$G/rust/bad.wasm" "$FILES/rust_bad.wasm"
 cp "$G/as/bad.wasm" "$FILES/as_bad.wasm"
 chmod 644 "$FILES"/*
 PSQL="$PGBIN/psql -X -q -A -t -v ON_ERROR_STOP=1 -d postgres"
+
+if [ "${1:-}" = demo ]; then
+    # Errors are part of the show; psql fails only when the server goes.
+    $PGBIN/psql -X -e -v files="$FILES" -f examples/guests-demo.sql -d postgres 2>&1
+    exit
+fi
 
 if $PSQL >"$TMP/setup.out" 2>&1 <<SQL; then ok "postgres: load c, rust and as modules"; else bad "postgres: load: $(cat "$TMP/setup.out")"; finish; fi
 CREATE EXTENSION wasm;
