@@ -6,9 +6,8 @@
 # with wasm_new_instance as namespaces c, rs and asc, and compares every
 # language's answers with C's and with the expected values: plain calls,
 # LANGUAGE wasm functions naming an export, an aggregate, a panic / abort
-# (a clean 38000 error whose DETAIL has the guest's message, once the
-# extension reads it: see docs/guests.md), and text results that are not
-# UTF-8 (22021).  Prints one line per check, then "N passed, M failed".
+# (a clean 38000 error whose DETAIL has the guest's message), and text
+# results that are not UTF-8 (22021).  Prints one line per check, then "N passed, M failed".
 #   tests/guests/pg.sh bench   instead: the text reverse UDF of each language
 #                              over 50,000 rows of 100-byte texts (bench/guests.sh)
 #   tests/guests/pg.sh demo    instead: examples/guests-demo.sql, each statement
@@ -127,10 +126,7 @@ q "aggregate over 10000 rows, grouped" "5000|5001" \
     "SELECT min(a) || '|' || max(a) FROM (SELECT @_avg(i) AS a FROM generate_series(1, 10000) i GROUP BY i % 2) s"
 
 # A panic (Rust) / abort (AssemblyScript) / trap (C): a clean error, and the
-# session carries on.  The message in DETAIL needs the extension to read
-# the guest's wasmbox_trap_message (docs/guests.md): strict once pg/ does.
-host_reads=0
-grep -q wasmbox_trap_message pg/*.c 2>/dev/null && host_reads=1
+# session carries on; the guest's own message leads the DETAIL.
 for ns in c rs asc; do
     out=$($PSQL -v ON_ERROR_STOP=0 -v VERBOSITY=verbose <<SQL 2>&1
 \set VERBOSITY verbose
@@ -145,10 +141,8 @@ SQL
     [ $ns = c ] && continue
     if echo "$out" | grep -q "DETAIL: .*fail was given \"xé\" (3 bytes)"; then
         ok "postgres $ns: DETAIL has the guest's message"
-    elif [ $host_reads = 1 ]; then
-        bad "postgres $ns: no guest message in: $out"
     else
-        echo "pending postgres $ns: DETAIL has the guest's message (the extension does not read wasmbox_trap_message yet)"
+        bad "postgres $ns: no guest message in: $out"
     fi
 done
 

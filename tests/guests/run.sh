@@ -11,7 +11,8 @@
 #     and under wasmboxd;
 #   - the Rust SDK builds with -D warnings (#![deny(warnings)]);
 #   - the SQLite extension (tests/guests/sqlite.py: the UDFs, the aggregate,
-#     panic and abort messages, UTF-8 refused both ways);
+#     panic and abort messages, UTF-8 refused both ways), and the sqlite3
+#     sessions of docs/guests.md replayed (doc_sessions.sh);
 #   - PostgreSQL (tests/guests/pg.sh, its own throwaway cluster), unless
 #     WB_GUESTS_PG=0; then C's answers in SQLite and in PostgreSQL compared.
 # Prints one line per check and ends with "N passed, M failed".
@@ -159,6 +160,11 @@ if [ -f build/wasm_sqlite.so ]; then
     pass=$((pass + $(grep -c '^ok ' "$tmp/sqlite.out")))
     fail=$((fail + $(grep -c '^FAIL ' "$tmp/sqlite.out")))
     grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$tmp/sqlite.out" || { bad "sqlite: did not finish"; tail -15 "$tmp/sqlite.out"; }
+    # The guide's sqlite3 sessions, line by line.
+    sh tests/guests/doc_sessions.sh >"$tmp/doc.out" 2>&1
+    grep -E '^(ok|FAIL) |^[-+ @]' "$tmp/doc.out"
+    pass=$((pass + $(grep -c '^ok ' "$tmp/doc.out")))
+    fail=$((fail + $(grep -c '^FAIL ' "$tmp/doc.out")))
 else
     bad "sqlite: build/wasm_sqlite.so missing (make all)"
 fi
