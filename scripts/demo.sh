@@ -1,8 +1,10 @@
 #!/bin/sh
 # `make demo`: the engine runs an example tenant module from the command
-# line, then the PostgreSQL extension runs UDFs in a throwaway cluster
-# (pg/run-tests.sh demo: install, initdb as the postgres user on a private
-# socket and port, pg/demo.sql, stop and remove the cluster).
+# line and SQLite runs it; the same UDFs written in C, Rust and
+# AssemblyScript run in SQLite and in a throwaway PostgreSQL cluster
+# (tests/guests/pg.sh demo); then the PostgreSQL extension runs UDFs in
+# another (pg/run-tests.sh demo).  Each cluster: install, initdb as the
+# postgres user on a private socket and port, the SQL, stop and remove.
 set -e
 W=build/wasmbox
 M=build/examples/udfs.wasm
@@ -24,12 +26,15 @@ run sqlite3 -cmd ".load build/wasm_sqlite" build/examples/demo.db \
     "SELECT namespace, abi, functions FROM wasm_instances;"
 echo "# a new connection to the file gets the functions back from the database:"
 run sqlite3 -cmd ".load build/wasm_sqlite" build/examples/demo.db "SELECT math_add(40, 2);"
-echo "# one UDF in each language (examples/{c,rust,assemblyscript}, docs/guests.md), as PostgreSQL calls it:"
-for l in c rust as; do run build/guests/guestcall build/guests/$l/udfs.wasm reverse '¡hola, wasm! 😀'; done
-echo "# a Rust panic and an AssemblyScript abort: traps that carry their message to the host"
-run build/guests/guestcall build/guests/rust/udfs.wasm fail 'xé'
-run build/guests/guestcall build/guests/as/udfs.wasm fail 'xé'
 echo "# the same WASI command in C, Rust and AssemblyScript: lines reversed, status = line count"
 for l in c rust as; do printf 'hello\nwörld\n' | run $W run build/guests/$l/revlines.wasm; done
-echo "# the same kind of code as SQL functions, in a throwaway PostgreSQL cluster:"
+echo "# the same UDFs written in C, Rust and AssemblyScript (examples/*/udfs.*, docs/guests.md) in SQLite:"
+run sqlite3 -cmd ".load build/wasm_sqlite" :memory: \
+    "SELECT wasm_new_instance('build/guests/c/udfs.wasm', 'c'), wasm_new_instance('build/guests/rust/udfs.wasm', 'rs'),
+            wasm_new_instance('build/guests/as/udfs.wasm', 'asc');" \
+    "SELECT c_reverse('¡hola, wasm! 😀'), rs_reverse('¡hola, wasm! 😀'), asc_reverse('¡hola, wasm! 😀');"
+echo "# ... and in a throwaway PostgreSQL cluster (tests/guests/pg.sh demo runs examples/guests-demo.sql):"
+sh tests/guests/pg.sh demo
+echo
+echo "# SQL functions in a throwaway PostgreSQL cluster (pg/demo.sql):"
 pg/run-tests.sh demo

@@ -7,7 +7,7 @@
  *                          copied there, passed as (ptr, len)
  *   result text or blob    an i32 address of (ptr u32, len u32), little-endian
  *   then                   cabi_post_<export>, if exported (call.c)
- *   text                   UTF-8 both ways; a guest's text must be valid
+ *   text                   UTF-8 both ways, checked both ways
  *
  * libSQL's ABI (a module exporting libsql_malloc, or any module of
  * libsql_wasm_func_table): INTEGER is i64, REAL f64, and an i32 is a
@@ -122,6 +122,15 @@ bool wsq_lower(sqlite3_context *ctx, wsq_func *f, int argno, wsq_kind k, const w
     switch (k) {
     case WSQ_TEXT:
     case WSQ_BLOB: {
+        /* SQLite keeps whatever bytes a TEXT was given (CAST(x'ff' AS TEXT));
+         * a guest is promised UTF-8, as PostgreSQL's encoding checks
+         * promise it there: a Rust &str would trap, C or AssemblyScript
+         * code would read past a character's end. */
+        if (k == WSQ_TEXT && !wsq_utf8_valid(v->p, v->n)) {
+            wsq_fail(ctx, NULL, SQLITE_MISMATCH, "wasm function \"%s\": argument %d is text that is not valid UTF-8",
+                     f->name, argno + 1);
+            return false;
+        }
         int64_t ptr = guest_alloc(ctx, f, v->n);
         if (ptr < 0)
             return false;

@@ -10,8 +10,11 @@
 #   - the WASI command under `wasmbox run` (arguments, stdin, exit status)
 #     and under wasmboxd;
 #   - the Rust SDK builds with -D warnings (#![deny(warnings)]);
+#   - the SQLite extension (tests/guests/sqlite.py: the UDFs, the aggregate,
+#     panic and abort messages, UTF-8 refused both ways), and the sqlite3
+#     sessions of docs/guests.md replayed (doc_sessions.sh);
 #   - PostgreSQL (tests/guests/pg.sh, its own throwaway cluster), unless
-#     WB_GUESTS_PG=0.
+#     WB_GUESTS_PG=0; then C's answers in SQLite and in PostgreSQL compared.
 # Prints one line per check and ends with "N passed, M failed".
 B=${1:-build}
 G=build/guests
@@ -148,9 +151,28 @@ done
 kill -TERM $dpid 2>/dev/null
 wait $dpid 2>/dev/null
 
+# ---- SQLite ----------------------------------------------------------------------------------------
+# Summed from the script's own ok / FAIL lines, so that a crash midway
+# (no summary) still fails.
+if [ -f build/wasm_sqlite.so ]; then
+    timeout 120 /usr/bin/python3 tests/guests/sqlite.py "$G" build/wasm_sqlite "$tmp/sqlite.res" >"$tmp/sqlite.out" 2>&1
+    grep -E '^(ok|FAIL) ' "$tmp/sqlite.out"
+    pass=$((pass + $(grep -c '^ok ' "$tmp/sqlite.out")))
+    fail=$((fail + $(grep -c '^FAIL ' "$tmp/sqlite.out")))
+    grep -qE '^[0-9]+ passed, [0-9]+ failed$' "$tmp/sqlite.out" || { bad "sqlite: did not finish"; tail -15 "$tmp/sqlite.out"; }
+    # The guide's sqlite3 sessions, line by line.
+    sh tests/guests/doc_sessions.sh >"$tmp/doc.out" 2>&1
+    grep -E '^(ok|FAIL) |^[-+ @]' "$tmp/doc.out"
+    pass=$((pass + $(grep -c '^ok ' "$tmp/doc.out")))
+    fail=$((fail + $(grep -c '^FAIL ' "$tmp/doc.out")))
+else
+    bad "sqlite: build/wasm_sqlite.so missing (make all)"
+fi
+
 # ---- PostgreSQL ------------------------------------------------------------------------------------
 if [ "${WB_GUESTS_PG:-1}" != 0 ]; then
-    sh tests/guests/pg.sh >"$tmp/pg.out" 2>&1
+    : >"$tmp/pg.res"
+    WB_GUESTS_PG_RESULTS=$tmp/pg.res sh tests/guests/pg.sh >"$tmp/pg.out" 2>&1
     grep -E '^(ok|FAIL|pending) ' "$tmp/pg.out"
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$tmp/pg.out" | tail -1)
     if [ -z "$line" ]; then
@@ -159,6 +181,15 @@ if [ "${WB_GUESTS_PG:-1}" != 0 ]; then
         p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed}
         pass=$((pass + p)); fail=$((fail + f))
     fi
+    # The same queries' answers from C's module in both databases.
+    n=0
+    while IFS="$(printf '\t')" read -r name want; do
+        n=$((n + 1))
+        got=$(awk -F '\t' -v k="$name" '$1 == k { print $2; exit }' "$tmp/pg.res")
+        [ "$got" = "$want" ] && ok "sqlite = postgres: $name ($want)" ||
+            bad "sqlite = postgres: $name: SQLite '$want', PostgreSQL '$got'"
+    done <"$tmp/sqlite.res"
+    [ "$n" -ge 8 ] || bad "sqlite = postgres: only $n answers from SQLite to compare"
 fi
 
 echo "$pass passed, $fail failed"
