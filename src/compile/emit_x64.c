@@ -81,6 +81,13 @@ static uint32_t op(wb__emit *e, unsigned id, const uint64_t *v)
         memcpy(o->v, v, n * sizeof *v);
     if (d >= 0)
         o->target = v[d];
+    if (id == WB__OP_BR_TABLE) {
+        uint32_t cnt = (uint32_t)v[1] + 1;
+        o->table = malloc((size_t)cnt * sizeof *o->table);
+        if (!o->table)
+            wb__compile_fail(e->c, WB_ERR_NOMEM, "out of memory compiling");
+        memset(o->table, 0xff, (size_t)cnt * sizeof *o->table);
+    }
     return at;
 }
 
@@ -91,7 +98,9 @@ static void set_target(wb__emit *e, uint32_t at, uint32_t entry, uint32_t target
     x64_emit *x = X(e);
     x->in->ops->set_target(x->in, at, entry, target);
     xop *o = find(x, at);
-    if (o && o->id != WB__OP_BR_TABLE) /* br_table is not translated yet */
+    if (o && o->id == WB__OP_BR_TABLE)
+        o->table[entry] = target;
+    else if (o)
         o->target = target;
 }
 
@@ -111,7 +120,7 @@ static void rewind_to(wb__emit *e, uint32_t at)
     x64_emit *x = X(e);
     x->in->ops->rewind(x->in, at);
     while (x->nops && x->ops[x->nops - 1].at >= at)
-        x->nops--;
+        free(x->ops[--x->nops].table);
 }
 
 /* ---- translation ------------------------------------------------------------------- */
@@ -595,6 +604,23 @@ static bool translate(x64_emit *x, const xop *o)
     case WB__OP_BR:
         wb__x64e_jump(x, -1, (uint32_t)o->target);
         return true;
+    case WB__OP_BR_TABLE: { /* [i|n], then n + 1 targets: a jump table of rel32s from its start */
+        uint32_t n = (uint32_t)v[1];
+        load_first(x, false, X64_RCX, v[0]);
+        x64_mov_ri(&x->a, X64_RAX, n);
+        x64_alu_rr(&x->a, X64_CMP, false, X64_RCX, X64_RAX);
+        x64_cmov_rr(&x->a, X64_CC_A, false, X64_RCX, X64_RAX);
+        uint32_t lea = x64_lea_rip(&x->a, X64_RAX);
+        x64_movsxd_rm(&x->a, X64_RDX, x64_mem_idx(X64_RAX, X64_RCX, 4, 0));
+        x64_alu_rr(&x->a, X64_ADD, true, X64_RAX, X64_RDX);
+        x64_jmp_r(&x->a, X64_RAX);
+        x64_patch(&x->a, lea, x64_pos(&x->a));
+        for (uint32_t i = 0; i <= n; i++) {
+            fix(x, &x->tab, &x->ntab, &x->ctab, x64_pos(&x->a), o->table[i]);
+            x64_data4(&x->a, i); /* the entry's number until patched */
+        }
+        return true;
+    }
     case WB__OP_BR_LOOP: /* [delta][fuel] */
         charge(x, v[1], k);
         wb__x64e_jump(x, -1, (uint32_t)o->target);
@@ -712,9 +738,14 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     bool *target = calloc((size_t)x->nops + 1, 1);
     if (!target)
         return false;
-    for (uint32_t i = 0; i < x->nops; i++)
-        if (x->ops[i].target != WB__NO_TARGET && op_index(x, (uint32_t)x->ops[i].target) < x->nops)
-            target[op_index(x, (uint32_t)x->ops[i].target)] = true;
+    for (uint32_t i = 0; i < x->nops; i++) {
+        const xop *o = &x->ops[i];
+        if (o->target != WB__NO_TARGET && op_index(x, (uint32_t)o->target) < x->nops)
+            target[op_index(x, (uint32_t)o->target)] = true;
+        for (uint32_t e = 0; o->table && e <= (uint32_t)o->v[1]; e++)
+            if (op_index(x, o->table[e]) < x->nops)
+                target[op_index(x, o->table[e])] = true;
+    }
     for (uint32_t i = 0; i < x->nops; i++) {
         mpos[i] = x64_pos(a);
         x->held_ok = !target[i] && x->held_at == mpos[i] && i > 0;
@@ -758,6 +789,14 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         if (t == x->nops)
             return false; /* a target that is no op: not ours to guess */
         x64_patch(a, x->br[i].at, mpos[t]);
+    }
+    for (uint32_t i = 0; i < x->ntab && !a->bad; i++) {
+        uint32_t t = op_index(x, x->tab[i].cell), entry;
+        if (t == x->nops)
+            return false;
+        memcpy(&entry, a->b + x->tab[i].at, 4);
+        int32_t rel = (int32_t)(mpos[t] - (x->tab[i].at - 4 * entry));
+        memcpy(a->b + x->tab[i].at, &rel, 4);
     }
     return !a->bad;
 }
@@ -855,10 +894,13 @@ static void free_emit(wb__emit *e)
     if (!x)
         return;
     x->in->ops->free(x->in);
+    for (uint32_t i = 0; i < x->nops; i++)
+        free(x->ops[i].table);
     free(x->ops);
     free(x->a.b);
     free(x->br);
     free(x->ex);
+    free(x->tab);
     free(x->calls);
     free(x);
 }

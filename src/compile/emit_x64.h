@@ -29,6 +29,7 @@ typedef struct {
     uint16_t id;
     uint64_t v[MAXV]; /* its operands, as op() took them */
     uint64_t target;  /* a branch's target position, or WB__NO_TARGET */
+    uint32_t *table;  /* BR_TABLE: its n + 1 targets' positions */
 } xop;
 
 typedef struct {
@@ -43,8 +44,8 @@ typedef struct {
     uint32_t nops, cops;
     /* While translating. */
     wb__x64 a;
-    xfix *br, *ex;
-    uint32_t nbr, cbr, nex, cex;
+    xfix *br, *ex, *tab; /* tab: jump-table entries, relative to the table (at - 4 * entry) */
+    uint32_t nbr, cbr, nex, cex, ntab, ctab;
     uint32_t cbase, sbase;
     const wb__slot *consts;
     const wb__func *f;

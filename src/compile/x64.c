@@ -188,6 +188,19 @@ void x64_mov_mi(wb__x64 *a, bool w, wb__x64_mem m, int32_t imm)
     b4(a, (uint32_t)imm);
 }
 
+uint32_t x64_lea_rip(wb__x64 *a, int reg)
+{
+    opc(a, 0, true, reg, -1, -1, 0x8d, false);
+    b1(a, (uint8_t)(0x05 | (reg & 7) << 3));
+    uint32_t at = x64_pos(a);
+    b4(a, 0);
+    return at;
+}
+
+void x64_jmp_r(wb__x64 *a, int reg) { rm_reg(a, 0, false, 0xff, 4, reg, false); }
+void x64_movsxd_rm(wb__x64 *a, int dst, wb__x64_mem m) { rm_mem(a, 0, true, 0x63, dst, m, false); }
+void x64_data4(wb__x64 *a, uint32_t v) { b4(a, v); }
+
 void x64_rep_stosq(wb__x64 *a)
 {
     static const uint8_t op[3] = {0xf3, 0x48, 0xab};

@@ -83,6 +83,13 @@ void x64_call_r(wb__x64 *a, int reg);
 uint32_t x64_call_rel(wb__x64 *a);
 /* mov [m], imm32 (w: sign-extended to 64 bits). */
 void x64_mov_mi(wb__x64 *a, bool w, wb__x64_mem m, int32_t imm);
+/* lea reg, [rip + disp32]: the position of its disp32, to patch as a rel32. */
+uint32_t x64_lea_rip(wb__x64 *a, int reg);
+void x64_jmp_r(wb__x64 *a, int reg);
+/* movsxd dst, dword [m] */
+void x64_movsxd_rm(wb__x64 *a, int dst, wb__x64_mem m);
+/* Four bytes of data (a jump table's entry). */
+void x64_data4(wb__x64 *a, uint32_t v);
 /* rep stosq / rep movsq: rcx quadwords from rax / [rsi] to [rdi]. */
 void x64_rep_stosq(wb__x64 *a);
 void x64_rep_movsq(wb__x64 *a);

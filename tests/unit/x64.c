@@ -62,6 +62,11 @@
     X("mov qword ptr [r14+0x28], 1", x64_mov_mi(a, true, x64_mem(X64_R14, 0x28), 1), "49c7462801000000") \
     X("mov dword ptr [rbx+8], -1", x64_mov_mi(a, false, x64_mem(X64_RBX, 8), -1), "c74308ffffffff") \
     X("rep stosq", x64_rep_stosq(a), "f348ab") \
+    X("lea rax, [rip+0]", x64_lea_rip(a, X64_RAX), "488d0500000000") \
+    X("lea r9, [rip+0]", x64_lea_rip(a, X64_R9), "4c8d0d00000000") \
+    X("jmp rax", x64_jmp_r(a, X64_RAX), "ffe0") \
+    X("jmp r10", x64_jmp_r(a, X64_R10), "41ffe2") \
+    X("movsxd rdx, dword ptr [rax+rcx*4]", x64_movsxd_rm(a, X64_RDX, x64_mem_idx(X64_RAX, X64_RCX, 4, 0)), "48631488") \
     X("rep movsq", x64_rep_movsq(a), "f348a5") \
     X("shr rcx, 4", x64_shift_ri(a, X64_SHR, true, X64_RCX, 4), "48c1e904") \
     X("sar r10d, 31", x64_shift_ri(a, X64_SAR, false, X64_R10, 31), "41c1fa1f") \
