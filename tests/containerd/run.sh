@@ -112,6 +112,24 @@ contains "... with the right output" "hello from /hello.wasm" "$CT/e6.out"
 for i in 1 2 3 4 5; do $CTR containers rm e$i >/dev/null 2>&1; done
 check "no container left behind" "" "$($CTR containers ls -q)"
 
+# ---- the benchmark's own client (bench/ctd_client: gRPC, one connection) ----
+CC="build/bench/ctd_client -a $CT/c.sock -n $NS -d $CT"
+timeout 30 $CTR run $RT docker.io/library/hello:latest cct /hello.wasm cc exit=3 >/dev/null 2>&1
+$CC -t cct -c 8 -p 4 -i cc -x 3 -e "hello from /hello.wasm: cc exit=3" >"$CT/cc.out" 2>&1
+check "client: 8 containers, exit 3 each, through gRPC" 0 $?
+contains "... each one's output checked" "8 containers (io.containerd.wasmbox.v1), 4 in flight: .* 0 failed, 8 outputs checked" "$CT/cc.out"
+$CC -t cct -c 3 -p 3 -i cd -x 0 >"$CT/cd.out" 2>&1
+check "client: a wrong exit status is a failure" 1 $?
+contains "... naming it" "cd-1: Tasks.Wait: exit status 3, not 0" "$CT/cd.out"
+$CC -t cct -c 2 -p 2 -i ce -x 3 -e "not what it prints" -T 20 >"$CT/ce.out" 2>&1
+check "client: missing output is a failure" 1 $?
+contains "... saying so" "the expected output never came" "$CT/ce.out"
+$CC -t nosuch -c 1 >"$CT/cf.out" 2>&1
+check "client: a missing template is a clear error" 2 $?
+contains "... naming it" "nosuch.*not found" "$CT/cf.out"
+$CTR containers rm cct >/dev/null 2>&1
+check "client: every container and snapshot it made removed" "" "$($CTR containers ls -q; $CTR snapshots ls | awk 'NR > 1 && $3 == "Active"')"
+
 # ---- 200 containers at once, one grouped shim (three sleepers keep it) ----
 for i in 1 2 3; do timeout 30 $CTR run -d $RT docker.io/library/sleeper:latest r$i >/dev/null 2>&1; done
 shim=$(ctd_shims)
