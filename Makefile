@@ -256,10 +256,10 @@ build/bench/native_hello: bench/native_hello.c
 # The benchmark's own containerd client (gRPC over HTTP/2 with libnghttp2):
 # both runtimes are driven by it, so neither pays for ctr.
 CTDC_PROTO_O := $(B)/proto/ctdapi.pb-c.o $(B)/proto/task.pb-c.o $(B)/proto/wellknown.pb-c.o
-build/bench/ctd_client: bench/ctd_client.c bench/ctd_grpc.c bench/ctd_grpc.h $(CTDC_PROTO_O)
+$(B)/bench/ctd_client: bench/ctd_client.c bench/ctd_grpc.c bench/ctd_grpc.h $(CTDC_PROTO_O)
 	@mkdir -p $(@D)
-	$(CC) -I$(B)/proto $(WFLAGS) -O2 -g bench/ctd_client.c bench/ctd_grpc.c $(CTDC_PROTO_O) -lnghttp2 -lprotobuf-c -o $@
-all: build/bench/ctd_client
+	$(CC) -I$(B)/proto $(WFLAGS) $(CFLAGS) $(LDFLAGS) bench/ctd_client.c bench/ctd_grpc.c $(CTDC_PROTO_O) -lnghttp2 -lprotobuf-c -o $@
+all: $(B)/bench/ctd_client
 bench-containerd: all build/bench/native_hello
 	@B=$(B) sh bench/containerd.sh $(N) $(D)
 

@@ -50,7 +50,7 @@ timeout 60 $CTR run $RT docker.io/library/hello:latest tmpl-wasm /hello.wasm ben
 timeout 60 $CTR run docker.io/library/native-hello:latest tmpl-runc >/dev/null 2>&1
 # crun NAME TEMPLATE EXPECT: N containers, 40 in flight; the client's line in $CT/NAME.cc
 crun() {
-    build/bench/ctd_client -a "$CT/c.sock" -n "$NS" -t "$2" -c "$N" -p 40 -i "$1" -e "$3" -s 10 -d "$CT" \
+    $B/bench/ctd_client -a "$CT/c.sock" -n "$NS" -t "$2" -c "$N" -p 40 -i "$1" -e "$3" -s 10 -d "$CT" \
         >"$CT/$1.cc" 2>"$CT/$1.ccerr"
     echo $? >"$CT/$1.rc"
 }

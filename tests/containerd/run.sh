@@ -167,7 +167,7 @@ for q in q0 q1; do
 done
 
 # ---- the benchmark's own client (bench/ctd_client: gRPC, one connection) ----
-CC="build/bench/ctd_client -a $CT/c.sock -n $NS -d $CT"
+CC="$B/bench/ctd_client -a $CT/c.sock -n $NS -d $CT"
 timeout 30 $CTR run $RT docker.io/library/hello:latest cct /hello.wasm cc exit=3 >/dev/null 2>&1
 $CC -t cct -c 8 -p 4 -i cc -x 3 -e "hello from /hello.wasm: cc exit=3" >"$CT/cc.out" 2>&1
 check "client: 8 containers, exit 3 each, through gRPC" 0 $?
