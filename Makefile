@@ -83,8 +83,8 @@ $(B)/obj/sandboxd/%.o: sandboxd/%.c sandboxd/sandboxd.h sandboxd/core/core.h $(D
 $(B)/wasmboxd: $(SBD_OBJ) $(B)/libsbdcore.a $(B)/libwasmbox.a
 	$(CC) $(LDFLAGS) $^ $(SBD_CORE_LIBS) -levent_extra $(LDLIBS) -o $@
 
-# containerd-shim-wasmbox-v1: the containerd front end of the same core
-# (ttrpc with protobuf-c; the .proto files in proto/ are ours, with the
+# containerd-shim-wasmbox-v1 and wasmbox-shimd: the containerd front end of
+# the same core (ttrpc with protobuf-c; the .proto files in proto/ are ours, with the
 # field numbers of containerd's shim API).  Generated code is compiled
 # without our warnings: it is protoc-c's.  Not with -Isrc: the engine's
 # limits.h would hide the C library's, which protobuf-c.h includes.
@@ -93,6 +93,11 @@ PROTO_C := $(PROTO:proto/%.proto=$(B)/proto/%.pb-c.c)
 PROTO_O := $(PROTO_C:.c=.o)
 SHIM_SRC := $(wildcard shim/*.c)
 SHIM_OBJ := $(SHIM_SRC:shim/%.c=$(B)/obj/shim/%.o)
+# What containerd runs once per container (start, delete): small and static.
+SHIM_FRONT := main opts start bundle sha256
+SHIM_FRONT_OBJ := $(SHIM_FRONT:%=$(B)/obj/shim/%.o)
+# The shim itself (one per group), which start runs: the rest.
+SHIMD_OBJ := $(filter-out $(B)/obj/shim/main.o,$(SHIM_OBJ))
 # One protoc-c run writes every file (a stamp, so that make -j runs it once).
 $(B)/proto/.stamp: $(PROTO) $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -105,8 +110,16 @@ $(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
 $(B)/obj/shim/%.o: shim/%.c shim/shim.h sandboxd/core/core.h $(PROTO_C) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -Iinclude -Isandboxd -I$(B)/proto -D_GNU_SOURCE $(WFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
-$(B)/containerd-shim-wasmbox-v1: $(SHIM_OBJ) $(PROTO_O) $(B)/libsbdcore.a $(B)/libwasmbox.a
+# ctdapi.proto is containerd's own API, for the benchmark's client only.
+SHIM_PROTO_O := $(filter-out %/ctdapi.pb-c.o,$(PROTO_O))
+# Static only where the C library's static archive is (it is on Debian);
+# a sanitized build cannot be static.
+SHIM_STATIC := $(if $(filter 1,$(SANITIZE)),,-static)
+$(B)/containerd-shim-wasmbox-v1: $(SHIM_FRONT_OBJ) $(B)/proto/task.pb-c.o $(B)/proto/wellknown.pb-c.o
+	$(CC) $(LDFLAGS) $(SHIM_STATIC) $^ -ljansson -lprotobuf-c -o $@
+$(B)/wasmbox-shimd: $(SHIMD_OBJ) $(SHIM_PROTO_O) $(B)/libsbdcore.a $(B)/libwasmbox.a
 	$(CC) $(LDFLAGS) $^ $(SBD_CORE_LIBS) -lprotobuf-c $(LDLIBS) -o $@
+all: $(B)/wasmbox-shimd
 all: $(B)/containerd-shim-wasmbox-v1
 # Guests of the containerd tests.
 CTD_GUESTS := $(patsubst tests/containerd/%.c,build/containerd/%.wasm,$(wildcard tests/containerd/*.c)) \
@@ -156,8 +169,9 @@ sqlite: all
 # The PostgreSQL extension into the system server (PGXS, as pg_config says),
 # and the containerd shim onto PATH (containerd finds a runtime's shim there).
 PREFIX ?= /usr/local
-install: $(DEPS_STAMP) $(B)/containerd-shim-wasmbox-v1 $(B)/wasmbox
+install: $(DEPS_STAMP) $(B)/containerd-shim-wasmbox-v1 $(B)/wasmbox-shimd $(B)/wasmbox
 	install -D -m 0755 $(B)/containerd-shim-wasmbox-v1 $(DESTDIR)$(PREFIX)/bin/containerd-shim-wasmbox-v1
+	install -D -m 0755 $(B)/wasmbox-shimd $(DESTDIR)$(PREFIX)/bin/wasmbox-shimd
 	install -D -m 0755 $(B)/wasmbox $(DESTDIR)$(PREFIX)/bin/wasmbox
 	$(MAKE) -C pg install
 
@@ -239,6 +253,13 @@ bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build
 build/bench/native_hello: bench/native_hello.c
 	@mkdir -p $(@D)
 	gcc -O2 -static $< -o $@
+# The benchmark's own containerd client (gRPC over HTTP/2 with libnghttp2):
+# both runtimes are driven by it, so neither pays for ctr.
+CTDC_PROTO_O := $(B)/proto/ctdapi.pb-c.o $(B)/proto/task.pb-c.o $(B)/proto/wellknown.pb-c.o
+$(B)/bench/ctd_client: bench/ctd_client.c bench/ctd_grpc.c bench/ctd_grpc.h $(CTDC_PROTO_O)
+	@mkdir -p $(@D)
+	$(CC) -I$(B)/proto $(WFLAGS) $(CFLAGS) $(LDFLAGS) bench/ctd_client.c bench/ctd_grpc.c $(CTDC_PROTO_O) -lnghttp2 -lprotobuf-c -o $@
+all: $(B)/bench/ctd_client
 bench-containerd: all build/bench/native_hello
 	@B=$(B) sh bench/containerd.sh $(N) $(D)
 

@@ -5,7 +5,7 @@ set -e
 PKGS="build-essential clang lld wabt libjansson-dev wasi-libc
       postgresql-15 postgresql-server-dev-15 libsqlite3-dev sqlite3 python3
       libevent-dev libcurl4-openssl-dev libssl-dev libclang-rt-14-dev-wasm32 curl
-      libprotobuf-c-dev protobuf-c-compiler containerd runc
+      libprotobuf-c-dev protobuf-c-compiler containerd runc libnghttp2-dev
       rustc libstd-rust-dev-wasm32"
 # Guests in AssemblyScript need node and npm (any node >= 20, as Debian's
 # nodejs or another build, is kept; without one, Debian's are installed).

@@ -10,8 +10,15 @@
  * reservation per container, so a sleeping container costs its instance
  * and a few records.
  *
- *   main.c     the subcommands: start, delete, and serve (the shim itself)
+ * Two binaries.  containerd-shim-wasmbox-v1, what containerd runs once per
+ * container, small and static:
+ *   main.c     the subcommands start and delete
  *   start.c    the shim v2 start protocol: find or start the group's shim
+ *   opts.c     the flags and environment (also the daemon's)
+ *   sha256.c   the hash in a group's socket name (also the daemon's)
+ *   bundle.c   (the annotations that pick the group; unmounting)
+ * and wasmbox-shimd, the shim itself, one per group:
+ *   serve.c    the process: event loop, workers, lingering exit
  *   ttrpc.c    ttrpc over the Unix socket: frames, requests, replies; and
  *              the client side that forwards events to containerd
  *   task.c     the Task API (containerd.task.v2.Task) over the core
@@ -72,16 +79,23 @@ typedef struct shim_opts {
     const char *ns, *address, *publish_binary, *id, *bundle;
     const char *ttrpc_address; /* containerd's, for events ($TTRPC_ADDRESS) */
     const char *rundir;        /* sockets, pids and logs of the shims */
+    const char *group;         /* serve: the group it serves */
 } shim_opts;
 
 extern shim_opts shim_o;
+
+/* opts.c: the flags and environment into shim_o; returns the subcommand
+ * ("version" for -v), NULL if none. */
+const char *shim_parse_args(int argc, char **argv);
+/* sha256.c */
+void shim_sha256(const void *data, size_t len, uint8_t out[32]);
 
 /* start.c */
 int shim_start(void);
 /* The group's socket, lock and pid file paths into buf (of n). */
 void shim_group_path(const char *group, const char *ext, char *buf, size_t n);
 
-/* main.c: the time the shim may exit (its last task gone, shut down) */
+/* serve.c: the time the shim may exit (its last task gone, shut down) */
 void shim_maybe_exit(void);
 uint64_t shim_wall_ns(uint64_t mono_ns);
 

@@ -15,7 +15,8 @@
  * RUNDIR/<hash>.lock while it looks: if the socket answers, its shim is
  * reused; else a new one is bound to it, and the shim itself is forked
  * off (setsid, its own session: a containerd restart does not end it) and
- * exec'd as `serve` with the listening socket as descriptor 3.  The
+ * wasmbox-shimd, the daemon beside this binary, exec'd as `serve` with the
+ * listening socket as descriptor 3.  The
  * address also goes into the bundle's address file, where containerd
  * looks for it when it restarts.  A shim
  * about to exit takes the same lock first (main.c), so a start never hands
@@ -25,7 +26,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +39,8 @@ void shim_group_path(const char *group, const char *ext, char *buf, size_t n)
 {
     char key[4096];
     int k = snprintf(key, sizeof key, "%s%c%s%c%s", shim_o.address ? shim_o.address : "", 0, shim_o.ns, 0, group);
-    unsigned char md[32];
-    unsigned mdlen = 0;
-    EVP_Digest(key, (size_t)k, md, &mdlen, EVP_sha256(), NULL);
+    uint8_t md[32];
+    shim_sha256(key, (size_t)k, md);
     char hex[33];
     for (int i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -77,9 +76,27 @@ static int fail(const char *fmt, const char *a, const char *b)
     return 1;
 }
 
+/* The shim itself: wasmbox-shimd in this binary's directory (links
+ * resolved: containerd may run this through one on its PATH). */
+static char daemon_path[4096];
+static int find_daemon(void)
+{
+    ssize_t n = readlink("/proc/self/exe", daemon_path, sizeof daemon_path - 32);
+    if (n <= 0)
+        return -1;
+    daemon_path[n] = 0;
+    char *slash = strrchr(daemon_path, '/');
+    strcpy(slash ? slash + 1 : daemon_path, "wasmbox-shimd");
+    return access(daemon_path, X_OK);
+}
+
 /* Forks the group's shim, listening on fd; it gets its own session. */
 static int spawn(int fd, const char *group, const char *log)
 {
+    if (find_daemon()) {
+        errno = ENOENT;
+        return -1;
+    }
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -97,9 +114,10 @@ static int spawn(int fd, const char *group, const char *log)
     }
     for (int i = 4; i < 1024; i++)
         close(i);
-    const char *argv[] = {"containerd-shim-wasmbox-v1", "-namespace", shim_o.ns, "-address",
+    const char *argv[] = {"wasmbox-shimd", "-namespace", shim_o.ns, "-address",
                           shim_o.address ? shim_o.address : "", "-group", group, "serve", NULL};
-    execv("/proc/self/exe", (char **)argv);
+    execv(daemon_path, (char **)argv);
+    fprintf(stderr, "wasmbox shim: cannot run %s: %s\n", daemon_path, strerror(errno));
     _exit(127);
 }
 
@@ -124,7 +142,8 @@ int shim_start(void)
             return fail("wasmbox shim: cannot listen on %s: %s", sock, strerror(errno));
         chmod(sock, 0600);
         if (spawn(fd, group, log))
-            return fail("wasmbox shim: cannot start the shim: %s%s", strerror(errno), "");
+            return fail("wasmbox shim: cannot start %s: %s", daemon_path[0] ? daemon_path : "wasmbox-shimd",
+                        strerror(errno));
         close(fd);
     }
     /* containerd finds the shim again after a restart by the bundle's

@@ -112,6 +112,78 @@ contains "... with the right output" "hello from /hello.wasm" "$CT/e6.out"
 for i in 1 2 3 4 5; do $CTR containers rm e$i >/dev/null 2>&1; done
 check "no container left behind" "" "$($CTR containers ls -q)"
 
+# ---- Kubernetes' pause container: a no-op task, in its pod's own shim ----
+# containerd's CRI marks a pod's sandbox container with the annotation
+# io.kubernetes.cri.container-type=sandbox (and every container of the pod
+# with io.kubernetes.cri.sandbox-id); its /pause is a native binary, which
+# the shim never loads: here it is not even in the image.
+POD="--annotation io.kubernetes.cri.sandbox-id=pod1"
+timeout 30 $CTR run -d $RT $POD --annotation io.kubernetes.cri.container-type=sandbox \
+    docker.io/library/hello:latest k1 /pause >"$CT/k1.out" 2>&1
+check "pause container starts (no /pause in the image)" 0 $?
+contains "... and runs" "k1.*RUNNING" "$($CTR task ls >"$CT/ls" 2>&1; echo "$CT/ls")"
+check "a container of its pod runs beside it" 0 "$(F="$POD --annotation io.kubernetes.cri.container-type=container" run k2 hello /hello.wasm inpod)"
+contains "... with its output" "hello from /hello.wasm: inpod" "$CT/k2.out"
+# (the pause container is killed below, once a task of the node's shim runs)
+
+# ---- Stats (ctr task metrics): linear memory and fuel of a running task ----
+# fuel used, from Stats: the cgroups v1 cpuacct usage the shim reports
+fuel() { $CTR task metrics --format json "$1" 2>/dev/null | tr -d ' \n' | sed -n 's/.*"cpu":{"usage":{"total":\([0-9]*\).*/\1/p'; }
+timeout 30 $CTR run -d $RT --memory-limit 33554432 docker.io/library/spin:latest q0 >/dev/null 2>&1
+sleep 0.3
+$CTR task metrics q0 >"$CT/q0.metrics" 2>&1
+contains "metrics: memory usage (linear memory)" "memory.usage_in_bytes *[1-9]" "$CT/q0.metrics"
+contains "metrics: memory limit (the cap)" "memory.limit_in_bytes *33554432" "$CT/q0.metrics"
+# every task reports its shim's pid
+pid_of() { $CTR task ls 2>/dev/null | awk -v id="$1" '$1 == id {print $2}'; }
+if [ -n "$(pid_of k1)" ] && [ "$(pid_of k1)" != "$(pid_of q0)" ]; then ok; else
+    bad "the pod's shim (pid '$(pid_of k1)') is not the node's (pid '$(pid_of q0)')"; fi
+$CTR task kill -s SIGKILL k1 >/dev/null 2>&1
+for _ in $(seq 50); do $CTR task ls 2>/dev/null | grep -q "k1.*STOPPED" && break; sleep 0.1; done
+$CTR task delete k1 >"$CT/k1.del" 2>&1
+contains "pause container killed: exit code 137" "exit code 137" "$CT/k1.del"
+$CTR containers rm k1 >/dev/null 2>&1
+f1=$(fuel q0)
+sleep 0.3
+f2=$(fuel q0)
+if [ -n "$f1" ] && [ -n "$f2" ] && [ "$f2" -gt "$f1" ]; then ok; else bad "metrics: fuel of a spinner grows: '$f1' then '$f2'"; fi
+
+# ---- linux.resources.cpu quota/period: a fuel rate ----
+# A spinner with 1% of a CPU beside one without a quota: compared in fuel
+# used, read at the same moment, never in wall time.
+timeout 30 $CTR run -d $RT --cpu-quota 1000 --cpu-period 100000 docker.io/library/spin:latest q1 >/dev/null 2>&1
+sleep 1
+fq=$(fuel q1)
+fu=$(fuel q0)
+if [ -n "$fq" ] && [ -n "$fu" ] && [ "$fq" -gt 0 ] && [ $((fq * 5)) -lt "$fu" ]; then ok; else
+    bad "a 1% CPU quota: fuel '$fq' should progress, at most a fifth of the unlimited spinner's '$fu'"; fi
+for q in q0 q1; do
+    $CTR task kill -s SIGKILL $q >/dev/null 2>&1
+done
+sleep 0.3
+for q in q0 q1; do
+    $CTR task delete $q >/dev/null 2>&1
+    $CTR containers rm $q >/dev/null 2>&1
+done
+
+# ---- the benchmark's own client (bench/ctd_client: gRPC, one connection) ----
+CC="$B/bench/ctd_client -a $CT/c.sock -n $NS -d $CT"
+timeout 30 $CTR run $RT docker.io/library/hello:latest cct /hello.wasm cc exit=3 >/dev/null 2>&1
+$CC -t cct -c 8 -p 4 -i cc -x 3 -e "hello from /hello.wasm: cc exit=3" >"$CT/cc.out" 2>&1
+check "client: 8 containers, exit 3 each, through gRPC" 0 $?
+contains "... each one's output checked" "8 containers (io.containerd.wasmbox.v1), 4 in flight: .* 0 failed, 8 outputs checked" "$CT/cc.out"
+$CC -t cct -c 3 -p 3 -i cd -x 0 >"$CT/cd.out" 2>&1
+check "client: a wrong exit status is a failure" 1 $?
+contains "... naming it" "cd-1: Tasks.Wait: exit status 3, not 0" "$CT/cd.out"
+$CC -t cct -c 2 -p 2 -i ce -x 3 -e "not what it prints" -T 20 >"$CT/ce.out" 2>&1
+check "client: missing output is a failure" 1 $?
+contains "... saying so" "the expected output never came" "$CT/ce.out"
+$CC -t nosuch -c 1 >"$CT/cf.out" 2>&1
+check "client: a missing template is a clear error" 2 $?
+contains "... naming it" "nosuch.*not found" "$CT/cf.out"
+$CTR containers rm cct >/dev/null 2>&1
+check "client: every container and snapshot it made removed" "" "$($CTR containers ls -q; $CTR snapshots ls | awk 'NR > 1 && $3 == "Active"')"
+
 # ---- 200 containers at once, one grouped shim (three sleepers keep it) ----
 for i in 1 2 3; do timeout 30 $CTR run -d $RT docker.io/library/sleeper:latest r$i >/dev/null 2>&1; done
 shim=$(ctd_shims)
