@@ -59,7 +59,10 @@ static unsigned features(void)
 enum { XMM0, XMM1, XMM2 };
 
 /* A forward jump to patch at `here` (local labels of a sequence). */
-static void here(x64_emit *x, uint32_t at) { x64_patch(&x->a, at, x64_pos(&x->a)); }
+static void here(x64_emit *x, uint32_t at)
+{
+    x64_patch(&x->a, at, x64_pos(&x->a));
+}
 
 /* Calls the C function fn (its arguments already in place). */
 static void call_c(x64_emit *x, const void *fn)
@@ -70,7 +73,10 @@ static void call_c(x64_emit *x, const void *fn)
 
 /* xmm = the float at loc.  Constants have frame slots too (slot() knows
  * where), so every float operand is a memory operand. */
-static void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc) { x64_movs_rm(&x->a, dbl, xmm, slot(x, loc)); }
+static void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc)
+{
+    x64_movs_rm(&x->a, dbl, xmm, slot(x, loc));
+}
 
 /* The float in xmm to its slot: an f64 as its 8 bytes, an f32 zero-extended
  * (sw_f32), through rax. */
@@ -152,8 +158,14 @@ static void divide(x64_emit *x, const xop *o, bool w, bool sign, bool rem)
 
 /* ---- bit counts, extensions ------------------------------------------------------- */
 
-static uint32_t popcount32(uint32_t v) { return (uint32_t)__builtin_popcount(v); }
-static uint64_t popcount64(uint64_t v) { return (uint64_t)__builtin_popcountll(v); }
+static uint32_t popcount32(uint32_t v)
+{
+    return (uint32_t)__builtin_popcount(v);
+}
+static uint64_t popcount64(uint64_t v)
+{
+    return (uint64_t)__builtin_popcountll(v);
+}
 
 /* [a|d]: clz, ctz or popcnt of width w; 0 gives the width for the first two
  * (lzcnt and tzcnt do so; bsr and bsf leave it undefined, so a cmov does). */
@@ -247,14 +259,38 @@ static void fsign(x64_emit *x, const xop *o, bool dbl, int kind)
 }
 
 /* The interpreter's rounding, for a CPU without roundss (QUIET as interp.c). */
-static float q_ceilf(float v) { return v != v ? v + v : ceilf(v); }
-static float q_floorf(float v) { return v != v ? v + v : floorf(v); }
-static float q_truncf(float v) { return v != v ? v + v : truncf(v); }
-static float q_nearbyintf(float v) { return nearbyintf(v); }
-static double q_ceil(double v) { return v != v ? v + v : ceil(v); }
-static double q_floor(double v) { return v != v ? v + v : floor(v); }
-static double q_trunc(double v) { return v != v ? v + v : trunc(v); }
-static double q_nearbyint(double v) { return nearbyint(v); }
+static float q_ceilf(float v)
+{
+    return v != v ? v + v : ceilf(v);
+}
+static float q_floorf(float v)
+{
+    return v != v ? v + v : floorf(v);
+}
+static float q_truncf(float v)
+{
+    return v != v ? v + v : truncf(v);
+}
+static float q_nearbyintf(float v)
+{
+    return nearbyintf(v);
+}
+static double q_ceil(double v)
+{
+    return v != v ? v + v : ceil(v);
+}
+static double q_floor(double v)
+{
+    return v != v ? v + v : floor(v);
+}
+static double q_trunc(double v)
+{
+    return v != v ? v + v : trunc(v);
+}
+static double q_nearbyint(double v)
+{
+    return nearbyint(v);
+}
 
 /* [a|d]: ceil (mode 2), floor (1), trunc (3), nearest (0, ties to even).
  * roundss quiets a signalling NaN as the interpreter's a + a does. */
@@ -355,7 +391,7 @@ static void truncate(x64_emit *x, const xop *o, bool dbl, bool w, bool sign, boo
         x64_sse_rr(a, X64_MAXS, dbl, XMM0, XMM1);
     }
     x64_cvtts2si(a, dbl, true, X64_RAX, XMM0);
-    if (!w) { /* u32: a 64-bit conversion, in range when its top half is 0 */
+    if (!w) {      /* u32: a 64-bit conversion, in range when its top half is 0 */
         if (sat) { /* too large (or INT64_MIN: >= 2^63) to UINT32_MAX */
             x64_mov_ri(a, X64_RCX, UINT32_MAX);
             x64_alu_rr(a, X64_CMP, true, X64_RAX, X64_RCX);
@@ -391,118 +427,177 @@ static void truncate(x64_emit *x, const xop *o, bool dbl, bool w, bool sign, boo
 
 /* ---- the ops ---------------------------------------------------------------------- */
 
+enum {
+    DIVIDE = 1,
+    COUNT,
+    EXTEND,
+    ZEXT,
+    ARITH,
+    MINMAX,
+    SQRT,
+    SIGN,
+    ROUND,
+    COMPARE,
+    CVT,
+    CONVERT,
+    TRUNC,
+    SAT
+};
+
+/* How each numeric op is emitted: its kind, the float width (d: f64), the
+ * integer width (w: 64 bits), signedness, and one more argument (the
+ * instruction, the rounding mode, the predicate ...). */
+typedef struct {
+    uint8_t kind, d, w, s;
+    int arg;
+} numop;
+
+#define N(op, kind, d, w, s, arg) [WB__OP_##op] = {kind, d, w, s, arg}
+static const numop numops[WB__OP_COUNT] = {
+    N(I32_DIV_S, DIVIDE, 0, 0, 1, 0),
+    N(I32_DIV_U, DIVIDE, 0, 0, 0, 0),
+    N(I32_REM_S, DIVIDE, 0, 0, 1, 1),
+    N(I32_REM_U, DIVIDE, 0, 0, 0, 1),
+    N(I64_DIV_S, DIVIDE, 0, 1, 1, 0),
+    N(I64_DIV_U, DIVIDE, 0, 1, 0, 0),
+    N(I64_REM_S, DIVIDE, 0, 1, 1, 1),
+    N(I64_REM_U, DIVIDE, 0, 1, 0, 1),
+    N(I32_CLZ, COUNT, 0, 0, 0, X64_LZCNT),
+    N(I32_CTZ, COUNT, 0, 0, 0, X64_TZCNT),
+    N(I32_POPCNT, COUNT, 0, 0, 0, X64_POPCNT),
+    N(I64_CLZ, COUNT, 0, 1, 0, X64_LZCNT),
+    N(I64_CTZ, COUNT, 0, 1, 0, X64_TZCNT),
+    N(I64_POPCNT, COUNT, 0, 1, 0, X64_POPCNT),
+    N(I32_EXTEND8_S, EXTEND, 0, 0, 1, 1),
+    N(I32_EXTEND16_S, EXTEND, 0, 0, 1, 2),
+    N(I64_EXTEND8_S, EXTEND, 0, 1, 1, 1),
+    N(I64_EXTEND16_S, EXTEND, 0, 1, 1, 2),
+    N(I64_EXTEND32_S, EXTEND, 0, 1, 1, 4),
+    N(I64_EXTEND_I32_S, EXTEND, 0, 1, 1, 4),
+    N(I64_EXTEND_I32_U, ZEXT, 0, 1, 0, 0),
+    N(F32_ADD, ARITH, 0, 0, 0, X64_ADDS),
+    N(F32_SUB, ARITH, 0, 0, 0, X64_SUBS),
+    N(F32_MUL, ARITH, 0, 0, 0, X64_MULS),
+    N(F32_DIV, ARITH, 0, 0, 0, X64_DIVS),
+    N(F64_ADD, ARITH, 1, 0, 0, X64_ADDS),
+    N(F64_SUB, ARITH, 1, 0, 0, X64_SUBS),
+    N(F64_MUL, ARITH, 1, 0, 0, X64_MULS),
+    N(F64_DIV, ARITH, 1, 0, 0, X64_DIVS),
+    N(F32_MIN, MINMAX, 0, 0, 0, 0),
+    N(F32_MAX, MINMAX, 0, 0, 0, 1),
+    N(F64_MIN, MINMAX, 1, 0, 0, 0),
+    N(F64_MAX, MINMAX, 1, 0, 0, 1),
+    N(F32_SQRT, SQRT, 0, 0, 0, 0),
+    N(F64_SQRT, SQRT, 1, 0, 0, 0),
+    N(F32_ABS, SIGN, 0, 0, 0, 'a'),
+    N(F32_NEG, SIGN, 0, 0, 0, 'n'),
+    N(F32_COPYSIGN, SIGN, 0, 0, 0, 'c'),
+    N(F64_ABS, SIGN, 1, 0, 0, 'a'),
+    N(F64_NEG, SIGN, 1, 0, 0, 'n'),
+    N(F64_COPYSIGN, SIGN, 1, 0, 0, 'c'),
+    N(F32_NEAREST, ROUND, 0, 0, 0, 0),
+    N(F32_FLOOR, ROUND, 0, 0, 0, 1),
+    N(F32_CEIL, ROUND, 0, 0, 0, 2),
+    N(F32_TRUNC, ROUND, 0, 0, 0, 3),
+    N(F64_NEAREST, ROUND, 1, 0, 0, 0),
+    N(F64_FLOOR, ROUND, 1, 0, 0, 1),
+    N(F64_CEIL, ROUND, 1, 0, 0, 2),
+    N(F64_TRUNC, ROUND, 1, 0, 0, 3),
+    /* s: the operands swapped (gt, ge as lt, le); arg: cmpss's predicate */
+    N(F32_EQ, COMPARE, 0, 0, 0, 0),
+    N(F32_NE, COMPARE, 0, 0, 0, 4),
+    N(F32_LT, COMPARE, 0, 0, 0, 1),
+    N(F32_GT, COMPARE, 0, 0, 1, 1),
+    N(F32_LE, COMPARE, 0, 0, 0, 2),
+    N(F32_GE, COMPARE, 0, 0, 1, 2),
+    N(F64_EQ, COMPARE, 1, 0, 0, 0),
+    N(F64_NE, COMPARE, 1, 0, 0, 4),
+    N(F64_LT, COMPARE, 1, 0, 0, 1),
+    N(F64_GT, COMPARE, 1, 0, 1, 1),
+    N(F64_LE, COMPARE, 1, 0, 0, 2),
+    N(F64_GE, COMPARE, 1, 0, 1, 2),
+    N(F32_DEMOTE_F64, CVT, 0, 0, 0, 0),
+    N(F64_PROMOTE_F32, CVT, 1, 0, 0, 0),
+    N(F32_CONVERT_I32_S, CONVERT, 0, 0, 1, 0),
+    N(F32_CONVERT_I32_U, CONVERT, 0, 0, 0, 0),
+    N(F32_CONVERT_I64_S, CONVERT, 0, 1, 1, 0),
+    N(F32_CONVERT_I64_U, CONVERT, 0, 1, 0, 0),
+    N(F64_CONVERT_I32_S, CONVERT, 1, 0, 1, 0),
+    N(F64_CONVERT_I32_U, CONVERT, 1, 0, 0, 0),
+    N(F64_CONVERT_I64_S, CONVERT, 1, 1, 1, 0),
+    N(F64_CONVERT_I64_U, CONVERT, 1, 1, 0, 0),
+    N(I32_TRUNC_F32_S, TRUNC, 0, 0, 1, 0),
+    N(I32_TRUNC_F32_U, TRUNC, 0, 0, 0, 0),
+    N(I32_TRUNC_F64_S, TRUNC, 1, 0, 1, 0),
+    N(I32_TRUNC_F64_U, TRUNC, 1, 0, 0, 0),
+    N(I64_TRUNC_F32_S, TRUNC, 0, 1, 1, 0),
+    N(I64_TRUNC_F32_U, TRUNC, 0, 1, 0, 0),
+    N(I64_TRUNC_F64_S, TRUNC, 1, 1, 1, 0),
+    N(I64_TRUNC_F64_U, TRUNC, 1, 1, 0, 0),
+    N(I32_TRUNC_SAT_F32_S, SAT, 0, 0, 1, 0),
+    N(I32_TRUNC_SAT_F32_U, SAT, 0, 0, 0, 0),
+    N(I32_TRUNC_SAT_F64_S, SAT, 1, 0, 1, 0),
+    N(I32_TRUNC_SAT_F64_U, SAT, 1, 0, 0, 0),
+    N(I64_TRUNC_SAT_F32_S, SAT, 0, 1, 1, 0),
+    N(I64_TRUNC_SAT_F32_U, SAT, 0, 1, 0, 0),
+    N(I64_TRUNC_SAT_F64_S, SAT, 1, 1, 1, 0),
+    N(I64_TRUNC_SAT_F64_U, SAT, 1, 1, 0, 0),
+};
+#undef N
+
 bool wb__x64e_numeric(x64_emit *x, const xop *o)
 {
-    unsigned id = o->id;
-    switch (id) {
-    case WB__OP_I32_DIV_S: divide(x, o, false, true, false); return true;
-    case WB__OP_I32_DIV_U: divide(x, o, false, false, false); return true;
-    case WB__OP_I32_REM_S: divide(x, o, false, true, true); return true;
-    case WB__OP_I32_REM_U: divide(x, o, false, false, true); return true;
-    case WB__OP_I64_DIV_S: divide(x, o, true, true, false); return true;
-    case WB__OP_I64_DIV_U: divide(x, o, true, false, false); return true;
-    case WB__OP_I64_REM_S: divide(x, o, true, true, true); return true;
-    case WB__OP_I64_REM_U: divide(x, o, true, false, true); return true;
-
-    case WB__OP_I32_CLZ: count(x, o, false, X64_LZCNT); return true;
-    case WB__OP_I32_CTZ: count(x, o, false, X64_TZCNT); return true;
-    case WB__OP_I32_POPCNT: count(x, o, false, X64_POPCNT); return true;
-    case WB__OP_I64_CLZ: count(x, o, true, X64_LZCNT); return true;
-    case WB__OP_I64_CTZ: count(x, o, true, X64_TZCNT); return true;
-    case WB__OP_I64_POPCNT: count(x, o, true, X64_POPCNT); return true;
-
-    case WB__OP_I32_EXTEND8_S: extend(x, o, false, 1); return true;
-    case WB__OP_I32_EXTEND16_S: extend(x, o, false, 2); return true;
-    case WB__OP_I64_EXTEND8_S: extend(x, o, true, 1); return true;
-    case WB__OP_I64_EXTEND16_S: extend(x, o, true, 2); return true;
-    case WB__OP_I64_EXTEND32_S:
-    case WB__OP_I64_EXTEND_I32_S: extend(x, o, true, 4); return true;
-    case WB__OP_I64_EXTEND_I32_U: /* the low half, zero-extended */
+    const numop *n = &numops[o->id];
+    bool d = n->d, w = n->w, s = n->s;
+    switch (n->kind) {
+    case DIVIDE:
+        divide(x, o, w, s, n->arg);
+        return true;
+    case COUNT:
+        count(x, o, w, n->arg);
+        return true;
+    case EXTEND:
+        extend(x, o, w, (unsigned)n->arg);
+        return true;
+    case ZEXT: /* i64.extend_i32_u: the low half, zero-extended */
         load(x, false, X64_RAX, o->v[0]);
         store(x, o->v[1], X64_RAX);
         return true;
-
-    case WB__OP_F32_ADD: farith(x, o, false, X64_ADDS); return true;
-    case WB__OP_F32_SUB: farith(x, o, false, X64_SUBS); return true;
-    case WB__OP_F32_MUL: farith(x, o, false, X64_MULS); return true;
-    case WB__OP_F32_DIV: farith(x, o, false, X64_DIVS); return true;
-    case WB__OP_F64_ADD: farith(x, o, true, X64_ADDS); return true;
-    case WB__OP_F64_SUB: farith(x, o, true, X64_SUBS); return true;
-    case WB__OP_F64_MUL: farith(x, o, true, X64_MULS); return true;
-    case WB__OP_F64_DIV: farith(x, o, true, X64_DIVS); return true;
-    case WB__OP_F32_MIN: fminmax(x, o, false, false); return true;
-    case WB__OP_F32_MAX: fminmax(x, o, false, true); return true;
-    case WB__OP_F64_MIN: fminmax(x, o, true, false); return true;
-    case WB__OP_F64_MAX: fminmax(x, o, true, true); return true;
-    case WB__OP_F32_SQRT:
-    case WB__OP_F64_SQRT: {
-        bool dbl = id == WB__OP_F64_SQRT;
-        fload(x, dbl, XMM0, o->v[0]); /* sqrtss reg, reg: no stale upper lane */
-        x64_sse_rr(&x->a, X64_SQRTS, dbl, XMM0, XMM0);
-        fstore(x, dbl, o->v[1], XMM0);
+    case ARITH:
+        farith(x, o, d, n->arg);
         return true;
-    }
-    case WB__OP_F32_ABS: fsign(x, o, false, 'a'); return true;
-    case WB__OP_F32_NEG: fsign(x, o, false, 'n'); return true;
-    case WB__OP_F32_COPYSIGN: fsign(x, o, false, 'c'); return true;
-    case WB__OP_F64_ABS: fsign(x, o, true, 'a'); return true;
-    case WB__OP_F64_NEG: fsign(x, o, true, 'n'); return true;
-    case WB__OP_F64_COPYSIGN: fsign(x, o, true, 'c'); return true;
-    case WB__OP_F32_NEAREST: fround(x, o, false, 0); return true;
-    case WB__OP_F32_FLOOR: fround(x, o, false, 1); return true;
-    case WB__OP_F32_CEIL: fround(x, o, false, 2); return true;
-    case WB__OP_F32_TRUNC: fround(x, o, false, 3); return true;
-    case WB__OP_F64_NEAREST: fround(x, o, true, 0); return true;
-    case WB__OP_F64_FLOOR: fround(x, o, true, 1); return true;
-    case WB__OP_F64_CEIL: fround(x, o, true, 2); return true;
-    case WB__OP_F64_TRUNC: fround(x, o, true, 3); return true;
-
-    case WB__OP_F32_EQ: fcompare(x, o, false, 0, false); return true;
-    case WB__OP_F32_NE: fcompare(x, o, false, 4, false); return true;
-    case WB__OP_F32_LT: fcompare(x, o, false, 1, false); return true;
-    case WB__OP_F32_GT: fcompare(x, o, false, 1, true); return true;
-    case WB__OP_F32_LE: fcompare(x, o, false, 2, false); return true;
-    case WB__OP_F32_GE: fcompare(x, o, false, 2, true); return true;
-    case WB__OP_F64_EQ: fcompare(x, o, true, 0, false); return true;
-    case WB__OP_F64_NE: fcompare(x, o, true, 4, false); return true;
-    case WB__OP_F64_LT: fcompare(x, o, true, 1, false); return true;
-    case WB__OP_F64_GT: fcompare(x, o, true, 1, true); return true;
-    case WB__OP_F64_LE: fcompare(x, o, true, 2, false); return true;
-    case WB__OP_F64_GE: fcompare(x, o, true, 2, true); return true;
-
-    case WB__OP_F32_DEMOTE_F64:
-    case WB__OP_F64_PROMOTE_F32: {
-        bool dbl = id == WB__OP_F64_PROMOTE_F32; /* the result's width */
+    case MINMAX:
+        fminmax(x, o, d, n->arg);
+        return true;
+    case SQRT:
+        fload(x, d, XMM0, o->v[0]); /* sqrtss reg, reg: no stale upper lane */
+        x64_sse_rr(&x->a, X64_SQRTS, d, XMM0, XMM0);
+        fstore(x, d, o->v[1], XMM0);
+        return true;
+    case SIGN:
+        fsign(x, o, d, n->arg);
+        return true;
+    case ROUND:
+        fround(x, o, d, n->arg);
+        return true;
+    case COMPARE:
+        fcompare(x, o, d, (uint8_t)n->arg, s);
+        return true;
+    case CVT: /* d: the result's width; cvtss2sd is named by its source */
         x64_ps_rr(&x->a, X64_XORPS, XMM0, XMM0);
-        x64_sse_rm(&x->a, X64_CVTS, !dbl, XMM0, slot(x, o->v[0])); /* named by its source */
-        fstore(x, dbl, o->v[1], XMM0);
+        x64_sse_rm(&x->a, X64_CVTS, !d, XMM0, slot(x, o->v[0]));
+        fstore(x, d, o->v[1], XMM0);
         return true;
-    }
-    case WB__OP_F32_CONVERT_I32_S: convert(x, o, false, false, true); return true;
-    case WB__OP_F32_CONVERT_I32_U: convert(x, o, false, false, false); return true;
-    case WB__OP_F32_CONVERT_I64_S: convert(x, o, false, true, true); return true;
-    case WB__OP_F32_CONVERT_I64_U: convert(x, o, false, true, false); return true;
-    case WB__OP_F64_CONVERT_I32_S: convert(x, o, true, false, true); return true;
-    case WB__OP_F64_CONVERT_I32_U: convert(x, o, true, false, false); return true;
-    case WB__OP_F64_CONVERT_I64_S: convert(x, o, true, true, true); return true;
-    case WB__OP_F64_CONVERT_I64_U: convert(x, o, true, true, false); return true;
-
-    case WB__OP_I32_TRUNC_F32_S: truncate(x, o, false, false, true, false); return true;
-    case WB__OP_I32_TRUNC_F32_U: truncate(x, o, false, false, false, false); return true;
-    case WB__OP_I32_TRUNC_F64_S: truncate(x, o, true, false, true, false); return true;
-    case WB__OP_I32_TRUNC_F64_U: truncate(x, o, true, false, false, false); return true;
-    case WB__OP_I64_TRUNC_F32_S: truncate(x, o, false, true, true, false); return true;
-    case WB__OP_I64_TRUNC_F32_U: truncate(x, o, false, true, false, false); return true;
-    case WB__OP_I64_TRUNC_F64_S: truncate(x, o, true, true, true, false); return true;
-    case WB__OP_I64_TRUNC_F64_U: truncate(x, o, true, true, false, false); return true;
-    case WB__OP_I32_TRUNC_SAT_F32_S: truncate(x, o, false, false, true, true); return true;
-    case WB__OP_I32_TRUNC_SAT_F32_U: truncate(x, o, false, false, false, true); return true;
-    case WB__OP_I32_TRUNC_SAT_F64_S: truncate(x, o, true, false, true, true); return true;
-    case WB__OP_I32_TRUNC_SAT_F64_U: truncate(x, o, true, false, false, true); return true;
-    case WB__OP_I64_TRUNC_SAT_F32_S: truncate(x, o, false, true, true, true); return true;
-    case WB__OP_I64_TRUNC_SAT_F32_U: truncate(x, o, false, true, false, true); return true;
-    case WB__OP_I64_TRUNC_SAT_F64_S: truncate(x, o, true, true, true, true); return true;
-    case WB__OP_I64_TRUNC_SAT_F64_U: truncate(x, o, true, true, false, true); return true;
-    default: return false;
+    case CONVERT:
+        convert(x, o, d, w, s);
+        return true;
+    case TRUNC:
+        truncate(x, o, d, w, s, false);
+        return true;
+    case SAT:
+        truncate(x, o, d, w, s, true);
+        return true;
+    default:
+        return false;
     }
 }

@@ -20,72 +20,159 @@ typedef struct {
 } opdesc;
 
 static const opdesc ops[] = {
-    {"i32.div_s", 'i', 'i', 2, NULL},   {"i32.div_u", 'i', 'i', 2, NULL},   {"i32.rem_s", 'i', 'i', 2, NULL},
-    {"i32.rem_u", 'i', 'i', 2, NULL},   {"i64.div_s", 'I', 'I', 2, NULL},   {"i64.div_u", 'I', 'I', 2, NULL},
-    {"i64.rem_s", 'I', 'I', 2, NULL},   {"i64.rem_u", 'I', 'I', 2, NULL},   {"i32.div_s", 'i', 'i', 2, "-1"},
-    {"i32.rem_s", 'i', 'i', 2, "-1"},   {"i32.div_s", 'i', 'i', 2, "0"},    {"i32.div_u", 'i', 'i', 2, "16"},
-    {"i32.rem_u", 'i', 'i', 2, "16"},   {"i32.div_u", 'i', 'i', 2, "1"},    {"i32.rem_u", 'i', 'i', 2, "1"},
-    {"i32.rem_s", 'i', 'i', 2, "17"},   {"i32.div_u", 'i', 'i', 2, "-2"},   {"i64.div_s", 'I', 'I', 2, "-1"},
-    {"i64.rem_s", 'I', 'I', 2, "-1"},   {"i64.div_u", 'I', 'I', 2, "0x8000000000000000"},
-    {"i64.rem_u", 'I', 'I', 2, "0x8000000000000000"},                       {"i64.rem_s", 'I', 'I', 2, "-3"},
-    {"i32.clz", 'i', 'i', 1, NULL},     {"i32.ctz", 'i', 'i', 1, NULL},     {"i32.popcnt", 'i', 'i', 1, NULL},
-    {"i64.clz", 'I', 'I', 1, NULL},     {"i64.ctz", 'I', 'I', 1, NULL},     {"i64.popcnt", 'I', 'I', 1, NULL},
-    {"i32.extend8_s", 'i', 'i', 1, NULL},                                   {"i32.extend16_s", 'i', 'i', 1, NULL},
-    {"i64.extend8_s", 'I', 'I', 1, NULL},                                   {"i64.extend16_s", 'I', 'I', 1, NULL},
-    {"i64.extend32_s", 'I', 'I', 1, NULL},                                  {"i64.extend_i32_s", 'i', 'I', 1, NULL},
-    {"i64.extend_i32_u", 'i', 'I', 1, NULL},                                {"i32.wrap_i64", 'I', 'i', 1, NULL},
-    {"f32.add", 'f', 'f', 2, NULL},     {"f32.sub", 'f', 'f', 2, NULL},     {"f32.mul", 'f', 'f', 2, NULL},
-    {"f32.div", 'f', 'f', 2, NULL},     {"f32.min", 'f', 'f', 2, NULL},     {"f32.max", 'f', 'f', 2, NULL},
-    {"f32.copysign", 'f', 'f', 2, NULL}, {"f32.eq", 'f', 'i', 2, NULL},     {"f32.ne", 'f', 'i', 2, NULL},
-    {"f32.lt", 'f', 'i', 2, NULL},      {"f32.gt", 'f', 'i', 2, NULL},      {"f32.le", 'f', 'i', 2, NULL},
-    {"f32.ge", 'f', 'i', 2, NULL},      {"f64.add", 'F', 'F', 2, NULL},     {"f64.sub", 'F', 'F', 2, NULL},
-    {"f64.mul", 'F', 'F', 2, NULL},     {"f64.div", 'F', 'F', 2, NULL},     {"f64.min", 'F', 'F', 2, NULL},
-    {"f64.max", 'F', 'F', 2, NULL},     {"f64.copysign", 'F', 'F', 2, NULL}, {"f64.eq", 'F', 'i', 2, NULL},
-    {"f64.ne", 'F', 'i', 2, NULL},      {"f64.lt", 'F', 'i', 2, NULL},      {"f64.gt", 'F', 'i', 2, NULL},
-    {"f64.le", 'F', 'i', 2, NULL},      {"f64.ge", 'F', 'i', 2, NULL},      {"f32.abs", 'f', 'f', 1, NULL},
-    {"f32.neg", 'f', 'f', 1, NULL},     {"f32.ceil", 'f', 'f', 1, NULL},    {"f32.floor", 'f', 'f', 1, NULL},
-    {"f32.trunc", 'f', 'f', 1, NULL},   {"f32.nearest", 'f', 'f', 1, NULL}, {"f32.sqrt", 'f', 'f', 1, NULL},
-    {"f64.abs", 'F', 'F', 1, NULL},     {"f64.neg", 'F', 'F', 1, NULL},     {"f64.ceil", 'F', 'F', 1, NULL},
-    {"f64.floor", 'F', 'F', 1, NULL},   {"f64.trunc", 'F', 'F', 1, NULL},   {"f64.nearest", 'F', 'F', 1, NULL},
-    {"f64.sqrt", 'F', 'F', 1, NULL},    {"f32.demote_f64", 'F', 'f', 1, NULL},
+    {"i32.div_s", 'i', 'i', 2, NULL},
+    {"i32.div_u", 'i', 'i', 2, NULL},
+    {"i32.rem_s", 'i', 'i', 2, NULL},
+    {"i32.rem_u", 'i', 'i', 2, NULL},
+    {"i64.div_s", 'I', 'I', 2, NULL},
+    {"i64.div_u", 'I', 'I', 2, NULL},
+    {"i64.rem_s", 'I', 'I', 2, NULL},
+    {"i64.rem_u", 'I', 'I', 2, NULL},
+    {"i32.div_s", 'i', 'i', 2, "-1"},
+    {"i32.rem_s", 'i', 'i', 2, "-1"},
+    {"i32.div_s", 'i', 'i', 2, "0"},
+    {"i32.div_u", 'i', 'i', 2, "16"},
+    {"i32.rem_u", 'i', 'i', 2, "16"},
+    {"i32.div_u", 'i', 'i', 2, "1"},
+    {"i32.rem_u", 'i', 'i', 2, "1"},
+    {"i32.rem_s", 'i', 'i', 2, "17"},
+    {"i32.div_u", 'i', 'i', 2, "-2"},
+    {"i64.div_s", 'I', 'I', 2, "-1"},
+    {"i64.rem_s", 'I', 'I', 2, "-1"},
+    {"i64.div_u", 'I', 'I', 2, "0x8000000000000000"},
+    {"i64.rem_u", 'I', 'I', 2, "0x8000000000000000"},
+    {"i64.rem_s", 'I', 'I', 2, "-3"},
+    {"i32.clz", 'i', 'i', 1, NULL},
+    {"i32.ctz", 'i', 'i', 1, NULL},
+    {"i32.popcnt", 'i', 'i', 1, NULL},
+    {"i64.clz", 'I', 'I', 1, NULL},
+    {"i64.ctz", 'I', 'I', 1, NULL},
+    {"i64.popcnt", 'I', 'I', 1, NULL},
+    {"i32.extend8_s", 'i', 'i', 1, NULL},
+    {"i32.extend16_s", 'i', 'i', 1, NULL},
+    {"i64.extend8_s", 'I', 'I', 1, NULL},
+    {"i64.extend16_s", 'I', 'I', 1, NULL},
+    {"i64.extend32_s", 'I', 'I', 1, NULL},
+    {"i64.extend_i32_s", 'i', 'I', 1, NULL},
+    {"i64.extend_i32_u", 'i', 'I', 1, NULL},
+    {"i32.wrap_i64", 'I', 'i', 1, NULL},
+    {"f32.add", 'f', 'f', 2, NULL},
+    {"f32.sub", 'f', 'f', 2, NULL},
+    {"f32.mul", 'f', 'f', 2, NULL},
+    {"f32.div", 'f', 'f', 2, NULL},
+    {"f32.min", 'f', 'f', 2, NULL},
+    {"f32.max", 'f', 'f', 2, NULL},
+    {"f32.copysign", 'f', 'f', 2, NULL},
+    {"f32.eq", 'f', 'i', 2, NULL},
+    {"f32.ne", 'f', 'i', 2, NULL},
+    {"f32.lt", 'f', 'i', 2, NULL},
+    {"f32.gt", 'f', 'i', 2, NULL},
+    {"f32.le", 'f', 'i', 2, NULL},
+    {"f32.ge", 'f', 'i', 2, NULL},
+    {"f64.add", 'F', 'F', 2, NULL},
+    {"f64.sub", 'F', 'F', 2, NULL},
+    {"f64.mul", 'F', 'F', 2, NULL},
+    {"f64.div", 'F', 'F', 2, NULL},
+    {"f64.min", 'F', 'F', 2, NULL},
+    {"f64.max", 'F', 'F', 2, NULL},
+    {"f64.copysign", 'F', 'F', 2, NULL},
+    {"f64.eq", 'F', 'i', 2, NULL},
+    {"f64.ne", 'F', 'i', 2, NULL},
+    {"f64.lt", 'F', 'i', 2, NULL},
+    {"f64.gt", 'F', 'i', 2, NULL},
+    {"f64.le", 'F', 'i', 2, NULL},
+    {"f64.ge", 'F', 'i', 2, NULL},
+    {"f32.abs", 'f', 'f', 1, NULL},
+    {"f32.neg", 'f', 'f', 1, NULL},
+    {"f32.ceil", 'f', 'f', 1, NULL},
+    {"f32.floor", 'f', 'f', 1, NULL},
+    {"f32.trunc", 'f', 'f', 1, NULL},
+    {"f32.nearest", 'f', 'f', 1, NULL},
+    {"f32.sqrt", 'f', 'f', 1, NULL},
+    {"f64.abs", 'F', 'F', 1, NULL},
+    {"f64.neg", 'F', 'F', 1, NULL},
+    {"f64.ceil", 'F', 'F', 1, NULL},
+    {"f64.floor", 'F', 'F', 1, NULL},
+    {"f64.trunc", 'F', 'F', 1, NULL},
+    {"f64.nearest", 'F', 'F', 1, NULL},
+    {"f64.sqrt", 'F', 'F', 1, NULL},
+    {"f32.demote_f64", 'F', 'f', 1, NULL},
     {"f64.promote_f32", 'f', 'F', 1, NULL},
-    {"f32.convert_i32_s", 'i', 'f', 1, NULL}, {"f32.convert_i32_u", 'i', 'f', 1, NULL},
-    {"f32.convert_i64_s", 'I', 'f', 1, NULL}, {"f32.convert_i64_u", 'I', 'f', 1, NULL},
-    {"f64.convert_i32_s", 'i', 'F', 1, NULL}, {"f64.convert_i32_u", 'i', 'F', 1, NULL},
-    {"f64.convert_i64_s", 'I', 'F', 1, NULL}, {"f64.convert_i64_u", 'I', 'F', 1, NULL},
-    {"i32.trunc_f32_s", 'f', 'i', 1, NULL},   {"i32.trunc_f32_u", 'f', 'i', 1, NULL},
-    {"i32.trunc_f64_s", 'F', 'i', 1, NULL},   {"i32.trunc_f64_u", 'F', 'i', 1, NULL},
-    {"i64.trunc_f32_s", 'f', 'I', 1, NULL},   {"i64.trunc_f32_u", 'f', 'I', 1, NULL},
-    {"i64.trunc_f64_s", 'F', 'I', 1, NULL},   {"i64.trunc_f64_u", 'F', 'I', 1, NULL},
-    {"i32.trunc_sat_f32_s", 'f', 'i', 1, NULL}, {"i32.trunc_sat_f32_u", 'f', 'i', 1, NULL},
-    {"i32.trunc_sat_f64_s", 'F', 'i', 1, NULL}, {"i32.trunc_sat_f64_u", 'F', 'i', 1, NULL},
-    {"i64.trunc_sat_f32_s", 'f', 'I', 1, NULL}, {"i64.trunc_sat_f32_u", 'f', 'I', 1, NULL},
-    {"i64.trunc_sat_f64_s", 'F', 'I', 1, NULL}, {"i64.trunc_sat_f64_u", 'F', 'I', 1, NULL},
-    {"f32.reinterpret_i32", 'i', 'f', 1, NULL}, {"i64.reinterpret_f64", 'F', 'I', 1, NULL},
+    {"f32.convert_i32_s", 'i', 'f', 1, NULL},
+    {"f32.convert_i32_u", 'i', 'f', 1, NULL},
+    {"f32.convert_i64_s", 'I', 'f', 1, NULL},
+    {"f32.convert_i64_u", 'I', 'f', 1, NULL},
+    {"f64.convert_i32_s", 'i', 'F', 1, NULL},
+    {"f64.convert_i32_u", 'i', 'F', 1, NULL},
+    {"f64.convert_i64_s", 'I', 'F', 1, NULL},
+    {"f64.convert_i64_u", 'I', 'F', 1, NULL},
+    {"i32.trunc_f32_s", 'f', 'i', 1, NULL},
+    {"i32.trunc_f32_u", 'f', 'i', 1, NULL},
+    {"i32.trunc_f64_s", 'F', 'i', 1, NULL},
+    {"i32.trunc_f64_u", 'F', 'i', 1, NULL},
+    {"i64.trunc_f32_s", 'f', 'I', 1, NULL},
+    {"i64.trunc_f32_u", 'f', 'I', 1, NULL},
+    {"i64.trunc_f64_s", 'F', 'I', 1, NULL},
+    {"i64.trunc_f64_u", 'F', 'I', 1, NULL},
+    {"i32.trunc_sat_f32_s", 'f', 'i', 1, NULL},
+    {"i32.trunc_sat_f32_u", 'f', 'i', 1, NULL},
+    {"i32.trunc_sat_f64_s", 'F', 'i', 1, NULL},
+    {"i32.trunc_sat_f64_u", 'F', 'i', 1, NULL},
+    {"i64.trunc_sat_f32_s", 'f', 'I', 1, NULL},
+    {"i64.trunc_sat_f32_u", 'f', 'I', 1, NULL},
+    {"i64.trunc_sat_f64_s", 'F', 'I', 1, NULL},
+    {"i64.trunc_sat_f64_u", 'F', 'I', 1, NULL},
+    {"f32.reinterpret_i32", 'i', 'f', 1, NULL},
+    {"i64.reinterpret_f64", 'F', 'I', 1, NULL},
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 
-static const uint32_t i32s[] = {0, 1, 2, 3, 7, 16, 17, 0x80, 0xff, 0x8000, 0xffff, 0x12345678, 0x7fffffff,
-                                0x80000000, 0x80000001, 0xfffffffe, 0xffffffff, 0xfffffff9, 0x00010000};
-static const uint64_t i64s[] = {0, 1, 2, 3, 7, 0x80, 0xff, 0xffff, 0x80000000, 0xffffffff, 0x100000000,
-                                0x123456789abcdef0, 0x7fffffffffffffff, 0x8000000000000000,
-                                0x8000000000000001, 0xfffffffffffffffe, 0xffffffffffffffff, 0xfffffffffffffff9,
-                                0x0020000000000001, 0xffe0000000000001, 0x8000000000000400, 0x8000000000000401};
+static const uint32_t i32s[] = {0,          1,          2,          3,          7,
+                                16,         17,         0x80,       0xff,       0x8000,
+                                0xffff,     0x12345678, 0x7fffffff, 0x80000000, 0x80000001,
+                                0xfffffffe, 0xffffffff, 0xfffffff9, 0x00010000};
+static const uint64_t i64s[] = {0,
+                                1,
+                                2,
+                                3,
+                                7,
+                                0x80,
+                                0xff,
+                                0xffff,
+                                0x80000000,
+                                0xffffffff,
+                                0x100000000,
+                                0x123456789abcdef0,
+                                0x7fffffffffffffff,
+                                0x8000000000000000,
+                                0x8000000000000001,
+                                0xfffffffffffffffe,
+                                0xffffffffffffffff,
+                                0xfffffffffffffff9,
+                                0x0020000000000001,
+                                0xffe0000000000001,
+                                0x8000000000000400,
+                                0x8000000000000401};
 static const uint32_t f32s[] = {
     0x00000000, 0x80000000, 0x3f800000, 0xbf800000, 0x3f000000, 0xbf000000, 0x3fc00000, 0x40200000,
     0xc0200000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7fa00000, 0xffa00001, 0x7fc12345,
     0x4f000000, 0xcf000000, 0xcf000001, 0x4f800000, 0x4f7fffff, 0x5f000000, 0x5effffff, 0x5f800000,
     0xdf000000, 0xdf000001, 0x7f7fffff, 0x00000001, 0x80000001, 0x406ccccd, 0xbf666666, 0x4b800001};
 static const uint64_t f64s[] = {
-    0x0000000000000000, 0x8000000000000000, 0x3ff0000000000000, 0xbff0000000000000, 0x3fe0000000000000,
-    0xbfe0000000000000, 0x3ff8000000000000, 0x4004000000000000, 0xc004000000000000, 0x7ff0000000000000,
-    0xfff0000000000000, 0x7ff8000000000000, 0xfff8000000000000, 0x7ff4000000000000, 0xfff4000000000001,
-    0x7ff8000012345678, 0x41e0000000000000, 0xc1e0000000000000, 0xc1e0000000200000, 0xc1e00000001fffff,
-    0x41efffffffe00000, 0x41f0000000000000, 0x41effffffffff000, 0x43e0000000000000, 0x43dfffffffffffff,
-    0x43f0000000000000, 0xc3e0000000000000, 0xc3e0000000000001, 0x7fefffffffffffff, 0x0000000000000001,
-    0x400d99999999999a, 0xbfecccccccccccc0, 0x4330000000000001, 0x3ff0000000000001};
+    0x0000000000000000, 0x8000000000000000, 0x3ff0000000000000, 0xbff0000000000000,
+    0x3fe0000000000000, 0xbfe0000000000000, 0x3ff8000000000000, 0x4004000000000000,
+    0xc004000000000000, 0x7ff0000000000000, 0xfff0000000000000, 0x7ff8000000000000,
+    0xfff8000000000000, 0x7ff4000000000000, 0xfff4000000000001, 0x7ff8000012345678,
+    0x41e0000000000000, 0xc1e0000000000000, 0xc1e0000000200000, 0xc1e00000001fffff,
+    0x41efffffffe00000, 0x41f0000000000000, 0x41effffffffff000, 0x43e0000000000000,
+    0x43dfffffffffffff, 0x43f0000000000000, 0xc3e0000000000000, 0xc3e0000000000001,
+    0x7fefffffffffffff, 0x0000000000000001, 0x400d99999999999a, 0xbfecccccccccccc0,
+    0x4330000000000001, 0x3ff0000000000001};
 
-static const char *type_name(char t) { return t == 'i' ? "i32" : t == 'I' ? "i64" : t == 'f' ? "f32" : "f64"; }
+static const char *type_name(char t)
+{
+    return t == 'i' ? "i32" : t == 'I' ? "i64" : t == 'f' ? "f32" : "f64";
+}
 
 static char *module_text(void)
 {
@@ -98,15 +185,19 @@ static char *module_text(void)
         if (cap - n < 512)
             s = realloc(s, cap *= 2);
         if (d->arity == 1)
-            n += (size_t)snprintf(s + n, cap - n, "(func (export \"%zu\") (param %s) (result %s) (%s (local.get 0)))\n",
-                                  i, in, out, d->op);
+            n += (size_t)snprintf(
+                s + n, cap - n,
+                "(func (export \"%zu\") (param %s) (result %s) (%s (local.get 0)))\n", i, in, out,
+                d->op);
         else if (d->cst)
             n += (size_t)snprintf(s + n, cap - n,
-                                  "(func (export \"%zu\") (param %s %s) (result %s) (%s (local.get 0) (%s.const %s)))\n",
+                                  "(func (export \"%zu\") (param %s %s) (result %s) (%s (local.get "
+                                  "0) (%s.const %s)))\n",
                                   i, in, in, out, d->op, in, d->cst);
         else
             n += (size_t)snprintf(s + n, cap - n,
-                                  "(func (export \"%zu\") (param %s %s) (result %s) (%s (local.get 0) (local.get 1)))\n",
+                                  "(func (export \"%zu\") (param %s %s) (result %s) (%s (local.get "
+                                  "0) (local.get 1)))\n",
                                   i, in, in, out, d->op);
     }
     snprintf(s + n, cap - n, ")\n");
@@ -138,10 +229,18 @@ static wb_val value(char t, size_t k)
 {
     wb_val v = {0};
     switch (t) {
-    case 'i': v.type = WB_I32, v.of.i32 = (int32_t)i32s[k]; break;
-    case 'I': v.type = WB_I64, v.of.i64 = (int64_t)i64s[k]; break;
-    case 'f': v.type = WB_F32, v.of.f32_bits = f32s[k]; break;
-    default: v.type = WB_F64, v.of.f64_bits = f64s[k]; break;
+    case 'i':
+        v.type = WB_I32, v.of.i32 = (int32_t)i32s[k];
+        break;
+    case 'I':
+        v.type = WB_I64, v.of.i64 = (int64_t)i64s[k];
+        break;
+    case 'f':
+        v.type = WB_F32, v.of.f32_bits = f32s[k];
+        break;
+    default:
+        v.type = WB_F64, v.of.f64_bits = f64s[k];
+        break;
     }
     return v;
 }
@@ -190,9 +289,10 @@ TEST(numeric_ops_compiled_match_interpreter)
                 outcome(b, sizeof b, got, op, args);
                 calls++;
                 if (strcmp(a, b) != 0 && wrong++ < 20)
-                    fprintf(stderr, "%s%s%s (%016llx, %016llx): interpreted %s, compiled %s\n", ops[op].op,
-                            ops[op].cst ? " by " : "", ops[op].cst ? ops[op].cst : "",
-                            (unsigned long long)args[0].of.i64, (unsigned long long)args[1].of.i64, a, b);
+                    fprintf(stderr, "%s%s%s (%016llx, %016llx): interpreted %s, compiled %s\n",
+                            ops[op].op, ops[op].cst ? " by " : "", ops[op].cst ? ops[op].cst : "",
+                            (unsigned long long)args[0].of.i64, (unsigned long long)args[1].of.i64,
+                            a, b);
             }
     }
     CHECK(calls > 10000);
