@@ -1,9 +1,9 @@
 /*
  * emit_x64.c - the x86-64 emitter (issue 15), driven by the frontend through
  * emit.h: WASMBOX_JIT=2 turns it on; by default jit.c still translates the
- * slot code.  First ops only, so far: integer arithmetic, compares, copies,
- * select, globals, loads and stores, memory.fill/copy, branches, loops,
- * returns.
+ * slot code.  Here: integer arithmetic, compares, copies, select, globals,
+ * loads and stores, memory.fill/copy, branches, br_table, loops, returns,
+ * calls; emit_x64_num.c: the numeric ops.
  *
  * Until it covers every op, it works beside the slot-code emitter, which it
  * wraps: every call goes on to that emitter (the slot code is unchanged, and
@@ -337,6 +337,16 @@ static void c_call(wb__x64 *a)
     x64_alu_ri(a, X64_AND, true, X64_RSP, -16);
     x64_call_r(a, X64_RAX);
     x64_mov_rr(a, true, X64_RSP, X64_RBP);
+}
+
+void wb__x64e_call_c(x64_emit *x, const void *fn, bool rax_arg)
+{
+    save_pinned(x);
+    if (rax_arg)
+        x64_mov_rr(&x->a, true, X64_RDI, X64_RAX);
+    x64_mov_ri(&x->a, X64_RAX, (uint64_t)(uintptr_t)fn);
+    c_call(&x->a);
+    restore_pinned(x);
 }
 
 /* memory.fill / memory.copy ([d|v or s][n|-]): the interpreter's bounds

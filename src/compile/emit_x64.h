@@ -83,6 +83,11 @@ static inline int pinned(const x64_emit *x, uint64_t loc)
 void wb__x64e_jump(x64_emit *x, int cc, uint32_t cell);
 void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell);
 
+/* Calls the C function fn from an op (rax_arg: rax is its first integer
+ * argument; a float one is in xmm0 already), the stack aligned as C wants
+ * and the pinned locals kept. */
+void wb__x64e_call_c(x64_emit *x, const void *fn, bool rax_arg);
+
 /* Translates a numeric op (emit_x64_num.c); false for one it does not. */
 bool wb__x64e_numeric(x64_emit *x, const xop *o);
 

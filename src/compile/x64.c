@@ -237,3 +237,55 @@ void x64_patch(wb__x64 *a, uint32_t at, uint32_t target)
     int32_t rel = (int32_t)(target - (at + 4));
     memcpy(a->b + at, &rel, 4);
 }
+
+/* ---- SSE, and the integer forms of the numeric ops ------------------------------- */
+
+void x64_cdq(wb__x64 *a, bool w) { opc(a, 0, w, 0, -1, -1, 0x99, false); }
+void x64_div_r(wb__x64 *a, bool sign, bool w, int src) { rm_reg(a, 0, w, 0xf7, sign ? 7 : 6, src, false); }
+void x64_neg_r(wb__x64 *a, bool w, int reg) { rm_reg(a, 0, w, 0xf7, 3, reg, false); }
+
+void x64_movsx_rr(wb__x64 *a, bool w, unsigned bytes, int dst, int src)
+{
+    if (bytes == 4)
+        rm_reg(a, 0, w, 0x63, dst, src, false);
+    else
+        rm_reg(a, 0, w, bytes == 1 ? 0x0fbe : 0x0fbf, dst, src, bytes == 1);
+}
+
+void x64_bits_rr(wb__x64 *a, int op, bool w, int dst, int src)
+{
+    rm_reg(a, (uint8_t)(op >> 16), w, (uint32_t)op & 0xffff, dst, src, false);
+}
+
+void x64_bt_ri(wb__x64 *a, int op, bool w, int reg, uint8_t bit)
+{
+    rm_reg(a, 0, w, 0x0fba, op, reg, false);
+    b1(a, bit);
+}
+
+static uint8_t sfx(bool dbl) { return dbl ? 0xf2 : 0xf3; } /* the scalar prefix */
+
+void x64_sse_rr(wb__x64 *a, int op, bool dbl, int dst, int src) { rm_reg(a, sfx(dbl), false, 0x0f00 | (uint32_t)op, dst, src, false); }
+void x64_sse_rm(wb__x64 *a, int op, bool dbl, int dst, wb__x64_mem m) { rm_mem(a, sfx(dbl), false, 0x0f00 | (uint32_t)op, dst, m, false); }
+void x64_ps_rr(wb__x64 *a, int op, int dst, int src) { rm_reg(a, 0, false, 0x0f00 | (uint32_t)op, dst, src, false); }
+void x64_movaps_rr(wb__x64 *a, int dst, int src) { rm_reg(a, 0, false, 0x0f28, dst, src, false); }
+void x64_movs_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m) { rm_mem(a, sfx(dbl), false, 0x0f10, dst, m, false); }
+void x64_movs_mr(wb__x64 *a, bool dbl, wb__x64_mem m, int src) { rm_mem(a, sfx(dbl), false, 0x0f11, src, m, false); }
+void x64_movd_xr(wb__x64 *a, bool w, int xmm, int gpr) { rm_reg(a, 0x66, w, 0x0f6e, xmm, gpr, false); }
+void x64_movd_rx(wb__x64 *a, bool w, int gpr, int xmm) { rm_reg(a, 0x66, w, 0x0f7e, xmm, gpr, false); }
+void x64_ucomis_rr(wb__x64 *a, bool dbl, int x, int y) { rm_reg(a, dbl ? 0x66 : 0, false, 0x0f2e, x, y, false); }
+
+void x64_cmps_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t pred)
+{
+    rm_mem(a, sfx(dbl), false, 0x0fc2, dst, m, false);
+    b1(a, pred);
+}
+
+void x64_cvtsi2s(wb__x64 *a, bool dbl, bool w, int xmm, int gpr) { rm_reg(a, sfx(dbl), w, 0x0f2a, xmm, gpr, false); }
+void x64_cvtts2si(wb__x64 *a, bool dbl, bool w, int gpr, int xmm) { rm_reg(a, sfx(dbl), w, 0x0f2c, gpr, xmm, false); }
+
+void x64_rounds_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t mode)
+{
+    rm_mem(a, 0x66, false, dbl ? 0x0f3a0b : 0x0f3a0a, dst, m, false);
+    b1(a, mode);
+}

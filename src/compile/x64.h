@@ -103,3 +103,65 @@ void x64_patch(wb__x64 *a, uint32_t at, uint32_t target);
 static inline uint32_t x64_pos(const wb__x64 *a) { return (uint32_t)a->n; }
 
 #endif
+
+/* ---- SSE, and the integer forms of the numeric ops (emit_x64_num.c) ---------------- */
+
+/* rdx:rax (edx:eax) = rax sign-extended: cqo (w) or cdq. */
+void x64_cdq(wb__x64 *a, bool w);
+/* rax = rdx:rax / src, rdx = the remainder: idiv (sign) or div. */
+void x64_div_r(wb__x64 *a, bool sign, bool w, int src);
+void x64_neg_r(wb__x64 *a, bool w, int reg);
+/* dst = src sign-extended from bytes 1, 2 or 4 (movsx, movsxd). */
+void x64_movsx_rr(wb__x64 *a, bool w, unsigned bytes, int dst, int src);
+
+/* Bit scans and counts, dst = op(src): the prefix (if any) << 16 | the
+ * opcode.  lzcnt and tzcnt run as bsr and bsf on a CPU without them. */
+enum {
+    X64_BSF = 0x0fbc,
+    X64_BSR = 0x0fbd,
+    X64_POPCNT = 0xf30fb8,
+    X64_TZCNT = 0xf30fbc,
+    X64_LZCNT = 0xf30fbd,
+};
+void x64_bits_rr(wb__x64 *a, int op, bool w, int dst, int src);
+/* Bit tests (their /digit in 0x0f 0xba): CF = the bit, then set / reset / complement it. */
+enum { X64_BT = 4, X64_BTS = 5, X64_BTR = 6, X64_BTC = 7 };
+void x64_bt_ri(wb__x64 *a, int op, bool w, int reg, uint8_t bit);
+
+/* XMM registers are numbered 0-15 like the general ones.  Scalar ops (dbl:
+ * the sd form, else ss), dst op= src: the low lane only, the rest of dst
+ * kept.  X64_CVTS converts this width to the other (cvtss2sd for ss). */
+enum {
+    X64_SQRTS = 0x51,
+    X64_ADDS = 0x58,
+    X64_MULS = 0x59,
+    X64_CVTS = 0x5a,
+    X64_SUBS = 0x5c,
+    X64_MINS = 0x5d,
+    X64_DIVS = 0x5e,
+    X64_MAXS = 0x5f,
+};
+void x64_sse_rr(wb__x64 *a, int op, bool dbl, int dst, int src);
+void x64_sse_rm(wb__x64 *a, int op, bool dbl, int dst, wb__x64_mem m);
+/* Bitwise ops on the whole register (the ps forms). */
+enum { X64_ANDPS = 0x54, X64_ANDNPS = 0x55, X64_ORPS = 0x56, X64_XORPS = 0x57 };
+void x64_ps_rr(wb__x64 *a, int op, int dst, int src);
+void x64_movaps_rr(wb__x64 *a, int dst, int src);
+/* movss / movsd: a load zeroes the rest of dst; a store writes 4 / 8 bytes. */
+void x64_movs_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m);
+void x64_movs_mr(wb__x64 *a, bool dbl, wb__x64_mem m, int src);
+/* movd / movq (w) between an XMM register's low lane and a general one; to
+ * a general register a movd zero-extends. */
+void x64_movd_xr(wb__x64 *a, bool w, int xmm, int gpr);
+void x64_movd_rx(wb__x64 *a, bool w, int gpr, int xmm);
+/* Flags of x - y: ZF, PF, CF as an unsigned compare; unordered sets all three. */
+void x64_ucomis_rr(wb__x64 *a, bool dbl, int x, int y);
+/* dst = all ones if dst pred src else 0 (cmpss / cmpsd): pred 0 eq, 1 lt,
+ * 2 le, 3 unordered, 4 neq, 5 nlt, 6 nle, 7 ordered. */
+void x64_cmps_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t pred);
+/* xmm = the integer in gpr (w: 64 bits, else 32), signed, rounded as MXCSR says. */
+void x64_cvtsi2s(wb__x64 *a, bool dbl, bool w, int xmm, int gpr);
+/* gpr = xmm truncated toward zero; NaN or out of range gives INT_MIN of the width. */
+void x64_cvtts2si(wb__x64 *a, bool dbl, bool w, int gpr, int xmm);
+/* roundss / roundsd (SSE4.1) from memory: mode 0 nearest even, 1 down, 2 up, 3 toward zero. */
+void x64_rounds_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t mode);

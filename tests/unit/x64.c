@@ -71,7 +71,65 @@
     X("shr rcx, 4", x64_shift_ri(a, X64_SHR, true, X64_RCX, 4), "48c1e904") \
     X("sar r10d, 31", x64_shift_ri(a, X64_SAR, false, X64_R10, 31), "41c1fa1f") \
     X("cmp dword ptr [rcx], 0", x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0), "833900") \
-    X("sub qword ptr [r14+0x18], 0x1000", x64_alu_mi(a, X64_SUB, true, x64_mem(X64_R14, 0x18), 0x1000), "49816e1800100000")
+    X("sub qword ptr [r14+0x18], 0x1000", x64_alu_mi(a, X64_SUB, true, x64_mem(X64_R14, 0x18), 0x1000), "49816e1800100000") \
+    /* SSE and the integer forms of the numeric ops */ \
+    X("cdq", x64_cdq(a, false), "99") \
+    X("cqo", x64_cdq(a, true), "4899") \
+    X("idiv ecx", x64_div_r(a, true, false, X64_RCX), "f7f9") \
+    X("div rcx", x64_div_r(a, false, true, X64_RCX), "48f7f1") \
+    X("idiv r9", x64_div_r(a, true, true, X64_R9), "49f7f9") \
+    X("neg eax", x64_neg_r(a, false, X64_RAX), "f7d8") \
+    X("neg r10", x64_neg_r(a, true, X64_R10), "49f7da") \
+    X("movsx eax, al", x64_movsx_rr(a, false, 1, X64_RAX, X64_RAX), "0fbec0") \
+    X("movsx ecx, sil", x64_movsx_rr(a, false, 1, X64_RCX, X64_RSI), "400fbece") \
+    X("movsx rax, cx", x64_movsx_rr(a, true, 2, X64_RAX, X64_RCX), "480fbfc1") \
+    X("movsxd rax, eax", x64_movsx_rr(a, true, 4, X64_RAX, X64_RAX), "4863c0") \
+    X("movsxd r8, r9d", x64_movsx_rr(a, true, 4, X64_R8, X64_R9), "4d63c1") \
+    X("bsr eax, eax", x64_bits_rr(a, X64_BSR, false, X64_RAX, X64_RAX), "0fbdc0") \
+    X("bsf rax, rcx", x64_bits_rr(a, X64_BSF, true, X64_RAX, X64_RCX), "480fbcc1") \
+    X("lzcnt rax, rax", x64_bits_rr(a, X64_LZCNT, true, X64_RAX, X64_RAX), "f3480fbdc0") \
+    X("tzcnt eax, r9d", x64_bits_rr(a, X64_TZCNT, false, X64_RAX, X64_R9), "f3410fbcc1") \
+    X("popcnt r11, rdx", x64_bits_rr(a, X64_POPCNT, true, X64_R11, X64_RDX), "f34c0fb8da") \
+    X("btr rax, 63", x64_bt_ri(a, X64_BTR, true, X64_RAX, 63), "480fbaf03f") \
+    X("bts rax, 63", x64_bt_ri(a, X64_BTS, true, X64_RAX, 63), "480fbae83f") \
+    X("btc eax, 31", x64_bt_ri(a, X64_BTC, false, X64_RAX, 31), "0fbaf81f") \
+    X("bt r12d, 3", x64_bt_ri(a, X64_BT, false, X64_R12, 3), "410fbae403") \
+    X("addss xmm0, dword ptr [rbx+0x10]", x64_sse_rm(a, X64_ADDS, false, 0, x64_mem(X64_RBX, 0x10)), "f30f584310") \
+    X("subsd xmm1, xmm2", x64_sse_rr(a, X64_SUBS, true, 1, 2), "f20f5cca") \
+    X("sqrtsd xmm0, xmm0", x64_sse_rr(a, X64_SQRTS, true, 0, 0), "f20f51c0") \
+    X("maxss xmm0, xmm1", x64_sse_rr(a, X64_MAXS, false, 0, 1), "f30f5fc1") \
+    X("minsd xmm11, xmm1", x64_sse_rr(a, X64_MINS, true, 11, 1), "f2440f5dd9") \
+    X("divss xmm2, xmm12", x64_sse_rr(a, X64_DIVS, false, 2, 12), "f3410f5ed4") \
+    X("mulsd xmm8, qword ptr [r12+rax]", x64_sse_rm(a, X64_MULS, true, 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0)), "f2450f590404") \
+    X("cvtss2sd xmm0, dword ptr [rbx+8]", x64_sse_rm(a, X64_CVTS, false, 0, x64_mem(X64_RBX, 8)), "f30f5a4308") \
+    X("cvtsd2ss xmm0, qword ptr [rbx+0x400]", x64_sse_rm(a, X64_CVTS, true, 0, x64_mem(X64_RBX, 0x400)), "f20f5a8300040000") \
+    X("xorps xmm0, xmm0", x64_ps_rr(a, X64_XORPS, 0, 0), "0f57c0") \
+    X("andps xmm0, xmm1", x64_ps_rr(a, X64_ANDPS, 0, 1), "0f54c1") \
+    X("orps xmm9, xmm1", x64_ps_rr(a, X64_ORPS, 9, 1), "440f56c9") \
+    X("andnps xmm1, xmm15", x64_ps_rr(a, X64_ANDNPS, 1, 15), "410f55cf") \
+    X("movaps xmm0, xmm1", x64_movaps_rr(a, 0, 1), "0f28c1") \
+    X("movss xmm0, dword ptr [rbx+8]", x64_movs_rm(a, false, 0, x64_mem(X64_RBX, 8)), "f30f104308") \
+    X("movsd xmm1, qword ptr [rbx-8]", x64_movs_rm(a, true, 1, x64_mem(X64_RBX, -8)), "f20f104bf8") \
+    X("movsd qword ptr [rbx+0x100], xmm0", x64_movs_mr(a, true, x64_mem(X64_RBX, 0x100), 0), "f20f118300010000") \
+    X("movss dword ptr [rbx], xmm10", x64_movs_mr(a, false, x64_mem(X64_RBX, 0), 10), "f3440f1113") \
+    X("movd xmm1, eax", x64_movd_xr(a, false, 1, X64_RAX), "660f6ec8") \
+    X("movq xmm1, rax", x64_movd_xr(a, true, 1, X64_RAX), "66480f6ec8") \
+    X("movd eax, xmm0", x64_movd_rx(a, false, X64_RAX, 0), "660f7ec0") \
+    X("movq rcx, xmm9", x64_movd_rx(a, true, X64_RCX, 9), "664c0f7ec9") \
+    X("ucomiss xmm0, xmm1", x64_ucomis_rr(a, false, 0, 1), "0f2ec1") \
+    X("ucomisd xmm0, xmm0", x64_ucomis_rr(a, true, 0, 0), "660f2ec0") \
+    X("ucomisd xmm8, xmm2", x64_ucomis_rr(a, true, 8, 2), "66440f2ec2") \
+    X("cmpss xmm0, dword ptr [rbx+16], 1", x64_cmps_rm(a, false, 0, x64_mem(X64_RBX, 16), 1), "f30fc2431001") \
+    X("cmpsd xmm0, qword ptr [rbx+0x80], 4", x64_cmps_rm(a, true, 0, x64_mem(X64_RBX, 0x80), 4), "f20fc2838000000004") \
+    X("cvtsi2ss xmm0, eax", x64_cvtsi2s(a, false, false, 0, X64_RAX), "f30f2ac0") \
+    X("cvtsi2sd xmm0, rax", x64_cvtsi2s(a, true, true, 0, X64_RAX), "f2480f2ac0") \
+    X("cvtsi2ss xmm0, rcx", x64_cvtsi2s(a, false, true, 0, X64_RCX), "f3480f2ac1") \
+    X("cvttss2si eax, xmm0", x64_cvtts2si(a, false, false, X64_RAX, 0), "f30f2cc0") \
+    X("cvttsd2si rax, xmm1", x64_cvtts2si(a, true, true, X64_RAX, 1), "f2480f2cc1") \
+    X("cvttsd2si r8, xmm9", x64_cvtts2si(a, true, true, X64_R8, 9), "f24d0f2cc1") \
+    X("roundss xmm0, dword ptr [rbx+8], 2", x64_rounds_rm(a, false, 0, x64_mem(X64_RBX, 8), 2), "660f3a0a430802") \
+    X("roundsd xmm0, qword ptr [rbx+0x200], 3", x64_rounds_rm(a, true, 0, x64_mem(X64_RBX, 0x200), 3), "660f3a0b830002000003") \
+    X("roundsd xmm10, qword ptr [r13+0], 0", x64_rounds_rm(a, true, 10, x64_mem(X64_R13, 0), 0), "66450f3a0b550000")
 
 static void hex(char *out, const uint8_t *b, size_t n)
 {
