@@ -170,6 +170,7 @@ if [ "$WHAT" = all ] && [ "$B" = build ]; then
         unit_suite sanitized/unit/ build-san
         B=build-san
         spec_suite "spec, sanitized" 1
+        spec_suite "spec, sanitized, compiler (WASMBOX_JIT=2)" 2
         B=build
     else
         echo "FAIL sanitized build"
