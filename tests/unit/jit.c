@@ -262,6 +262,21 @@ TEST(which_functions_get_machine_code)
 #endif
 }
 
+/* Module `name` as WASMBOX_JIT=mode compiles it. */
+static wb_module *load_with(const char *name, const char *mode)
+{
+    const char *was = getenv("WASMBOX_JIT");
+    char *saved = was ? strdup(was) : NULL;
+    setenv("WASMBOX_JIT", mode, 1);
+    wb_module *m = load_module(name);
+    if (saved)
+        setenv("WASMBOX_JIT", saved, 1);
+    else
+        unsetenv("WASMBOX_JIT");
+    free(saved);
+    return m;
+}
+
 /* The x86-64 emitter of compile/ (WASMBOX_JIT=2, first ops): the same
  * report as the interpreter's, and machine code it made for loops. */
 TEST(emitted_machine_code_matches_interpreter)
@@ -274,15 +289,7 @@ TEST(emitted_machine_code_matches_interpreter)
     free(ref);
     free(got);
 #if defined(__x86_64__) && defined(__linux__)
-    const char *was = getenv("WASMBOX_JIT");
-    char *saved = was ? strdup(was) : NULL;
-    setenv("WASMBOX_JIT", "2", 1);
-    wb_module *m2 = load_module("jit");
-    if (saved)
-        setenv("WASMBOX_JIT", saved, 1);
-    else
-        unsetenv("WASMBOX_JIT");
-    free(saved);
+    wb_module *m2 = load_with("jit", "2");
     CHECK(m2 != NULL);
     uint32_t with = 0, entered = 0;
     for (uint32_t i = 0; m2 && i < m2->nfuncs - m2->nimported_funcs; i++) {
@@ -309,21 +316,6 @@ TEST(interrupt_stops_machine_code_loop)
     wb_call_set_slice(c, 5000);
     CHECK_EQ_INT(wb_call_resume(c), WB_SUSPENDED); /* resumed, it spins on until its slice ends */
     wb_call_free(c);
-}
-
-/* Module `name` as WASMBOX_JIT=mode compiles it. */
-static wb_module *load_with(const char *name, const char *mode)
-{
-    const char *was = getenv("WASMBOX_JIT");
-    char *saved = was ? strdup(was) : NULL;
-    setenv("WASMBOX_JIT", mode, 1);
-    wb_module *m = load_module(name);
-    if (saved)
-        setenv("WASMBOX_JIT", saved, 1);
-    else
-        unsetenv("WASMBOX_JIT");
-    free(saved);
-    return m;
 }
 
 static void *raise_later(void *p)
