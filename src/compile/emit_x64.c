@@ -151,33 +151,51 @@ void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell)
     fix(x, &x->ex, &x->nex, &x->cex, at, cell);
 }
 
-/* rax op= b, the ALU op `alu` (or imul for -1); b a constant (an immediate
- * when it fits) or a slot. */
-static void alu_b(x64_emit *x, int alu, bool w, uint64_t b)
+/* dst op= b, the ALU op `alu` (or imul for -1); b a constant (an immediate
+ * when it fits) or a slot or pinned local (not dst). */
+static void alu_to(x64_emit *x, int alu, bool w, int dst, uint64_t b)
 {
     if (is_const(b)) {
         uint64_t v = const_of(x, b);
         bool fits = w ? (int64_t)v == (int32_t)v : true; /* a 32-bit op reads the low half */
         if (alu >= 0 && fits) {
-            x64_alu_ri(&x->a, alu, w, X64_RAX, (int32_t)(uint32_t)v);
+            x64_alu_ri(&x->a, alu, w, dst, (int32_t)(uint32_t)v);
             return;
         }
         x64_mov_ri(&x->a, X64_RCX, w ? v : (uint32_t)v);
         if (alu >= 0)
-            x64_alu_rr(&x->a, alu, w, X64_RAX, X64_RCX);
+            x64_alu_rr(&x->a, alu, w, dst, X64_RCX);
         else
-            x64_imul_rr(&x->a, w, X64_RAX, X64_RCX);
+            x64_imul_rr(&x->a, w, dst, X64_RCX);
         return;
     }
     int p = pinned(x, b);
     if (p >= 0 && alu >= 0)
-        x64_alu_rr(&x->a, alu, w, X64_RAX, p);
+        x64_alu_rr(&x->a, alu, w, dst, p);
     else if (p >= 0)
-        x64_imul_rr(&x->a, w, X64_RAX, p);
+        x64_imul_rr(&x->a, w, dst, p);
     else if (alu >= 0)
-        x64_alu_rm(&x->a, alu, w, X64_RAX, slot(x, b));
+        x64_alu_rm(&x->a, alu, w, dst, slot(x, b));
     else
-        x64_imul_rm(&x->a, w, X64_RAX, slot(x, b));
+        x64_imul_rm(&x->a, w, dst, slot(x, b));
+}
+static void alu_b(x64_emit *x, int alu, bool w, uint64_t b) { alu_to(x, alu, w, X64_RAX, b); }
+
+/* d = a op b: in d's register when d is a pinned local that b is not (a
+ * 32-bit op there zero-extends, as the slot would hold it); else in rax. */
+static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
+{
+    int d = pinned(x, v[2]);
+    if (d >= 0 && pinned(x, v[1]) != d && !(x->held_ok && x->held == v[0])) {
+        x->held_ok = false;
+        if (pinned(x, v[0]) != d)
+            load(x, w, d, v[0]);
+        alu_to(x, alu, w, d, v[1]);
+        return;
+    }
+    load_first(x, w, X64_RAX, v[0]);
+    alu_b(x, alu, w, v[1]);
+    store(x, v[2], X64_RAX);
 }
 
 /* The pinned locals to their slots (those below `below` bytes), and back. */
@@ -227,6 +245,7 @@ static bool unpinned(x64_emit *x, const xop *o, bool (*tr)(x64_emit *, const xop
 {
     char role[MAXV + 8];
     unsigned n = operand_roles(wb__op_format(o->id), role);
+    uint32_t at = x64_pos(&x->a);
     for (unsigned i = 0; i < n; i++) {
         int p = strchr("rR", role[i]) ? pinned(x, o->v[i]) : -1;
         if (p >= 0)
@@ -235,6 +254,8 @@ static bool unpinned(x64_emit *x, const xop *o, bool (*tr)(x64_emit *, const xop
     x->nopin = true;
     bool done = tr(x, o);
     x->nopin = false;
+    if (!done) /* not tr's op: the stores above were for nothing */
+        x->a.n = at;
     for (unsigned i = 0; done && i < n; i++) {
         int p = strchr("wW", role[i]) ? pinned(x, o->v[i]) : -1;
         if (p >= 0)
@@ -260,18 +281,39 @@ static void commit(x64_emit *x, uint32_t cell)
     x64_mov_rr(a, true, X64_R15, X64_RAX);
 }
 
-/* A taken back-edge: charge cost. */
+/* A taken back-edge: charge cost.  The common case in two instructions on
+ * r15 and one branch on both interrupt flags; a failed check refunds out
+ * of line and leaves, so the interpreter charges it again. */
 static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
 {
     wb__x64 *a = &x->a;
-    x64_mov_rr(a, true, X64_RAX, X64_R15);
-    if (cost <= INT32_MAX) {
-        x64_alu_ri(a, X64_SUB, true, X64_RAX, (int32_t)cost);
-    } else {
+    if (cost > INT32_MAX) {
+        x64_mov_rr(a, true, X64_RAX, X64_R15);
         x64_mov_ri(a, X64_RCX, cost);
         x64_alu_rr(a, X64_SUB, true, X64_RAX, X64_RCX);
+        commit(x, cell);
+        return;
     }
-    commit(x, cell);
+    if (x->nrefund == x->crefund) {
+        uint32_t n = x->crefund ? x->crefund * 2 : 16;
+        struct refund *p = realloc(x->refund, n * sizeof *p);
+        if (!p) {
+            a->bad = true;
+            return;
+        }
+        x->refund = p;
+        x->crefund = n;
+    }
+    struct refund *r = &x->refund[x->nrefund++];
+    r->cell = cell;
+    r->cost = (int32_t)cost;
+    x64_alu_ri(a, X64_SUB, true, X64_R15, (int32_t)cost);
+    r->at[0] = x64_jcc(a, X64_CC_L);
+    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, WB__JCTX_EXT));
+    x64_mov_rm(a, false, X64_RCX, x64_mem(X64_RCX, 0));
+    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_IREQ));
+    x64_alu_rm(a, X64_OR, false, X64_RCX, x64_mem(X64_RDX, 0));
+    r->at[1] = x64_jcc(a, X64_CC_NE);
 }
 
 /* A conditional branch (cc in the flags) to target; a back-edge (fuel)
@@ -532,9 +574,7 @@ static bool translate(x64_emit *x, const xop *o)
     default: break;
     }
     if (alu != -2) { /* [a|b][d|-] */
-        load_first(x, w, X64_RAX, v[0]);
-        alu_b(x, alu, w, v[1]);
-        store(x, v[2], X64_RAX);
+        alu3(x, alu, w, v);
         return true;
     }
     if ((id >= WB__OP_I32_EQ && id <= WB__OP_I32_GE_U) || (id >= WB__OP_I64_EQ && id <= WB__OP_I64_GE_U)) {
@@ -594,9 +634,18 @@ static bool translate(x64_emit *x, const xop *o)
         /* x86 masks the count to 31 / 63, as wasm does. */
         static const int sh[5] = {X64_SHL, X64_SAR, X64_SHR, X64_ROL, X64_ROR};
         w = id >= WB__OP_I64_SHL;
+        int op = sh[id - (w ? WB__OP_I64_SHL : WB__OP_I32_SHL)];
+        if (is_const(v[1])) {
+            unsigned n = (unsigned)const_of(x, v[1]) & (w ? 63 : 31);
+            load_first(x, w, X64_RAX, v[0]);
+            if (n)
+                x64_shift_ri(&x->a, op, w, X64_RAX, (uint8_t)n);
+            store(x, v[2], X64_RAX);
+            return true;
+        }
         load(x, false, X64_RCX, v[1]);
         load(x, w, X64_RAX, v[0]);
-        x64_shift_cl(&x->a, sh[id - (w ? WB__OP_I64_SHL : WB__OP_I32_SHL)], w, X64_RAX);
+        x64_shift_cl(&x->a, op, w, X64_RAX);
         store(x, v[2], X64_RAX);
         return true;
     }
@@ -776,6 +825,13 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FN), X64_RCX);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FPB), X64_RBX);
     x64_ret(a);
+    for (uint32_t i = 0; i < x->nrefund; i++) {
+        const struct refund *r = &x->refund[i];
+        x64_patch(a, r->at[0], x64_pos(a));
+        x64_patch(a, r->at[1], x64_pos(a));
+        x64_alu_ri(a, X64_ADD, true, X64_R15, r->cost);
+        wb__x64e_leave(x, -1, r->cell);
+    }
     uint32_t *stub = calloc((size_t)x->nops, sizeof *stub);
     if (!stub)
         return false;
@@ -911,6 +967,7 @@ static void free_emit(wb__emit *e)
     free(x->br);
     free(x->ex);
     free(x->tab);
+    free(x->refund);
     free(x->calls);
     free(x);
 }

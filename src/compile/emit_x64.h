@@ -52,6 +52,14 @@ typedef struct {
     wb__x64_call *calls;
     uint32_t ncalls, ccalls;
     uint32_t ret; /* where callers pass a callee's leaving on */
+    /* Back-edges whose check failed after charging: give the fuel back,
+     * then leave (out of line, after the body). */
+    struct refund {
+        uint32_t at[2]; /* their rel32s */
+        uint32_t cell;
+        int32_t cost;
+    } *refund;
+    uint32_t nrefund, crefund;
     /* Hot integer locals live in registers for the whole function (their
      * slots are written back wherever the interpreter or a caller may read
      * them: leaving, returning, around calls). */
