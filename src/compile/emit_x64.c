@@ -170,6 +170,10 @@ static void alu_to(x64_emit *x, int alu, bool w, int dst, uint64_t b)
         return;
     }
     int p = pinned(x, b);
+    if (fpinned(x, b, NULL) >= 0) { /* a float local, reinterpreted */
+        load(x, w, X64_RCX, b);
+        p = X64_RCX;
+    }
     if (p >= 0 && alu >= 0)
         x64_alu_rr(&x->a, alu, w, dst, p);
     else if (p >= 0)
@@ -198,28 +202,54 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
     store(x, v[2], X64_RAX);
 }
 
+/* A pinned float local to its slot, and back. */
+static void fspill(x64_emit *x, unsigned i)
+{
+    wb__x64_mem m = x64_mem(X64_RBX, (int32_t)x->fpin_off[i]);
+    x64_movs_mr(&x->a, x->fpin_dbl[i], m, wb__fpin_reg[i]);
+    if (!x->fpin_dbl[i]) {
+        m.disp += 4;
+        x64_mov_mi(&x->a, false, m, 0);
+    }
+}
+static void ffill(x64_emit *x, unsigned i)
+{
+    x64_movs_rm(&x->a, x->fpin_dbl[i], wb__fpin_reg[i], x64_mem(X64_RBX, (int32_t)x->fpin_off[i]));
+}
+
 /* The pinned locals to their slots (those below `below` bytes), and back. */
 static void spill(x64_emit *x, uint32_t below)
 {
     for (unsigned i = 0; i < x->npin; i++)
         if (x->pin_off[i] < below)
             x64_mov_mr(&x->a, true, x64_mem(X64_RBX, (int32_t)x->pin_off[i]), wb__pin_reg[i]);
+    for (unsigned i = 0; i < x->nfpin; i++)
+        if (x->fpin_off[i] < below)
+            fspill(x, i);
 }
 static void fill(x64_emit *x)
 {
     for (unsigned i = 0; i < x->npin; i++)
         x64_mov_rm(&x->a, true, wb__pin_reg[i], x64_mem(X64_RBX, (int32_t)x->pin_off[i]));
+    for (unsigned i = 0; i < x->nfpin; i++)
+        ffill(x, i);
 }
-/* Around code that does not keep them (a call to C or to another function). */
+/* Around code that does not keep them (a call to C or to another
+ * function): the integer ones on the C stack, the float ones in their
+ * slots (uses no general register). */
 static void save_pinned(x64_emit *x)
 {
     for (unsigned i = 0; i < x->npin; i++)
         x64_push(&x->a, wb__pin_reg[i]);
+    for (unsigned i = 0; i < x->nfpin; i++)
+        fspill(x, i);
 }
 static void restore_pinned(x64_emit *x)
 {
     for (unsigned i = x->npin; i-- > 0;)
         x64_pop(&x->a, wb__pin_reg[i]);
+    for (unsigned i = 0; i < x->nfpin; i++)
+        ffill(x, i);
 }
 
 /* The role of each of an op's operands (as op() takes them): 'r' 'R' 'w'
@@ -592,6 +622,11 @@ static bool translate(x64_emit *x, const xop *o)
                     id == WB__OP_I64_LOAD16_S || id == WB__OP_I64_LOAD32_S;
         address(x, v[0], (uint32_t)v[2], n, k);
         wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
+        if (id == WB__OP_F32_LOAD || id == WB__OP_F64_LOAD) { /* into xmm0, for the float op after it */
+            x64_movs_rm(&x->a, n == 8, XMM0, m);
+            fstore(x, n == 8, v[1], XMM0);
+            return true;
+        }
         if (n == 8)
             x64_mov_rm(&x->a, true, X64_RCX, m);
         else /* i64 results sign-extend to 64 bits; the rest zero-extends */
@@ -602,6 +637,10 @@ static bool translate(x64_emit *x, const xop *o)
     if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
         unsigned n = wb__ops[id].bytes;
         address(x, v[0], (uint32_t)v[2], n, k);
+        if (id == WB__OP_F32_STORE || id == WB__OP_F64_STORE) {
+            x64_movs_mr(&x->a, n == 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0), fsrc(x, n == 8, v[1], XMM1));
+            return true;
+        }
         load(x, n == 8, X64_RDX, v[1]);
         x64_store(&x->a, n, x64_mem_idx(X64_R12, X64_RAX, 1, 0), X64_RDX);
         return true;
@@ -808,8 +847,9 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     for (uint32_t i = 0; i < x->nops; i++) {
         mpos[i] = x64_pos(a);
         x->held_ok = !target[i] && x->held_at == mpos[i] && i > 0;
+        x->xheld_ok = !target[i] && x->xheld_at == mpos[i] && i > 0;
         bool done = translate(x, &x->ops[i]);
-        x->held_ok = false;
+        x->held_ok = x->xheld_ok = false;
         if (!done) {
             if (i == 0) {
                 free(target);
@@ -867,23 +907,25 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     return !a->bad;
 }
 
-/* Which locals live in registers: the integer ones used most, a use
- * inside n loops counting 8^n (up to 4 deep), and only those used in a loop
- * (elsewhere, saving them around calls costs what their loads would). */
+/* Which locals live in registers: the integer ones (and apart, the f32 and
+ * f64 ones) used most, a use inside n loops counting 8^n (up to 4 deep),
+ * and only those used in a loop (elsewhere, saving them around calls costs
+ * what their loads would). */
 static void choose_pins(x64_emit *x, const wb__func *f)
 {
     const wb_functype *ft = &f->type->ft;
     uint32_t nl = ft->nparams + f->nlocals, ns = f->local_slots;
-    uint64_t *score = calloc((size_t)ns + 1, sizeof *score); /* by slot; UINT64_MAX: not an integer */
+    enum { INT, F32, F64, NONE };
+    uint64_t *score = calloc((size_t)ns + 1, sizeof *score);
+    uint8_t *kind = malloc((size_t)ns + 1);
     int32_t *depth = calloc((size_t)x->nops + 1, sizeof *depth);
-    x->npin = 0;
-    if (!score || !depth)
+    x->npin = x->nfpin = 0;
+    if (!score || !depth || !kind)
         goto out;
     for (uint32_t i = 0, o = 0; i < nl; i++) {
         uint8_t t = i < ft->nparams ? ft->types[i] : f->local_types[i - ft->nparams];
-        if (t != WB_I32 && t != WB_I64)
-            for (uint32_t k = 0; k < wb__type_slots(t); k++)
-                score[o + k] = UINT64_MAX;
+        for (uint32_t k = 0; k < wb__type_slots(t); k++)
+            kind[o + k] = t == WB_I32 || t == WB_I64 ? INT : t == WB_F32 ? F32 : t == WB_F64 ? F64 : NONE;
         o += wb__type_slots(t);
     }
     for (uint32_t i = 0; i < x->nops; i++) { /* back-edges: the ops from their target on are in a loop */
@@ -904,22 +946,29 @@ static void choose_pins(x64_emit *x, const wb__func *f)
         unsigned n = operand_roles(wb__op_format(x->ops[i].id), role);
         for (unsigned k = 0; k < n; k++) {
             uint32_t loc = (uint32_t)x->ops[i].v[k];
-            if (strchr("rw", role[k]) && !(loc & WB__LOC_MASK) && loc / 8 < ns && score[loc / 8] != UINT64_MAX)
+            if (strchr("rw", role[k]) && !(loc & WB__LOC_MASK) && loc / 8 < ns)
                 score[loc / 8] += w;
         }
     }
-    while (x->npin < 6) {
+    for (;;) {
         uint32_t best = ns;
         for (uint32_t l = 0; l < ns; l++)
-            if (score[l] != UINT64_MAX && score[l] >= 8 && (best == ns || score[l] > score[best]))
+            if (kind[l] != NONE && score[l] >= 8 && (kind[l] == INT ? x->npin : x->nfpin) < 6 &&
+                (best == ns || score[l] > score[best]))
                 best = l;
         if (best == ns)
             break;
-        x->pin_off[x->npin++] = best * 8;
-        score[best] = UINT64_MAX;
+        if (kind[best] == INT) {
+            x->pin_off[x->npin++] = best * 8;
+        } else {
+            x->fpin_dbl[x->nfpin] = kind[best] == F64;
+            x->fpin_off[x->nfpin++] = best * 8;
+        }
+        kind[best] = NONE;
     }
 out:
     free(score);
+    free(kind);
     free(depth);
 }
 

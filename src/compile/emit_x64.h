@@ -65,12 +65,23 @@ typedef struct {
      * them: leaving, returning, around calls). */
     uint32_t pin_off[6]; /* their frame offsets */
     uint8_t npin;
+    /* Hot float locals likewise, in xmm10-xmm15 (an f32 in the low 32 bits;
+     * its slot holds it zero-extended).  The C ABI keeps no xmm register,
+     * so these go to their slots around every call. */
+    uint32_t fpin_off[6];
+    bool fpin_dbl[6];
+    uint8_t nfpin;
     bool nopin; /* load/store see plain slots (an op that the pinned locals are synced around) */
     /* The value the last op stored from rax, still there when the next op
      * starts right after that store (and is no branch target). */
     uint64_t held;
     uint32_t held_at;  /* the code position just after that store */
     bool held_ok;      /* for the op being translated */
+    /* Likewise the float the last op stored from xmm0; xheld_ok until the
+     * op being translated writes xmm0. */
+    uint64_t xheld;
+    uint32_t xheld_at;
+    bool xheld_ok;
 } x64_emit;
 
 /* The registers of pinned locals, in order. */
@@ -84,6 +95,22 @@ static inline int pinned(const x64_emit *x, uint64_t loc)
     for (unsigned i = 0; i < x->npin; i++)
         if (x->pin_off[i] == (uint32_t)loc)
             return wb__pin_reg[i];
+    return -1;
+}
+
+static const int wb__fpin_reg[6] = {10, 11, 12, 13, 14, 15};
+
+/* The xmm register of a pinned float local at loc, or -1; *dbl its width. */
+static inline int fpinned(const x64_emit *x, uint64_t loc, bool *dbl)
+{
+    if ((uint32_t)loc & WB__LOC_MASK)
+        return -1;
+    for (unsigned i = 0; i < x->nfpin; i++)
+        if (x->fpin_off[i] == (uint32_t)loc) {
+            if (dbl)
+                *dbl = x->fpin_dbl[i];
+            return wb__fpin_reg[i];
+        }
     return -1;
 }
 
@@ -115,8 +142,11 @@ static inline wb__x64_mem slot(x64_emit *x, uint64_t loc)
 /* reg = the value at loc (w: all 64 bits; else the low 32, zero-extended). */
 static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
 {
-    int p = pinned(x, loc);
-    if (p >= 0) {
+    bool dbl;
+    int p = pinned(x, loc), f = fpinned(x, loc, &dbl);
+    if (f >= 0) {
+        x64_movd_rx(&x->a, w && dbl, reg, f);
+    } else if (p >= 0) {
         if (p != reg || !w)
             x64_mov_rr(&x->a, w, reg, p);
     } else if (is_const(loc)) {
@@ -130,8 +160,11 @@ static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
 /* Slot writes store all 8 bytes, as the interpreter's do. */
 static inline void store(x64_emit *x, uint64_t loc, int reg)
 {
-    int p = pinned(x, loc);
-    if (p >= 0)
+    bool dbl;
+    int p = pinned(x, loc), f = fpinned(x, loc, &dbl);
+    if (f >= 0)
+        x64_movd_xr(&x->a, dbl, f, reg);
+    else if (p >= 0)
         x64_mov_rr(&x->a, true, p, reg);
     else
         x64_mov_mr(&x->a, true, slot(x, loc), reg);
@@ -146,12 +179,66 @@ static inline void store(x64_emit *x, uint64_t loc, int reg)
  * the critical path). */
 static inline void load_first(x64_emit *x, bool w, int reg, uint64_t loc)
 {
-    bool hit = x->held_ok && x->held == loc && pinned(x, loc) < 0;
+    bool hit = x->held_ok && x->held == loc && pinned(x, loc) < 0 && fpinned(x, loc, NULL) < 0;
     x->held_ok = false;
     if (!hit) {
         load(x, w, reg, loc);
     } else if (reg != X64_RAX || !w) {
         x64_mov_rr(&x->a, w, reg, X64_RAX);
+    }
+}
+
+/* ---- floats: xmm0-xmm2 are scratch ---- */
+
+enum { XMM0, XMM1, XMM2 };
+
+static inline bool xheld(const x64_emit *x, uint64_t loc) { return x->xheld_ok && x->xheld == loc; }
+
+/* xmm = the float at loc: from its pinned register, from xmm0 when the op
+ * before left it there, or from its slot (constants have slots too). */
+static inline void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc)
+{
+    int p = fpinned(x, loc, NULL);
+    bool held = xheld(x, loc);
+    if (p >= 0)
+        x64_movaps_rr(&x->a, xmm, p);
+    else if (held && xmm != XMM0)
+        x64_movaps_rr(&x->a, xmm, XMM0);
+    else if (!held)
+        x64_movs_rm(&x->a, dbl, xmm, slot(x, loc));
+    if (xmm == XMM0 && !held)
+        x->xheld_ok = false;
+}
+
+/* The register holding the float at loc, for a source operand: its pin, or
+ * scratch, loaded. */
+static inline int fsrc(x64_emit *x, bool dbl, uint64_t loc, int scratch)
+{
+    int p = fpinned(x, loc, NULL);
+    if (p >= 0)
+        return p;
+    fload(x, dbl, scratch, loc);
+    return scratch;
+}
+
+/* The float in xmm to loc: its pinned register, or its slot (an f64 as its
+ * 8 bytes, an f32 zero-extended as sw_f32 does, through rax). */
+static inline void fstore(x64_emit *x, bool dbl, uint64_t loc, int xmm)
+{
+    int p = fpinned(x, loc, NULL);
+    if (p >= 0) {
+        x64_movaps_rr(&x->a, p, xmm);
+        return;
+    }
+    if (dbl) {
+        x64_movs_mr(&x->a, true, slot(x, loc), xmm);
+    } else {
+        x64_movd_rx(&x->a, false, X64_RAX, xmm);
+        store(x, loc, X64_RAX);
+    }
+    if (xmm == XMM0) {
+        x->xheld = loc;
+        x->xheld_at = x64_pos(&x->a);
     }
 }
 

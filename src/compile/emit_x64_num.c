@@ -56,31 +56,11 @@ static unsigned features(void)
 
 /* ---- small pieces ----------------------------------------------------------------- */
 
-enum { XMM0, XMM1, XMM2 };
 
 /* A forward jump to patch at `here` (local labels of a sequence). */
 static void here(x64_emit *x, uint32_t at)
 {
     x64_patch(&x->a, at, x64_pos(&x->a));
-}
-
-/* xmm = the float at loc.  Constants have frame slots too (slot() knows
- * where), so every float operand is a memory operand. */
-static void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc)
-{
-    x64_movs_rm(&x->a, dbl, xmm, slot(x, loc));
-}
-
-/* The float in xmm to its slot: an f64 as its 8 bytes, an f32 zero-extended
- * (sw_f32), through rax. */
-static void fstore(x64_emit *x, bool dbl, uint64_t loc, int xmm)
-{
-    if (dbl) {
-        x64_movs_mr(&x->a, true, slot(x, loc), xmm);
-        return;
-    }
-    x64_movd_rx(&x->a, false, X64_RAX, xmm);
-    store(x, loc, X64_RAX);
 }
 
 /* ---- integer division ------------------------------------------------------------- */
@@ -199,8 +179,9 @@ static void extend(x64_emit *x, const xop *o, bool w, unsigned bytes)
 /* [a|b][d|-]: d = a op b (add, sub, mul, div): the interpreter's instruction. */
 static void farith(x64_emit *x, const xop *o, bool dbl, int op)
 {
+    int b = fsrc(x, dbl, o->v[1], XMM1);
     fload(x, dbl, XMM0, o->v[0]);
-    x64_sse_rm(&x->a, op, dbl, XMM0, slot(x, o->v[1]));
+    x64_sse_rr(&x->a, op, dbl, XMM0, b);
     fstore(x, dbl, o->v[2], XMM0);
 }
 
@@ -211,8 +192,8 @@ static void farith(x64_emit *x, const xop *o, bool dbl, int op)
 static void fminmax(x64_emit *x, const xop *o, bool dbl, bool max)
 {
     wb__x64 *a = &x->a;
+    fload(x, dbl, XMM1, o->v[1]); /* first: it may be the xmm0 the op before left */
     fload(x, dbl, XMM0, o->v[0]);
-    fload(x, dbl, XMM1, o->v[1]);
     x64_ucomis_rr(a, dbl, XMM0, XMM1);
     uint32_t nan = x64_jcc(a, X64_CC_P);
     uint32_t differ = x64_jcc(a, X64_CC_NE);
@@ -289,7 +270,7 @@ static double q_nearbyint(double v)
 static void fround(x64_emit *x, const xop *o, bool dbl, int mode)
 {
     if (features() & HAS_SSE41) {
-        x64_rounds_rm(&x->a, dbl, XMM0, slot(x, o->v[0]), (uint8_t)mode);
+        x64_rounds_rr(&x->a, dbl, XMM0, fsrc(x, dbl, o->v[0], XMM0), (uint8_t)mode);
     } else {
         static const void *const fns[2][4] = {{q_nearbyintf, q_floorf, q_ceilf, q_truncf},
                                               {q_nearbyint, q_floor, q_ceil, q_trunc}};
@@ -304,8 +285,9 @@ static void fround(x64_emit *x, const xop *o, bool dbl, int mode)
 static void fcompare(x64_emit *x, const xop *o, bool dbl, uint8_t pred, bool swap)
 {
     const uint64_t *v = o->v;
+    int b = fsrc(x, dbl, v[!swap], XMM1);
     fload(x, dbl, XMM0, v[swap]);
-    x64_cmps_rm(&x->a, dbl, XMM0, slot(x, v[!swap]), pred);
+    x64_cmps_rr(&x->a, dbl, XMM0, b, pred);
     x64_movd_rx(&x->a, false, X64_RAX, XMM0);
     x64_alu_ri(&x->a, X64_AND, false, X64_RAX, 1);
     store(x, v[2], X64_RAX);
@@ -576,8 +558,11 @@ bool wb__x64e_numeric(x64_emit *x, const xop *o)
         fcompare(x, o, d, (uint8_t)n->arg, s);
         return true;
     case CVT: /* d: the result's width; cvtss2sd is named by its source */
+    {
+        int src = fsrc(x, !d, o->v[0], XMM1);
         x64_ps_rr(&x->a, X64_XORPS, XMM0, XMM0);
-        x64_sse_rm(&x->a, X64_CVTS, !d, XMM0, slot(x, o->v[0]));
+        x64_sse_rr(&x->a, X64_CVTS, !d, XMM0, src);
+    }
         fstore(x, d, o->v[1], XMM0);
         return true;
     case CONVERT:

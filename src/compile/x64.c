@@ -281,11 +281,23 @@ void x64_cmps_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t pred)
     b1(a, pred);
 }
 
+void x64_cmps_rr(wb__x64 *a, bool dbl, int dst, int src, uint8_t pred)
+{
+    rm_reg(a, sfx(dbl), false, 0x0fc2, dst, src, false);
+    b1(a, pred);
+}
+
 void x64_cvtsi2s(wb__x64 *a, bool dbl, bool w, int xmm, int gpr) { rm_reg(a, sfx(dbl), w, 0x0f2a, xmm, gpr, false); }
 void x64_cvtts2si(wb__x64 *a, bool dbl, bool w, int gpr, int xmm) { rm_reg(a, sfx(dbl), w, 0x0f2c, gpr, xmm, false); }
 
 void x64_rounds_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t mode)
 {
     rm_mem(a, 0x66, false, dbl ? 0x0f3a0b : 0x0f3a0a, dst, m, false);
+    b1(a, mode);
+}
+
+void x64_rounds_rr(wb__x64 *a, bool dbl, int dst, int src, uint8_t mode)
+{
+    rm_reg(a, 0x66, false, dbl ? 0x0f3a0b : 0x0f3a0a, dst, src, false);
     b1(a, mode);
 }

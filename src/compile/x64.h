@@ -159,9 +159,11 @@ void x64_ucomis_rr(wb__x64 *a, bool dbl, int x, int y);
 /* dst = all ones if dst pred src else 0 (cmpss / cmpsd): pred 0 eq, 1 lt,
  * 2 le, 3 unordered, 4 neq, 5 nlt, 6 nle, 7 ordered. */
 void x64_cmps_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t pred);
+void x64_cmps_rr(wb__x64 *a, bool dbl, int dst, int src, uint8_t pred);
 /* xmm = the integer in gpr (w: 64 bits, else 32), signed, rounded as MXCSR says. */
 void x64_cvtsi2s(wb__x64 *a, bool dbl, bool w, int xmm, int gpr);
 /* gpr = xmm truncated toward zero; NaN or out of range gives INT_MIN of the width. */
 void x64_cvtts2si(wb__x64 *a, bool dbl, bool w, int gpr, int xmm);
 /* roundss / roundsd (SSE4.1) from memory: mode 0 nearest even, 1 down, 2 up, 3 toward zero. */
 void x64_rounds_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t mode);
+void x64_rounds_rr(wb__x64 *a, bool dbl, int dst, int src, uint8_t mode);

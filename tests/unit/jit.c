@@ -12,13 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static wb_module *mod, *calls_mod;
+static wb_module *mod, *calls_mod, *floats_mod;
 static wb_instance *inst;
 
-/* A fresh instance of module `name` ("jit" or "calls"). */
+/* A fresh instance of module `name` ("jit", "calls" or "floats"). */
 static wb_instance *fresh_of(const char *name)
 {
-    wb_module **m = strcmp(name, "calls") == 0 ? &calls_mod : &mod;
+    wb_module **m = strcmp(name, "calls") == 0 ? &calls_mod : strcmp(name, "floats") == 0 ? &floats_mod : &mod;
     if (!*m)
         *m = load_module(name);
     if (inst)
@@ -91,6 +91,24 @@ static void report_calls(FILE *out)
     run_opts(out, "calls", "rec", 1000, (wb_call_opts){.max_depth = 999}, 0);
 }
 
+/* Float locals kept in registers by the compiler, at every place where
+ * they must be in their slots. */
+static void report_floats(FILE *out)
+{
+    static const int32_t ns[] = {0, 1, 2, 5, 33, 1000};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        run_opts(out, "floats", "dot", ns[i], (wb_call_opts){0}, 0);
+        run_opts(out, "floats", "nans", ns[i], (wb_call_opts){0}, 0);
+        run_opts(out, "floats", "calls", ns[i], (wb_call_opts){0}, 0);
+    }
+    run_opts(out, "floats", "overflow", 1, (wb_call_opts){0}, 0);
+    run_opts(out, "floats", "overflow", -70000, (wb_call_opts){0}, 0);
+    for (uint64_t fuel = 5; fuel < 2000; fuel += 97) /* out of fuel with floats live */
+        run_opts(out, "floats", "calls", 40, (wb_call_opts){.fuel = fuel}, 0);
+    for (uint64_t slice = 7; slice < 300; slice += 53) /* and resumed to the same bits */
+        run_opts(out, "floats", "dot", 500, (wb_call_opts){0}, slice);
+}
+
 static void report(FILE *out)
 {
     static const int32_t ns[] = {0, 1, 2, 3, 7, 8, 9, 100, 1000};
@@ -118,6 +136,7 @@ static void report(FILE *out)
     run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
     report_calls(out);
+    report_floats(out);
 }
 
 /* The child: print the report and stop before the tests run. */

@@ -129,7 +129,18 @@
     X("cvttsd2si r8, xmm9", x64_cvtts2si(a, true, true, X64_R8, 9), "f24d0f2cc1") \
     X("roundss xmm0, dword ptr [rbx+8], 2", x64_rounds_rm(a, false, 0, x64_mem(X64_RBX, 8), 2), "660f3a0a430802") \
     X("roundsd xmm0, qword ptr [rbx+0x200], 3", x64_rounds_rm(a, true, 0, x64_mem(X64_RBX, 0x200), 3), "660f3a0b830002000003") \
-    X("roundsd xmm10, qword ptr [r13+0], 0", x64_rounds_rm(a, true, 10, x64_mem(X64_R13, 0), 0), "66450f3a0b550000")
+    X("roundsd xmm10, qword ptr [r13+0], 0", x64_rounds_rm(a, true, 10, x64_mem(X64_R13, 0), 0), "66450f3a0b550000") \
+    X("cmpsd xmm0, xmm12, 1", x64_cmps_rr(a, true, 0, 12, 1), "f2410fc2c401") \
+    X("cmpss xmm1, xmm0, 4", x64_cmps_rr(a, false, 1, 0, 4), "f30fc2c804") \
+    X("roundsd xmm0, xmm11, 3", x64_rounds_rr(a, true, 0, 11, 3), "66410f3a0bc303") \
+    X("roundss xmm0, xmm1, 2", x64_rounds_rr(a, false, 0, 1, 2), "660f3a0ac102") \
+    X("movsd qword ptr [rbx+0x58], xmm10", x64_movs_mr(a, true, x64_mem(X64_RBX, 0x58), 10), "f2440f115358") \
+    X("movss xmm15, dword ptr [rbx+8]", x64_movs_rm(a, false, 15, x64_mem(X64_RBX, 8)), "f3440f107b08") \
+    X("movaps xmm0, xmm13", x64_movaps_rr(a, 0, 13), "410f28c5") \
+    X("movq rax, xmm10", x64_movd_rx(a, true, X64_RAX, 10), "664c0f7ed0") \
+    X("movd ecx, xmm11", x64_movd_rx(a, false, X64_RCX, 11), "66440f7ed9") \
+    X("movq xmm12, rcx", x64_movd_xr(a, true, 12, X64_RCX), "664c0f6ee1") \
+    X("movd xmm14, eax", x64_movd_xr(a, false, 14, X64_RAX), "66440f6ef0")
 
 static void hex(char *out, const uint8_t *b, size_t n)
 {
