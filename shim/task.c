@@ -410,7 +410,8 @@ static void kill_task(shim_conn *c, uint32_t stream, task *t, uint32_t sig)
 static void delete_task(shim_conn *c, uint32_t stream, task *t)
 {
     if (t->draining) {
-        shim_reply_error(c, stream, SHIM_PRECONDITION, "task %s has ended: its output is still being read", t->id);
+        shim_reply_error(c, stream, SHIM_PRECONDITION, "task %s has ended: its output is still being read",
+                         t->id);
         return;
     }
     if (!t->exited && t->started) {

@@ -152,8 +152,8 @@ typedef struct sbd_sink {
     bool stalled; /* fd: on the writer's list of sinks to try again */
     bool ending;  /* fd: closed once the backlog is out and read (the writer's) */
     bool ended;   /* fd: closed (atomic: the writer sets it, sbd_output_done reads it) */
-    uint64_t progress_ns; /* fd, stalled: when the pipe or its reader last took bytes (the writer's) */
-    int unread;           /* fd, stalled: bytes in the pipe at the last look (the writer's) */
+    uint64_t progress_ns; /* fd, stalled: when the pipe or its reader last took bytes */
+    int unread;           /* fd, stalled: bytes in the pipe at the last look */
     struct sbd_sink *stalled_next;
     char id[SBD_MAX_ID + 1];
     const char *stream; /* "stdout" or "stderr" */
