@@ -6,12 +6,21 @@
  *   Create    bundle/config.json, rootfs mounted, module opened inside it,
  *             stdio FIFOs opened, the sandbox instantiated (not started)
  *   Start     into the run queue
- *   Wait      answered when the sandbox exits (or at once)
+ *   Wait      answered when the sandbox exits and its output was read (or
+ *             at once)
  *   Kill      SIGKILL 137, SIGTERM 143, SIGINT 130: the guest stops within
  *             a slice; other signals mean nothing to a WASI program
  *   Delete    the sandbox's record freed, the rootfs unmounted
  *   State, Pids, Stats (linear memory, fuel), Connect, Shutdown
  *   Exec, Pause, Resume, Checkpoint, Update, ResizePty: not implemented
+ *
+ * A guest's exit is told (Wait, /tasks/exit, State stopped) once its
+ * stdout and stderr were read to the end, as runc's shim does (a process
+ * ends only once its last write is in the pipe): a client stops reading
+ * when it hears of the exit (ctr run --rm closes its FIFOs at Delete), so
+ * output still on its way then was lost.  A reader that reads nothing for
+ * SBD_PIPE_LINGER_NS is taken to be gone (a detached run): the rest of the
+ * output is dropped and the exit told.
  *
  * Exit codes: the guest's proc_exit code; 134 for a trap (its message and
  * wasm backtrace also written to the task's stderr), running out of fuel
@@ -42,6 +51,8 @@ typedef struct task {
     bool mounted;
     sandbox *s;   /* NULL: a pause task */
     bool started, exited;
+    bool draining; /* the guest ended; exited() waits for its output (sbd_output_done) */
+    bool tell;     /* drained: exited() is called once the core's lock is let go */
     uint32_t exit_status;
     uint64_t exited_wall_ns;
     uint64_t max_memory;
@@ -50,7 +61,7 @@ typedef struct task {
 } task;
 
 static task *tasks;
-static uint32_t ntasks;
+static uint32_t ntasks, ndraining;
 static bool shutdown_asked;
 
 uint32_t shim_task_count(void)
@@ -137,30 +148,38 @@ static void exited(task *t, uint32_t status, uint64_t wall_ns)
     shim_event("/tasks/exit", "containerd.events.TaskExit", &ev.base);
 }
 
+/* Takes the sandboxes that exited, and tells of those whose output was
+ * read (sbd_g.exit_ev comes again when a stream is closed). */
 void shim_task_report_exits(void)
 {
     pthread_mutex_lock(&sbd_g.lock);
-    uint32_t n = sbd_g.nexited;
-    task **done = n ? malloc(n * sizeof *done) : NULL;
-    uint32_t *codes = n ? malloc(n * sizeof *codes) : NULL;
-    uint64_t *when = n ? malloc(n * sizeof *when) : NULL;
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < sbd_g.nexited; i++) {
         sandbox *s = sbd_g.exited[i];
+        task *t = s->user;
         s->exited_at = 0;
-        if (done && codes && when && s->user) {
-            done[k] = s->user;
-            codes[k] = (uint32_t)s->exit_code;
-            when[k++] = shim_wall_ns(s->exited_ns);
+        if (t && !t->draining) {
+            t->draining = true;
+            t->exit_status = (uint32_t)s->exit_code;
+            t->exited_wall_ns = shim_wall_ns(s->exited_ns);
+            ndraining++;
         }
     }
     sbd_g.nexited = 0;
+    uint32_t ntell = 0;
+    for (task *t = tasks; t && ndraining; t = t->next)
+        if (t->draining && sbd_output_done(&t->s->out[0]) && sbd_output_done(&t->s->out[1])) {
+            t->draining = false;
+            t->tell = true;
+            ndraining--;
+            ntell++;
+        }
     pthread_mutex_unlock(&sbd_g.lock);
-    for (uint32_t i = 0; i < k; i++) /* replies outside the core's lock */
-        exited(done[i], codes[i], when[i]);
-    free(done);
-    free(codes);
-    free(when);
+    for (task *t = tasks; t && ntell; t = t->next) /* replies outside the core's lock */
+        if (t->tell) {
+            t->tell = false;
+            ntell--;
+            exited(t, t->exit_status, t->exited_wall_ns);
+        }
 }
 
 /* ---- Create ----------------------------------------------------------------------------------- */
@@ -390,6 +409,11 @@ static void kill_task(shim_conn *c, uint32_t stream, task *t, uint32_t sig)
 
 static void delete_task(shim_conn *c, uint32_t stream, task *t)
 {
+    if (t->draining) {
+        shim_reply_error(c, stream, SHIM_PRECONDITION, "task %s has ended: its output is still being read",
+                         t->id);
+        return;
+    }
     if (!t->exited && t->started) {
         shim_reply_error(c, stream, SHIM_PRECONDITION, "task %s is running: kill it first", t->id);
         return;

@@ -16,8 +16,9 @@
  *              link; or a descriptor the front end opened (a FIFO)
  *
  * A front end owns the event loop (libevent: sbd_g.base), creates
- * sbd_g.exit_ev (activated when sandboxes exit; its callback reports them
- * and empties sbd_g.exited) and defines struct sbd_waiter, its own record of
+ * sbd_g.exit_ev (activated when sandboxes exit, and when an exited one's
+ * stream is closed (sbd_output_done); its callback reports them and empties
+ * sbd_g.exited) and defines struct sbd_waiter, its own record of
  * whoever waits for a sandbox (the core only keeps the list head).
  *
  * Threads: the event loop thread runs the front end; N workers run guests;
@@ -75,12 +76,17 @@ struct event_base;
  * counted), and no stream ever blocks the writer or a worker. */
 #define SBD_PIPE_BACKLOG (4u << 20)
 #define SBD_PIPE_RETRY_NS ((uint64_t)5000000)
-/* How long a pipe that still holds bytes nobody has read stays open after
- * its sandbox ended: a FIFO's bytes die with its last descriptor, so closing
- * it before a slow client opened its end (ctr, 200 runs at once) lost a fast
- * guest's whole output.  Past this, nobody is taken to be reading (a
- * detached run). */
-#define SBD_PIPE_LINGER_NS ((uint64_t)2000000000)
+/* How long an ended sandbox's pipe waits for a reader that takes nothing.
+ * Its exit is told (containerd's /tasks/exit, Wait) only once its output
+ * was read: the client stops reading then (ctr run --rm closes its end at
+ * Delete; told at once, a 200 KB run whose reader was slow lost all but the
+ * first ~60 KB), and a FIFO's bytes die with its last descriptor (closed
+ * before a slow client opened its end, 200 runs at once, a fast guest's
+ * whole output was lost).  A reader that keeps taking bytes is waited for
+ * as long as it takes; one that takes nothing for this long is taken to be
+ * gone (a detached run): the rest is dropped, and the exit is told that
+ * much later. */
+#define SBD_PIPE_LINGER_NS ((uint64_t)3000000000)
 
 /* Daemon-wide defaults of the command-line caps (struct sbd_opts). */
 /* Sandboxes, exited ones included (their records take memory until deleted):
@@ -144,8 +150,10 @@ typedef struct sbd_sink {
     char *backlog; /* fd: bytes the pipe could not take yet (the writer's) */
     size_t blen, bcap;
     bool stalled; /* fd: on the writer's list of sinks to try again */
-    bool ending, ended; /* fd: closed once the backlog is out and read / closed (the writer's) */
-    uint64_t ending_ns;  /* fd: when the sandbox's end was asked for */
+    bool ending;  /* fd: closed once the backlog is out and read (the writer's) */
+    bool ended;   /* fd: closed (atomic: the writer sets it, sbd_output_done reads it) */
+    uint64_t progress_ns; /* fd, stalled: when the pipe or its reader last took bytes */
+    int unread;           /* fd, stalled: bytes in the pipe at the last look */
     struct sbd_sink *stalled_next;
     char id[SBD_MAX_ID + 1];
     const char *stream; /* "stdout" or "stderr" */
@@ -163,6 +171,7 @@ typedef struct sbd_output {
     uint64_t written;  /* bytes handed to the writer thread */
     uint64_t limit;    /* bytes the file may get (--max-output) */
     bool eager;        /* handed over at the end of every slice (a stream someone watches) */
+    bool ending;       /* sbd_output_end handed the sink's end to the writer */
 } sbd_output;
 
 /* Defined by the front end: who waits for a sandbox's exit. */
@@ -337,6 +346,11 @@ void sbd_output_append(sbd_output *o, const void *p, size_t n);
  * handed over before, so its reader (ctr) sees end of file with all of
  * them.  Nothing for a file. */
 void sbd_output_end(sbd_output *o);
+/* After sbd_output_end: whether the writer closed the descriptor (its
+ * reader read every byte, or read nothing for SBD_PIPE_LINGER_NS); true for
+ * a file, or when there was no end to hand over.  Under the lock; the
+ * writer activates sbd_g.exit_ev when it closes one. */
+bool sbd_output_done(const sbd_output *o);
 /* Hands pending bytes to the writer thread if forced, big or old enough. */
 void sbd_output_flush(sbd_output *o, bool force);
 uint64_t sbd_output_dropped(const sbd_output *o);

@@ -26,7 +26,11 @@
  * of a reader).  Those are written without blocking; what the pipe cannot
  * take yet waits in the sink's backlog (at most SBD_PIPE_BACKLOG) and the
  * writer tries again every SBD_PIPE_RETRY_NS, so a slow reader loses
- * nothing and a stalled one stalls no other stream.
+ * nothing and a stalled one stalls no other stream.  When the sandbox ends
+ * (sbd_output_end), the descriptor is closed once its reader has read every
+ * byte, or has read nothing for SBD_PIPE_LINGER_NS (nobody reads: the rest
+ * is dropped); sbd_output_done says when, and the front end hears of it
+ * through sbd_g.exit_ev, so that it can tell of the exit only then.
  */
 #include "core.h"
 
@@ -161,16 +165,17 @@ static void stall(sbd_sink *k)
     if (k->stalled)
         return;
     k->stalled = true;
+    k->progress_ns = sbd_now_ns();
     __atomic_add_fetch(&k->refs, 1, __ATOMIC_RELAXED);
     k->stalled_next = wq.stalled;
     wq.stalled = k;
 }
 
-/* Whether the pipe still holds bytes that nobody has read. */
-static bool unread(const sbd_sink *k)
+/* The bytes the pipe still holds that nobody has read. */
+static int unread(const sbd_sink *k)
 {
     int n = 0;
-    return k->fd >= 0 && !k->ended && ioctl(k->fd, FIONREAD, &n) == 0 && n > 0;
+    return k->fd >= 0 && !k->ended && ioctl(k->fd, FIONREAD, &n) == 0 ? n : 0;
 }
 
 /* Keeps p in k's backlog (up to SBD_PIPE_BACKLOG; the rest is dropped). */
@@ -199,24 +204,30 @@ static void keep(sbd_sink *k, const char *p, size_t n)
         stall(k);
 }
 
+/* Closes k's descriptor; a sandbox's end (sbd_output_end) is then done
+ * with, which the front end hears of through sbd_g.exit_ev. */
 static void close_fd(sbd_sink *k)
 {
     if (k->fd >= 0 && !k->ended)
         close(k->fd);
-    k->ended = true;
+    __atomic_store_n(&k->ended, true, __ATOMIC_RELEASE);
+    if (k->ending && sbd_g.exit_ev)
+        event_active(sbd_g.exit_ev, 0, 0);
 }
 
 /* The reader sees end of file once every byte before it was written and
- * read (retry_stalled closes the pipe then, SBD_PIPE_LINGER_NS at most). */
+ * read (retry_stalled closes the pipe then, or once the reader has taken
+ * nothing for SBD_PIPE_LINGER_NS). */
 static void end_fd(sbd_sink *k)
 {
-    if (k->blen || unread(k)) {
-        k->ending = true;
-        k->ending_ns = sbd_now_ns();
-        stall(k);
+    k->ending = true;
+    k->unread = unread(k);
+    if (!k->blen && !k->unread) {
+        close_fd(k);
         return;
     }
-    close_fd(k);
+    stall(k);
+    k->progress_ns = sbd_now_ns(); /* the wait starts now, also for a sink stalled before */
 }
 
 static void write_fd(sbd_sink *k, const char *p, size_t n)
@@ -239,24 +250,34 @@ static void write_fd(sbd_sink *k, const char *p, size_t n)
         keep(k, p + w, n - (size_t)w);
 }
 
-/* Tries the stalled sinks again.  A sink that only the list still holds
- * (its sandbox was deleted) and whose pipe stays full is let go. */
+/* Tries the stalled sinks again.  A sink leaves the list once its backlog
+ * is out, and an ended sandbox's once its reader also took what the pipe
+ * holds.  One whose sandbox ended or was deleted (only the list holds it)
+ * and whose reader has taken nothing for SBD_PIPE_LINGER_NS is let go: the
+ * rest of its backlog is dropped, and nobody is taken to be reading. */
 static void retry_stalled(void)
 {
+    uint64_t now = sbd_now_ns();
     sbd_sink **pp = &wq.stalled;
     while (*pp) {
         sbd_sink *k = *pp;
         ssize_t w = write_some(k->fd, k->backlog, k->blen);
+        const char *why = w < 0 ? strerror(errno) : "nobody reads it";
         if (w > 0) {
             memmove(k->backlog, k->backlog + w, k->blen - (size_t)w);
             k->blen -= (size_t)w;
         }
+        int left = unread(k);
+        if (w > 0 || left < k->unread)
+            k->progress_ns = now;
+        k->unread = left;
         bool orphan = __atomic_load_n(&k->refs, __ATOMIC_ACQUIRE) == 1;
-        bool lingering = !k->blen && k->ending && !orphan && sbd_now_ns() - k->ending_ns < SBD_PIPE_LINGER_NS &&
-                         unread(k);
-        if (w < 0 || (orphan && w == 0) || (!k->blen && !lingering)) {
-            if (k->blen)
+        bool idle = now - k->progress_ns >= SBD_PIPE_LINGER_NS;
+        if (w < 0 || (!k->blen && (!k->ending || !left)) || ((k->ending || orphan) && idle)) {
+            if (k->blen) {
                 drop(k, k->blen);
+                sbd_log("%s of %s: %s; %zu bytes dropped", k->stream, k->id, why, k->blen);
+            }
             k->blen = 0;
             k->stalled = false;
             if (k->ending)
@@ -635,7 +656,13 @@ void sbd_output_end(sbd_output *o)
     if (!j)
         return; /* closed when the sandbox is deleted instead */
     *j = (job){.sink = o->sink, .end = true};
+    o->ending = true;
     submit(j);
+}
+
+bool sbd_output_done(const sbd_output *o)
+{
+    return !o->ending || __atomic_load_n(&o->sink->ended, __ATOMIC_ACQUIRE);
 }
 
 void sbd_output_read(const sbd_output *o, uint64_t tail, sbd_read_done done, void *arg)

@@ -95,6 +95,21 @@ $CTR task delete d1 >/dev/null 2>&1
 $CTR containers rm d1 >/dev/null 2>&1
 # (ctr's status with it: a run that timed out under load says so)
 check "output of a run after it, whole" "0 20003" "$(run d2 hello /hello.wasm lines=20000) $(wc -l <"$CT/d2.out")"
+# ... and with ctr's reader held up: its stdout is a pipe nobody empties for a
+# second, so the guest is done long before its output is read (the FIFO and
+# the shim's backlog hold it).  The exit is published, and ctr run --rm ends
+# (its Delete), only once the output was read: ctr 1.6 closes its end at
+# Delete, and a shim that said "exited" at once lost all but the first ~60 KB.
+slow() { # ID: ctr run --rm of 200 KB through a reader that starts after 1 s
+    { timeout 30 $CTR run --rm $RT docker.io/library/hello:latest "$1" /hello.wasm lines=20000 2>&1
+      echo $? >"$CT/$1.rc"; } | { sleep 1; cat; } >"$CT/$1.out"
+    echo "$(cat "$CT/$1.rc") $(wc -l <"$CT/$1.out")"
+}
+check "output of a run whose reader is held up, whole" "0 20003" "$(slow d3)"
+pids=
+for i in 4 5 6 7; do slow d$i >"$CT/d$i.res" & pids="$pids $!"; done
+wait $pids # (not a bare wait: containerd is a child too)
+check "... four such runs at once, each whole" "0 20003 0 20003 0 20003 0 20003" "$(echo $(cat "$CT"/d[4-7].res))"
 
 # ---- bad input: clear errors, the shim serving on ----
 check "missing module fails" 1 "$(run e1 hello /nope.wasm)"
