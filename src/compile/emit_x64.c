@@ -498,10 +498,9 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_alu_rm(a, X64_CMP, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_STACK_END));
     wb__x64e_leave(x, X64_CC_A, k);
     x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_EXT));
-    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RDX, 0), 0);
-    wb__x64e_leave(x, X64_CC_NE, k);
-    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_IREQ));
-    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RDX, 0), 0);
+    x64_mov_rm(a, false, X64_RDX, x64_mem(X64_RDX, 0));
+    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_IREQ));
+    x64_alu_rm(a, X64_OR, false, X64_RDX, x64_mem(X64_RAX, 0));
     wb__x64e_leave(x, X64_CC_NE, k);
     x64_mov_rm(a, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES));
     x64_alu_rm(a, X64_CMP, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES_MAX));
@@ -760,22 +759,12 @@ static uint32_t op_index(x64_emit *x, uint32_t cell)
     return o ? (uint32_t)(o - x->ops) : x->nops;
 }
 
-/* The callee's part of a call: zero the locals, copy the constants (the
- * interpreter's init_frame; an interpreter that takes over reads them). */
-static void init_frame(x64_emit *x)
+/* The constants to their frame slots, for the interpreter when it takes
+ * over (machine code has them as immediates): rax is kept. */
+static void put_consts(x64_emit *x)
 {
     wb__x64 *a = &x->a;
     const wb__func *f = x->f;
-    uint32_t p = f->type->param_slots, nz = f->local_slots - p;
-    if (nz > 8) {
-        x64_lea(a, true, X64_RDI, x64_mem(X64_RBX, (int32_t)(p * 8)));
-        x64_mov_ri(a, X64_RCX, nz);
-        x64_alu_rr(a, X64_XOR, false, X64_RAX, X64_RAX);
-        x64_rep_stosq(a);
-    } else {
-        for (uint32_t i = 0; i < nz; i++)
-            x64_mov_mi(a, true, x64_mem(X64_RBX, (int32_t)((p + i) * 8)), 0);
-    }
     if (f->nconsts > 8) {
         x64_lea(a, true, X64_RDI, x64_mem(X64_RBX, (int32_t)x->cbase));
         x64_mov_ri(a, X64_RSI, (uint64_t)(uintptr_t)f->consts);
@@ -789,9 +778,55 @@ static void init_frame(x64_emit *x)
         if ((int64_t)v == (int32_t)v) {
             x64_mov_mi(a, true, m, (int32_t)v);
         } else {
-            x64_mov_ri(a, X64_RAX, v);
-            x64_mov_mr(a, true, m, X64_RAX);
+            x64_mov_ri(a, X64_RCX, v);
+            x64_mov_mr(a, true, m, X64_RCX);
         }
+    }
+}
+
+/* Is the local at frame offset off pinned, to a register of either kind? */
+static bool is_pinned(const x64_emit *x, uint32_t off)
+{
+    for (unsigned i = 0; i < x->npin; i++)
+        if (x->pin_off[i] == off)
+            return true;
+    for (unsigned i = 0; i < x->nfpin; i++)
+        if (x->fpin_off[i] == off)
+            return true;
+    return false;
+}
+
+/* The callee's part of a call (the interpreter's init_frame): zero the
+ * locals, those in registers there; the constants only when the code
+ * reads their slots (else leaving puts them). */
+static void init_frame(x64_emit *x)
+{
+    wb__x64 *a = &x->a;
+    const wb__func *f = x->f;
+    uint32_t p = f->type->param_slots, nz = f->local_slots - p;
+    if (nz > 8) {
+        x64_lea(a, true, X64_RDI, x64_mem(X64_RBX, (int32_t)(p * 8)));
+        x64_mov_ri(a, X64_RCX, nz);
+        x64_alu_rr(a, X64_XOR, false, X64_RAX, X64_RAX);
+        x64_rep_stosq(a);
+    } else {
+        for (uint32_t i = 0; i < nz; i++)
+            if (!is_pinned(x, (p + i) * 8))
+                x64_mov_mi(a, true, x64_mem(X64_RBX, (int32_t)((p + i) * 8)), 0);
+    }
+    if (x->const_mem)
+        put_consts(x);
+    for (unsigned i = 0; i < x->npin; i++) {
+        if (x->pin_off[i] < p * 8)
+            x64_mov_rm(a, true, wb__pin_reg[i], x64_mem(X64_RBX, (int32_t)x->pin_off[i]));
+        else
+            x64_alu_rr(a, X64_XOR, false, wb__pin_reg[i], wb__pin_reg[i]);
+    }
+    for (unsigned i = 0; i < x->nfpin; i++) {
+        if (x->fpin_off[i] < p * 8)
+            ffill(x, i);
+        else
+            x64_ps_rr(a, X64_XORPS, wb__fpin_reg[i], wb__fpin_reg[i]);
     }
 }
 
@@ -800,14 +835,17 @@ static void init_frame(x64_emit *x)
  *   0        the entry from C (jit.c's contract): save rbx, rbp, r12-r15,
  *            take the frame, memory and context, call the body, give the
  *            fuel back
- *   ret      where a callee's leaving is passed on: the pinned locals to
- *            their slots, return
- *   direct   the entry compiled callers call: the frame's locals and
- *            constants, then the body (the entry from C skips that: the
+ *   ret      where a callee's leaving is passed on: the pinned locals
+ *            and the constants to their slots, return
+ *   body     the pinned locals from their slots, then the ops
+ *   tail     where leaving ends: the pinned locals and the constants to
+ *            their slots, in which function and frame (ctx->fn, ctx->fpb)
+ *   direct   the entry compiled callers call: the frame's locals (those
+ *            pinned in their registers), the constants if the ops read
+ *            their slots, then the ops (the entry from C skips that: the
  *            interpreter made the frame)
- *   stubs    one per cell left at: eax = the cell, then a common tail that
- *            writes the pinned locals to their slots and says in which
- *            function and frame (ctx->fn, ctx->fpb) */
+ *   stubs    one per cell left at: eax = the cell, then the tail (a
+ *            refund first for a back-edge that charged) */
 static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
 {
     wb__x64 *a = &x->a;
@@ -828,11 +866,11 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x64_ret(a);
     x->ret = x64_pos(a);
     spill(x, UINT32_MAX);
+    put_consts(x);
     x64_ret(a);
-    f->x64_direct = x64_pos(a);
-    init_frame(x);
     x64_patch(a, body, x64_pos(a));
     fill(x);
+    uint32_t ops = x64_pos(a);
     bool *target = calloc((size_t)x->nops + 1, 1);
     if (!target)
         return false;
@@ -861,10 +899,15 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     free(target);
     uint32_t tail = x64_pos(a);
     spill(x, UINT32_MAX);
+    put_consts(x);
     x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)f);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FN), X64_RCX);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FPB), X64_RBX);
     x64_ret(a);
+    /* The direct entry last: it knows whether the code read a constant's slot. */
+    f->x64_direct = x64_pos(a);
+    init_frame(x);
+    x64_patch(a, x64_jmp(a), ops);
     for (uint32_t i = 0; i < x->nrefund; i++) {
         const struct refund *r = &x->refund[i];
         x64_patch(a, r->at[0], x64_pos(a));

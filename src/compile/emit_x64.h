@@ -79,6 +79,7 @@ typedef struct {
     bool held_ok;      /* for the op being translated */
     /* Likewise the float the last op stored from xmm0; xheld_ok until the
      * op being translated writes xmm0. */
+    bool const_mem; /* an op read a constant's slot: the direct entry puts them */
     uint64_t xheld;
     uint32_t xheld_at;
     bool xheld_ok;
@@ -132,8 +133,10 @@ static inline uint64_t const_of(x64_emit *x, uint64_t loc) { return x->consts[((
 static inline wb__x64_mem slot(x64_emit *x, uint64_t loc)
 {
     uint32_t l = (uint32_t)loc, off = l & ~WB__LOC_MASK;
-    if ((l & WB__LOC_MASK) == WB__LOC_CONST)
+    if ((l & WB__LOC_MASK) == WB__LOC_CONST) {
         off += x->cbase;
+        x->const_mem = true;
+    }
     else if ((l & WB__LOC_MASK) == WB__LOC_STACK)
         off += x->sbase;
     return x64_mem(X64_RBX, (int32_t)off);
@@ -200,7 +203,18 @@ static inline void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc)
 {
     int p = fpinned(x, loc, NULL);
     bool held = xheld(x, loc);
-    if (p >= 0)
+    if (is_const(loc)) { /* through rdx, which no float op keeps anything in */
+        uint64_t v = const_of(x, loc);
+        if (!dbl)
+            v = (uint32_t)v;
+        if (v) {
+            x64_mov_ri(&x->a, X64_RDX, v);
+            x64_movd_xr(&x->a, dbl, xmm, X64_RDX);
+        } else {
+            x64_ps_rr(&x->a, X64_XORPS, xmm, xmm);
+        }
+        held = false;
+    } else if (p >= 0)
         x64_movaps_rr(&x->a, xmm, p);
     else if (held && xmm != XMM0)
         x64_movaps_rr(&x->a, xmm, XMM0);
