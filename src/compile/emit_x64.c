@@ -367,6 +367,12 @@ static const int cmp_cc[10] = {X64_CC_E, X64_CC_NE, X64_CC_L, X64_CC_B, X64_CC_G
 static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
 {
     bool w = cmp >= WB__OP_I64_EQ;
+    int p = pinned(x, a);
+    if (p >= 0) {
+        x->held_ok = false;
+        alu_to(x, X64_CMP, w, p, b);
+        return cmp_cc[cmp - (w ? WB__OP_I64_EQ : WB__OP_I32_EQ)];
+    }
     load_first(x, w, X64_RAX, a);
     alu_b(x, X64_CMP, w, b);
     return cmp_cc[cmp - (w ? WB__OP_I64_EQ : WB__OP_I32_EQ)];
@@ -640,8 +646,14 @@ static bool translate(x64_emit *x, const xop *o)
             x64_movs_mr(&x->a, n == 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0), fsrc(x, n == 8, v[1], XMM1));
             return true;
         }
+        wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
+        uint64_t c = is_const(v[1]) ? const_of(x, v[1]) : 0;
+        if (is_const(v[1]) && (n < 8 || (int64_t)c == (int32_t)c)) {
+            x64_store_i(&x->a, n, m, (int32_t)(uint32_t)c);
+            return true;
+        }
         load(x, n == 8, X64_RDX, v[1]);
-        x64_store(&x->a, n, x64_mem_idx(X64_R12, X64_RAX, 1, 0), X64_RDX);
+        x64_store(&x->a, n, m, X64_RDX);
         return true;
     }
     switch (id) {

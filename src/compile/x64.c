@@ -124,6 +124,20 @@ void x64_store(wb__x64 *a, unsigned bytes, wb__x64_mem m, int src)
         rm_mem(a, bytes == 2 ? 0x66 : 0, bytes == 8, 0x89, src, m, false);
 }
 
+void x64_store_i(wb__x64 *a, unsigned bytes, wb__x64_mem m, int32_t imm)
+{
+    if (bytes == 1) {
+        rm_mem(a, 0, false, 0xc6, 0, m, false);
+        b1(a, (uint8_t)imm);
+    } else if (bytes == 2) {
+        rm_mem(a, 0x66, false, 0xc7, 0, m, false);
+        b1(a, (uint8_t)imm);
+        b1(a, (uint8_t)(imm >> 8));
+    } else {
+        x64_mov_mi(a, bytes == 8, m, imm);
+    }
+}
+
 void x64_alu_rr(wb__x64 *a, int op, bool w, int dst, int src) { rm_reg(a, 0, w, (uint32_t)(op << 3 | 1), src, dst, false); }
 void x64_alu_rm(wb__x64 *a, int op, bool w, int dst, wb__x64_mem m) { rm_mem(a, 0, w, (uint32_t)(op << 3 | 3), dst, m, false); }
 

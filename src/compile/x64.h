@@ -60,6 +60,7 @@ void x64_mov_ri(wb__x64 *a, int dst, uint64_t imm);          /* the shortest for
 void x64_load_ext(wb__x64 *a, bool w, bool sign, unsigned bytes, int dst, wb__x64_mem m);
 /* Narrow stores: bytes 1, 2, 4 or 8. */
 void x64_store(wb__x64 *a, unsigned bytes, wb__x64_mem m, int src);
+void x64_store_i(wb__x64 *a, unsigned bytes, wb__x64_mem m, int32_t imm); /* an 8-byte one sign-extends imm */
 void x64_lea(wb__x64 *a, bool w, int dst, wb__x64_mem m);
 
 void x64_alu_rr(wb__x64 *a, int op, bool w, int dst, int src);

@@ -140,7 +140,11 @@
     X("movq rax, xmm10", x64_movd_rx(a, true, X64_RAX, 10), "664c0f7ed0") \
     X("movd ecx, xmm11", x64_movd_rx(a, false, X64_RCX, 11), "66440f7ed9") \
     X("movq xmm12, rcx", x64_movd_xr(a, true, 12, X64_RCX), "664c0f6ee1") \
-    X("movd xmm14, eax", x64_movd_xr(a, false, 14, X64_RAX), "66440f6ef0")
+    X("movd xmm14, eax", x64_movd_xr(a, false, 14, X64_RAX), "66440f6ef0") \
+    X("mov byte ptr [r12+rax], 0x9c", x64_store_i(a, 1, x64_mem_idx(X64_R12, X64_RAX, 1, 0), -100), "41c604049c") \
+    X("mov word ptr [r12+rax], 0x1234", x64_store_i(a, 2, x64_mem_idx(X64_R12, X64_RAX, 1, 0), 0x1234), "6641c704043412") \
+    X("mov dword ptr [r12+rcx+8], 7", x64_store_i(a, 4, x64_mem_idx(X64_R12, X64_RCX, 1, 8), 7), "41c7440c0807000000") \
+    X("mov qword ptr [r12+rax], -1", x64_store_i(a, 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0), -1), "49c70404ffffffff")
 
 static void hex(char *out, const uint8_t *b, size_t n)
 {
