@@ -311,6 +311,28 @@ static void commit(x64_emit *x, uint32_t cell)
     x64_mov_rr(a, true, X64_R15, X64_RAX);
 }
 
+/* After r15 -= cost: when it went negative, give cost back (out of line)
+ * and leave at cell.  Returns the record, for a second jump to it. */
+static struct refund *refund(x64_emit *x, int32_t cost, uint32_t cell)
+{
+    if (x->nrefund == x->crefund) {
+        uint32_t n = x->crefund ? x->crefund * 2 : 16;
+        struct refund *p = realloc(x->refund, n * sizeof *p);
+        if (!p) {
+            x->a.bad = true;
+            return NULL;
+        }
+        x->refund = p;
+        x->crefund = n;
+    }
+    struct refund *r = &x->refund[x->nrefund++];
+    r->cell = cell;
+    r->cost = cost;
+    r->at[0] = x64_jcc(&x->a, X64_CC_L);
+    r->at[1] = UINT32_MAX;
+    return r;
+}
+
 /* A taken back-edge: charge cost.  The common case in two instructions on
  * r15 and one branch on both interrupt flags; a failed check refunds out
  * of line and leaves, so the interpreter charges it again. */
@@ -324,26 +346,14 @@ static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
         commit(x, cell);
         return;
     }
-    if (x->nrefund == x->crefund) {
-        uint32_t n = x->crefund ? x->crefund * 2 : 16;
-        struct refund *p = realloc(x->refund, n * sizeof *p);
-        if (!p) {
-            a->bad = true;
-            return;
-        }
-        x->refund = p;
-        x->crefund = n;
-    }
-    struct refund *r = &x->refund[x->nrefund++];
-    r->cell = cell;
-    r->cost = (int32_t)cost;
     x64_alu_ri(a, X64_SUB, true, X64_R15, (int32_t)cost);
-    r->at[0] = x64_jcc(a, X64_CC_L);
+    struct refund *r = refund(x, (int32_t)cost, cell);
     x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, WB__JCTX_EXT));
     x64_mov_rm(a, false, X64_RCX, x64_mem(X64_RCX, 0));
     x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_IREQ));
     x64_alu_rm(a, X64_OR, false, X64_RCX, x64_mem(X64_RDX, 0));
-    r->at[1] = x64_jcc(a, X64_CC_NE);
+    if (r)
+        r->at[1] = x64_jcc(a, X64_CC_NE);
 }
 
 /* A conditional branch (cc in the flags) to target; a back-edge (fuel)
@@ -499,8 +509,16 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
         wb__x64e_leave(x, -1, k);
         x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)callee);
     }
-    x64_mov_rm(a, false, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, frame_slots)));
-    x64_lea(a, true, X64_RAX, x64_mem_idx(X64_RBX, X64_RAX, 8, base));
+    /* A callee compiled before (or this function): its frame size and entry
+     * fuel as immediates. */
+    bool known = callee && (callee == x->f || callee->code) && callee->entry_fuel <= INT32_MAX &&
+                 (uint64_t)callee->frame_slots * 8 + (uint64_t)(uint32_t)base <= INT32_MAX;
+    if (known) {
+        x64_lea(a, true, X64_RAX, x64_mem(X64_RBX, base + (int32_t)(callee->frame_slots * 8)));
+    } else {
+        x64_mov_rm(a, false, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, frame_slots)));
+        x64_lea(a, true, X64_RAX, x64_mem_idx(X64_RBX, X64_RAX, 8, base));
+    }
     x64_alu_rm(a, X64_CMP, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_STACK_END));
     wb__x64e_leave(x, X64_CC_A, k);
     x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_EXT));
@@ -511,10 +529,15 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_mov_rm(a, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES));
     x64_alu_rm(a, X64_CMP, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES_MAX));
     wb__x64e_leave(x, X64_CC_AE, k);
-    x64_mov_rr(a, true, X64_RAX, X64_R15);
-    x64_alu_rm(a, X64_SUB, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, entry_fuel)));
-    wb__x64e_leave(x, X64_CC_L, k);
-    x64_mov_rr(a, true, X64_R15, X64_RAX);
+    if (known) {
+        x64_alu_ri(a, X64_SUB, true, X64_R15, (int32_t)callee->entry_fuel);
+        refund(x, (int32_t)callee->entry_fuel, k);
+    } else {
+        x64_mov_rr(a, true, X64_RAX, X64_R15);
+        x64_alu_rm(a, X64_SUB, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, entry_fuel)));
+        wb__x64e_leave(x, X64_CC_L, k);
+        x64_mov_rr(a, true, X64_R15, X64_RAX);
+    }
     /* frames[nframes++] = {return cell, fp, fn, inst} */
     _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, fp) == 8 && offsetof(wb__frame, fn) == 16 &&
                        offsetof(wb__frame, inst) == 24,
@@ -923,7 +946,8 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     for (uint32_t i = 0; i < x->nrefund; i++) {
         const struct refund *r = &x->refund[i];
         x64_patch(a, r->at[0], x64_pos(a));
-        x64_patch(a, r->at[1], x64_pos(a));
+        if (r->at[1] != UINT32_MAX)
+            x64_patch(a, r->at[1], x64_pos(a));
         x64_alu_ri(a, X64_ADD, true, X64_R15, r->cost);
         wb__x64e_leave(x, -1, r->cell);
     }

@@ -1644,9 +1644,10 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
     f->frame_slots = (uint32_t)(frame > rs ? frame : rs);
     f->consts = c->consts; /* before finish: an emitter may read them */
     f->nconsts = c->nconsts;
-    c->e->ops->finish(c->e, f, f->local_slots * 8, (f->local_slots + c->nconsts) * 8);
+    /* Before finish: the machine code of a recursive call charges it as an immediate. */
     f->entry_fuel = (c->ninstr > c->loop_instr ? c->ninstr - c->loop_instr : 1) +
                     WB_FUEL_FRAME_SLOTS((uint64_t)(f->local_slots - f->type->param_slots) + c->nconsts);
+    c->e->ops->finish(c->e, f, f->local_slots * 8, (f->local_slots + c->nconsts) * 8);
     c->consts = NULL;
 out:
     c->e->ops->free(c->e);
