@@ -72,6 +72,7 @@ struct wb_call {
     bool has_err;
     int exit_code;
     char host_msg[200];
+    uint32_t jit_leaves; /* wb__call_jit_leaves */
 };
 
 static const int never = 0;
@@ -543,6 +544,7 @@ L_JIT_ENTER: {
         goto L_RETURN;
     /* At cell 0 of the frame it entered, JIT_ENTER holds the op's place. */
     bool same = jc.fpb == fpb;
+    c->jit_leaves++;
     fn = jc.fn;
     fpb = jc.fpb;
     pc = fn->code + k;
@@ -1271,6 +1273,7 @@ void wb_call_set_slice(wb_call *c, uint64_t slice) { c->slice = slice; }
 void wb_call_interrupt(wb_call *c) { c->interrupt_req = 1; }
 uint64_t wb_call_fuel_used(const wb_call *c) { return c->fuel_used; }
 int wb_call_exit_code(const wb_call *c) { return c->exit_code; }
+uint32_t wb__call_jit_leaves(const wb_call *c) { return c->jit_leaves; }
 const wb_error *wb_call_error(const wb_call *c) { return c->has_err ? &c->err : NULL; }
 
 static wb_result trap_now(wb_call *c, wb_result code, const wb__func *fn)
@@ -1345,6 +1348,7 @@ static inline void reset(wb_call *c, wb_func *f)
     c->has_err = false;
     c->err.nframes = 0;
     c->exit_code = 0;
+    c->jit_leaves = 0;
     c->fuel_used = 0;
     c->fuel_left = c->opts.fuel ? c->opts.fuel : UINT64_MAX;
     c->nframes = 0;
@@ -1384,6 +1388,7 @@ static inline __attribute__((always_inline)) uint32_t run_machine_code(wb_call *
     spend(c, (uint64_t)(allot - jc.fuel));
     c->nframes = jc.nframes;
     if (k != WB__JIT_RETURNED) { /* the interpreter goes on where it left */
+        c->jit_leaves++;
         c->fn = jc.fn;
         c->fp = (uint32_t)((wb__slot *)jc.fpb - c->stack);
         c->pc = jc.fn->code + k;
