@@ -509,6 +509,8 @@ static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k)
 /* Translates one op; false for an op it leaves to the interpreter. */
 static bool translate(x64_emit *x, const xop *o)
 {
+    if (wb__x64e_runtime_op(o->id) && unpinned(x, o, wb__x64e_runtime))
+        return true;
     if (unpinned(x, o, wb__x64e_numeric))
         return true;
     const uint64_t *v = o->v;

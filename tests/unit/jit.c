@@ -520,3 +520,36 @@ TEST(interrupt_from_another_thread_stops_compiled_calls)
 #endif
 }
 
+
+/* The runtime ops and host calls run in machine code (WASMBOX_JIT=2): no
+ * activation is handed to the interpreter, though the report above would
+ * be the same if it were. */
+TEST(runtime_ops_stay_in_machine_code)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    wb_module *m = load_with("runtime", "2");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++)
+        CHECK(m->funcs[i].jit != NULL);
+    static const struct {
+        const char *name;
+        int32_t arg;
+    } runs[] = {{"grow_loop", 40},  {"grow_loop", 310}, {"grow_callee", 100}, {"tables", 5},
+                {"tables", 21},     {"init", 0},        {"bulk_fuel", 16},    {"host_loop", 100},
+                {"host_trap", 5},   {"host_wait", 3},   {"host_exit", 4},     {"table_oob", 5}};
+    FILE *null = fopen("/dev/null", "w");
+    for (size_t i = 0; null && i < sizeof runs / sizeof runs[0]; i++) {
+        uint32_t leaves = run_rt(null, m, runs[i].name, runs[i].arg, (wb_call_opts){0}, 0);
+        if (leaves)
+            fprintf(stderr, "%s(%d): %u leaves\n", runs[i].name, runs[i].arg, leaves);
+        CHECK_EQ_INT(leaves, 0);
+    }
+    /* Fuel running out after a host call stops there, in machine code. */
+    CHECK_EQ_INT(run_rt(null, m, "host_loop", 50, (wb_call_opts){.fuel = 761}, 0), 0);
+    if (null)
+        fclose(null);
+    wb_module_free(m);
+#endif
+}
