@@ -104,10 +104,12 @@ static void report_calls(FILE *out)
 
 static unsigned host_calls; /* by every host function, in one call: none may run twice */
 static bool waited;
+static volatile int rt_flag; /* the interrupt flag of a run; add() raises it at its 5th call */
 
 static wb_result host_add(wb_host_ctx *ctx, const wb_val *a, wb_val *r)
 {
-    host_calls++;
+    if (++host_calls == 5)
+        rt_flag = 1; /* the check point after this call stops */
     wb_host_charge(ctx, (uint32_t)a[0].of.i32 % 7);
     r[0] = wb_i32(a[0].of.i32 + a[1].of.i32);
     return WB_OK;
@@ -170,6 +172,7 @@ static uint32_t run_rt(FILE *out, wb_module *m, const char *name, int32_t arg, w
         return UINT32_MAX;
     host_calls = 0;
     waited = false;
+    rt_flag = 0;
     wb_call *c = wb_call_new(&o);
     wb_call_set_slice(c, slice);
     wb_val a = wb_i32(arg);
@@ -177,6 +180,7 @@ static uint32_t run_rt(FILE *out, wb_module *m, const char *name, int32_t arg, w
     int resumed = 0;
     while (r == WB_SUSPENDED && resumed < 100000) {
         resumed++;
+        rt_flag = 0;
         r = wb_call_resume(c);
     }
     fprintf(out, "%s(%d) fuel %llu host %u resumed %d: ", name, arg, (unsigned long long)wb_call_fuel_used(c),
@@ -218,6 +222,7 @@ static void report_runtime(FILE *out)
     for (uint64_t fuel = 150; fuel < 6000; fuel += 611) /* out of fuel after a host call */
         run_rt(out, m, "host_loop", 50, (wb_call_opts){.fuel = fuel}, 0);
     run_rt(out, m, "host_loop", 50, none, 250);
+    run_rt(out, m, "host_loop", 20, (wb_call_opts){.interrupt = &rt_flag}, 0); /* interrupted after a host call */
     run_rt(out, m, "host_trap", 2, none, 0);
     run_rt(out, m, "host_trap", 5, none, 0); /* the host traps three frames down */
     run_rt(out, m, "host_wait", 0, none, 0);
@@ -546,8 +551,10 @@ TEST(runtime_ops_stay_in_machine_code)
             fprintf(stderr, "%s(%d): %u leaves\n", runs[i].name, runs[i].arg, leaves);
         CHECK_EQ_INT(leaves, 0);
     }
-    /* Fuel running out after a host call stops there, in machine code. */
+    /* Fuel running out, or an interrupt, after a host call stops there, in
+     * machine code. */
     CHECK_EQ_INT(run_rt(null, m, "host_loop", 50, (wb_call_opts){.fuel = 761}, 0), 0);
+    CHECK_EQ_INT(run_rt(null, m, "host_loop", 20, (wb_call_opts){.interrupt = &rt_flag}, 0), 0);
     if (null)
         fclose(null);
     wb_module_free(m);
