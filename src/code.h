@@ -326,6 +326,7 @@ typedef struct wb__jit_ctx {
     char *stack_end;            /* a callee's frame must end at or below */
     const struct wb__func *fn;  /* out, on leaving: the function to go on in */
     char *fpb;                  /*   and its frame */
+    wb_call *call;              /* for the C helpers of compile/emit_x64_rt.c */
 } wb__jit_ctx;
 
 /* The offsets machine code uses (checked where the struct is built). */
@@ -340,6 +341,24 @@ typedef struct wb__jit_ctx {
 #define WB__JCTX_STACK_END 56
 #define WB__JCTX_FN 64
 #define WB__JCTX_FPB 72
+#define WB__JCTX_CALL 80
+
+/* What a C helper called from machine code (compile/emit_x64_rt.c) hands
+ * back: go on after the op; leave at the op (nothing was done, so the
+ * interpreter runs it again, or it stopped and the call says how: see
+ * wb__interp_host_call); or leave at the next op, where the interpreter
+ * stops at the check point the op ended with. */
+enum { WB__RT_ON, WB__RT_LEAVE, WB__RT_STOP_AFTER };
+
+/* CALL_IMPORT [idx|base] at pc, from machine code in the frame fp, its fuel
+ * in jc->fuel: the interpreter's call of a host function, to the bit (room
+ * for the results, the call, its fuel and the check point after it).  When
+ * the host suspends, exits or traps, the call remembers it and the machine
+ * code leaves at the op: the interpreter then stops there as it would
+ * have, without calling the host again (a suspended call runs the op again
+ * when resumed, as the interpreter's own does).  The callee a wasm
+ * function, or the value stack too small: WB__RT_LEAVE with nothing done. */
+uint32_t wb__interp_host_call(char *fp, wb__jit_ctx *jc, const wb__cell *pc);
 
 /* Cells after the op cell of a SIMD / SIMD_MEM instruction (the formats'
  * roles / 2, as constants for interp.c; tests/unit/ops.c checks). */

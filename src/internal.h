@@ -384,6 +384,10 @@ void wb__jit_free(wb_module *m);
 /* interp.c: the compiled code's op ids become handler addresses (code.h);
  * last step of a load, after wb__jit_module. */
 void wb__interp_link(wb_module *m);
+/* How often machine code handed call c's activation to the interpreter to
+ * go on there (not counting stops: traps, suspensions, fuel, exits); for
+ * tests, which check that an op runs as machine code. */
+uint32_t wb__call_jit_leaves(const wb_call *c);
 
 /* instance.c */
 /* The wb_func for function index `idx` of inst (imported or defined).

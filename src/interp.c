@@ -32,7 +32,8 @@ _Static_assert(offsetof(wb__jit_ctx, fuel) == WB__JCTX_FUEL && offsetof(wb__jit_
                    offsetof(wb__jit_ctx, nframes_max) == WB__JCTX_NFRAMES_MAX &&
                    offsetof(wb__jit_ctx, stack) == WB__JCTX_STACK &&
                    offsetof(wb__jit_ctx, stack_end) == WB__JCTX_STACK_END &&
-                   offsetof(wb__jit_ctx, fn) == WB__JCTX_FN && offsetof(wb__jit_ctx, fpb) == WB__JCTX_FPB,
+                   offsetof(wb__jit_ctx, fn) == WB__JCTX_FN && offsetof(wb__jit_ctx, fpb) == WB__JCTX_FPB &&
+                   offsetof(wb__jit_ctx, call) == WB__JCTX_CALL,
                "the context's layout, as machine code reads it");
 _Static_assert(sizeof(wb__frame) == 32, "a frame push, as machine code writes it");
 
@@ -72,6 +73,11 @@ struct wb_call {
     bool has_err;
     int exit_code;
     char host_msg[200];
+    uint32_t jit_leaves; /* wb__call_jit_leaves */
+    /* How machine code that left ended an op it ran (wb__interp_host_call):
+     * a RUN_* for the interpreter to take, 0 when it goes on. */
+    int jit_stop;
+    wb_result jit_trap; /* RUN_TRAP's code */
 };
 
 static const int never = 0;
@@ -406,6 +412,31 @@ void wb_host_charge(wb_host_ctx *ctx, uint64_t units)
 
 enum { RUN_DONE, RUN_TRAP, RUN_FUEL, RUN_INTERRUPT, RUN_YIELD, RUN_EXIT };
 
+/* code.h.  It mirrors call_func's host branch in run() below; a host call
+ * and its effects (results, fuel, stops) must be the same from both. */
+uint32_t wb__interp_host_call(char *fp, wb__jit_ctx *jc, const wb__cell *pc)
+{
+    wb_call *c = jc->call;
+    wb_func *f = jc->inst->imported_funcs[pc[1].p.a];
+    wb__slot *s = (wb__slot *)(fp + pc[1].p.b);
+    uint64_t base = (uint64_t)(s - c->stack);
+    if (f->code || base + 2 * (uint64_t)(f->type->nparams + f->type->nresults) + 2 > c->cap)
+        return WB__RT_LEAVE; /* another instance's function, or the stack grows: the interpreter's */
+    uint64_t host_fuel;
+    wb_result r = host_call(c, f, jc->inst, s, &host_fuel);
+    if (WB_UNLIKELY(r != WB_OK)) {
+        c->jit_stop = r == WB_SUSPENDED ? RUN_YIELD : r == WB_EXITED ? RUN_EXIT : RUN_TRAP;
+        c->jit_trap = wb_result_is_trap(r) ? r : WB_TRAP_HOST;
+        return WB__RT_LEAVE;
+    }
+    jc->fuel -= (int64_t)(WB_FUEL_HOST_CALL + (host_fuel > INT64_MAX / 2 ? INT64_MAX / 2 : host_fuel));
+    if (WB_UNLIKELY(jc->fuel < 0 || *jc->ext || *jc->ireq)) {
+        c->jit_stop = jc->fuel < 0 ? RUN_FUEL : RUN_INTERRUPT;
+        return WB__RT_STOP_AFTER;
+    }
+    return WB__RT_ON;
+}
+
 static const void *const *handler_table;
 
 /* Integer division: the two traps, and rem_s of MIN by -1 is 0 (C leaves
@@ -460,7 +491,8 @@ static inline void jit_ctx(wb_call *c, wb__jit_ctx *jc, int64_t fuel, const vola
                         .nframes = c->nframes,
                         .nframes_max = max,
                         .stack = (char *)c->stack,
-                        .stack_end = (char *)(c->stack + c->cap)};
+                        .stack_end = (char *)(c->stack + c->cap),
+                        .call = c};
 }
 
 /* Runs from the registers saved in c until the entry frame returns or the
@@ -526,6 +558,8 @@ static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
     } while (0)
 
     RELOAD_MEM();
+    if (WB_UNLIKELY(c->jit_stop)) /* machine code entered by the host stopped */
+        goto jit_stop;
     NEXT(0);
 
 L_JIT_ENTER: {
@@ -539,6 +573,7 @@ L_JIT_ENTER: {
     uint32_t k = fn->jit(fpb, mem, memsize, &jc);
     fuel = jc.fuel;
     c->nframes = jc.nframes;
+    RELOAD_MEM(); /* machine code grows memory and calls hosts too */
     if (k == WB__JIT_RETURNED)
         goto L_RETURN;
     /* At cell 0 of the frame it entered, JIT_ENTER holds the op's place. */
@@ -546,6 +581,9 @@ L_JIT_ENTER: {
     fn = jc.fn;
     fpb = jc.fpb;
     pc = fn->code + k;
+    if (WB_UNLIKELY(c->jit_stop))
+        goto jit_stop;
+    c->jit_leaves++;
     if (WB_UNLIKELY(k == 0) && same)
         goto *fn->jit_op0;
     NEXT(0);
@@ -1167,6 +1205,17 @@ check_point:
     why = fuel < 0 ? RUN_FUEL : RUN_INTERRUPT;
     goto out;
 
+jit_stop:
+    /* Machine code ran the op at pc (a host call) and left with the end the
+     * interpreter would have reached there: a stop at the check point
+     * after it (pc is the continuation), or the host's suspension, exit or
+     * trap (pc is the call).  Its fuel is in `fuel` already. */
+    why = c->jit_stop;
+    c->jit_stop = 0;
+    if (why == RUN_TRAP)
+        TRAP(c->jit_trap);
+    goto out;
+
 trap:
     record_trap(c, trapc, inst, fn, pc);
     why = RUN_TRAP;
@@ -1271,6 +1320,7 @@ void wb_call_set_slice(wb_call *c, uint64_t slice) { c->slice = slice; }
 void wb_call_interrupt(wb_call *c) { c->interrupt_req = 1; }
 uint64_t wb_call_fuel_used(const wb_call *c) { return c->fuel_used; }
 int wb_call_exit_code(const wb_call *c) { return c->exit_code; }
+uint32_t wb__call_jit_leaves(const wb_call *c) { return c->jit_leaves; }
 const wb_error *wb_call_error(const wb_call *c) { return c->has_err ? &c->err : NULL; }
 
 static wb_result trap_now(wb_call *c, wb_result code, const wb__func *fn)
@@ -1345,6 +1395,8 @@ static inline void reset(wb_call *c, wb_func *f)
     c->has_err = false;
     c->err.nframes = 0;
     c->exit_code = 0;
+    c->jit_leaves = 0;
+    c->jit_stop = 0;
     c->fuel_used = 0;
     c->fuel_left = c->opts.fuel ? c->opts.fuel : UINT64_MAX;
     c->nframes = 0;
@@ -1383,7 +1435,8 @@ static inline __attribute__((always_inline)) uint32_t run_machine_code(wb_call *
     uint32_t k = fn->jit((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, &jc);
     spend(c, (uint64_t)(allot - jc.fuel));
     c->nframes = jc.nframes;
-    if (k != WB__JIT_RETURNED) { /* the interpreter goes on where it left */
+    if (k != WB__JIT_RETURNED) { /* the interpreter goes on (or stops: run() sees jit_stop) where it left */
+        c->jit_leaves += !c->jit_stop;
         c->fn = jc.fn;
         c->fp = (uint32_t)((wb__slot *)jc.fpb - c->stack);
         c->pc = jc.fn->code + k;

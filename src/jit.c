@@ -34,7 +34,6 @@
  */
 #include "code.h"
 
-#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>

@@ -237,14 +237,14 @@ static void fill(x64_emit *x)
 /* Around code that does not keep them (a call to C or to another
  * function): the integer ones on the C stack, the float ones in their
  * slots (uses no general register). */
-static void save_pinned(x64_emit *x)
+void wb__x64e_save_pinned(x64_emit *x)
 {
     for (unsigned i = 0; i < x->npin; i++)
         x64_push(&x->a, wb__pin_reg[i]);
     for (unsigned i = 0; i < x->nfpin; i++)
         fspill(x, i);
 }
-static void restore_pinned(x64_emit *x)
+void wb__x64e_restore_pinned(x64_emit *x)
 {
     for (unsigned i = x->npin; i-- > 0;)
         x64_pop(&x->a, wb__pin_reg[i]);
@@ -429,12 +429,12 @@ static void c_call(wb__x64 *a)
 
 void wb__x64e_call_c(x64_emit *x, const void *fn, bool rax_arg)
 {
-    save_pinned(x);
+    wb__x64e_save_pinned(x);
     if (rax_arg)
         x64_mov_rr(&x->a, true, X64_RDI, X64_RAX);
     x64_mov_ri(&x->a, X64_RAX, (uint64_t)(uintptr_t)fn);
     c_call(&x->a);
-    restore_pinned(x);
+    wb__x64e_restore_pinned(x);
 }
 
 /* memory.fill / memory.copy ([d|v or s][n|-]): the interpreter's bounds
@@ -458,7 +458,7 @@ static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
     commit(x, cell);
     /* Nothing leaves from here on: the pinned locals can go to the stack
      * (they keep their values meanwhile, for the operands read below). */
-    save_pinned(x);
+    wb__x64e_save_pinned(x);
     load(x, false, X64_RAX, v[0]);
     x64_lea(a, true, X64_RAX, x64_mem_idx(X64_R12, X64_RAX, 1, 0));
     load(x, false, X64_RCX, v[1]); /* memset takes the low byte */
@@ -468,7 +468,7 @@ static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
     x64_mov_rr(a, true, X64_RSI, X64_RCX);
     x64_mov_ri(a, X64_RAX, fill ? (uint64_t)(uintptr_t)memset : (uint64_t)(uintptr_t)memmove);
     c_call(a);
-    restore_pinned(x);
+    wb__x64e_restore_pinned(x);
 }
 
 /* rax = &the instance's global idx (a wb_global *). */
@@ -555,7 +555,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
     x64_mov_mr(a, true, x64_mem(X64_RDX, 24), X64_RAX);
     x64_alu_mi(a, X64_ADD, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), 1);
-    save_pinned(x);
+    wb__x64e_save_pinned(x);
     if (!callee) { /* rcx's direct entry: its code, and there */
         x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, jit)));
         x64_mov_rm(a, false, X64_RDX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, x64_direct)));
@@ -567,7 +567,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     else
         x64_call_r(a, X64_RAX);
     x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, -base));
-    restore_pinned(x);
+    wb__x64e_restore_pinned(x);
     x64_alu_ri(a, X64_CMP, false, X64_RAX, -1);
     _Static_assert(WB__JIT_RETURNED == UINT32_MAX, "the compare above");
     uint32_t out = x64_jcc(a, X64_CC_NE);
@@ -609,6 +609,8 @@ static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k)
 /* Translates one op; false for an op it leaves to the interpreter. */
 static bool translate(x64_emit *x, const xop *o)
 {
+    if (wb__x64e_runtime_op(o->id) && unpinned(x, o, wb__x64e_runtime))
+        return true;
     if (unpinned(x, o, wb__x64e_numeric))
         return true;
     const uint64_t *v = o->v;

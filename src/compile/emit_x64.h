@@ -1,8 +1,8 @@
 /*
  * emit_x64.h - the x86-64 emitter's own state and helpers, shared by its
  * files: emit_x64.c (the emit.h interface, control flow, memory, calls,
- * the function's frame) and emit_x64_num.c (numeric ops: integer division,
- * floats, conversions).
+ * the function's frame), emit_x64_num.c (numeric ops: integer division,
+ * floats, conversions) and emit_x64_rt.c (runtime ops and host calls).
  *
  * A translated op reads its operands from their frame slots (or a
  * constant, as an immediate) and writes its result to its slot; an op that
@@ -119,6 +119,12 @@ static inline int fpinned(const x64_emit *x, uint64_t loc, bool *dbl)
 void wb__x64e_jump(x64_emit *x, int cc, uint32_t cell);
 void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell);
 
+/* Around code that does not keep the pinned locals (a call to C or to
+ * another function): the integer ones to the C stack, the float ones to
+ * their slots (no general register used), and back. */
+void wb__x64e_save_pinned(x64_emit *x);
+void wb__x64e_restore_pinned(x64_emit *x);
+
 /* Calls the C function fn from an op (rax_arg: rax is its first integer
  * argument; a float one is in xmm0 already), the stack aligned as C wants
  * and the pinned locals kept. */
@@ -126,6 +132,15 @@ void wb__x64e_call_c(x64_emit *x, const void *fn, bool rax_arg);
 
 /* Translates a numeric op (emit_x64_num.c); false for one it does not. */
 bool wb__x64e_numeric(x64_emit *x, const xop *o);
+
+/* Translates a runtime op (emit_x64_rt.c: memory.size/grow, tables,
+ * segments, references, v128 moves, host calls); false for one it does
+ * not.  wb__x64e_runtime_op: whether op id is one of them. */
+bool wb__x64e_runtime_op(unsigned id);
+bool wb__x64e_runtime(x64_emit *x, const xop *o);
+/* r12 / r13 = the instance's memory base and size again (after anything
+ * that may have moved it). */
+void wb__x64e_reload_mem(x64_emit *x);
 
 static inline bool is_const(uint64_t loc) { return ((uint32_t)loc & WB__LOC_MASK) == WB__LOC_CONST; }
 static inline uint64_t const_of(x64_emit *x, uint64_t loc) { return x->consts[((uint32_t)loc & ~WB__LOC_MASK) / 8]; }

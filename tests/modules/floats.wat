@@ -69,6 +69,21 @@
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (i32.xor (call $fold64 (local.get $s)) (i32.reinterpret_f32 (local.get $r))))
 
+  ;; A float local live across calls to C helpers (memory.grow, table.fill
+  ;; and a host-free table.grow) that may clobber every xmm register.
+  (table $t 2 funcref)
+  (func (export "helpers") (param $n i32) (result i32)
+    (local $i i32) (local $s f64) (local $g i32)
+    (local.set $s (f64.const 1.5))
+    (loop $l
+      (local.set $s (f64.add (f64.mul (local.get $s) (f64.const 1.0625)) (f64.convert_i32_u (local.get $g))))
+      (local.set $g (i32.add (local.get $g) (memory.grow (i32.const 0))))
+      (table.fill $t (i32.const 0) (ref.null func) (i32.const 2))
+      (local.set $g (i32.add (local.get $g) (table.grow $t (ref.null func) (i32.const 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i32.xor (call $fold64 (local.get $s)) (local.get $g)))
+
   ;; A trap in the loop while float locals are live: the conversion is out
   ;; of range once s passes 2^31, at an iteration that depends on n.
   (func (export "overflow") (param $n i32) (result i32)

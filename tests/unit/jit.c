@@ -31,6 +31,27 @@ static wb_instance *fresh_of(const char *name)
 }
 static wb_instance *fresh(void) { return fresh_of("jit"); }
 
+/* The end of call c, which returned r: its results, exit code, or trap
+ * message with its backtrace. */
+static void print_outcome(FILE *out, wb_call *c, wb_result r)
+{
+    if (r == WB_OK) {
+        wb_val v[4];
+        uint32_t n = wb_call_results(c, v, 4);
+        for (uint32_t i = 0; i < n; i++)
+            fprintf(out, "%lld%s", v[i].type == WB_I64 ? (long long)v[i].of.i64 : (long long)v[i].of.i32,
+                    i + 1 < n ? " " : "");
+    } else if (r == WB_EXITED) {
+        fprintf(out, "exit %d", wb_call_exit_code(c));
+    } else {
+        const wb_error *e = wb_call_error(c);
+        fprintf(out, "result %d: %s", r, e ? e->message : "?");
+        for (uint32_t i = 0; e && i < e->nframes; i++)
+            fprintf(out, " #%u func %u at 0x%x", i, e->frames[i].func, e->frames[i].code_offset);
+    }
+    fprintf(out, "\n");
+}
+
 /* One line per call: result or trap message with its backtrace, and the
  * fuel it used. */
 static void run_opts(FILE *out, const char *module, const char *name, int32_t arg, wb_call_opts o, uint64_t slice)
@@ -46,19 +67,7 @@ static void run_opts(FILE *out, const char *module, const char *name, int32_t ar
     while (r == WB_SUSPENDED && resumes++ < 100000)
         r = wb_call_resume(c);
     fprintf(out, "%s(%d) fuel %llu: ", name, arg, (unsigned long long)wb_call_fuel_used(c));
-    if (r == WB_OK) {
-        wb_val v[4];
-        uint32_t n = wb_call_results(c, v, 4);
-        for (uint32_t i = 0; i < n; i++)
-            fprintf(out, "%lld%s", v[i].type == WB_I64 ? (long long)v[i].of.i64 : (long long)v[i].of.i32,
-                    i + 1 < n ? " " : "\n");
-    } else {
-        const wb_error *e = wb_call_error(c);
-        fprintf(out, "result %d: %s", r, e ? e->message : "?");
-        for (uint32_t i = 0; e && i < e->nframes; i++)
-            fprintf(out, " #%u func %u at 0x%x", i, e->frames[i].func, e->frames[i].code_offset);
-        fprintf(out, "\n");
-    }
+    print_outcome(out, c, r);
     wb_call_free(c);
 }
 
@@ -100,6 +109,7 @@ static void report_floats(FILE *out)
         run_opts(out, "floats", "dot", ns[i], (wb_call_opts){0}, 0);
         run_opts(out, "floats", "nans", ns[i], (wb_call_opts){0}, 0);
         run_opts(out, "floats", "calls", ns[i], (wb_call_opts){0}, 0);
+        run_opts(out, "floats", "helpers", ns[i], (wb_call_opts){0}, 0);
     }
     run_opts(out, "floats", "overflow", 1, (wb_call_opts){0}, 0);
     run_opts(out, "floats", "overflow", -70000, (wb_call_opts){0}, 0);
@@ -107,6 +117,147 @@ static void report_floats(FILE *out)
         run_opts(out, "floats", "calls", 40, (wb_call_opts){.fuel = fuel}, 0);
     for (uint64_t slice = 7; slice < 300; slice += 53) /* and resumed to the same bits */
         run_opts(out, "floats", "dot", 500, (wb_call_opts){0}, slice);
+}
+
+/* ---- runtime ops and host calls (tests/modules/runtime.wat) ---------------------------- */
+
+static unsigned host_calls; /* by every host function, in one call: none may run twice */
+static bool waited;
+static volatile int rt_flag; /* the interrupt flag of a run; add() raises it at its 5th call */
+
+static wb_result host_add(wb_host_ctx *ctx, const wb_val *a, wb_val *r)
+{
+#if defined(__x86_64__)
+    /* Every xmm register, as the C ABI lets a callee: the caller's float
+     * locals kept in them must survive. */
+    __asm__ volatile("xorps %%xmm0, %%xmm0\n\txorps %%xmm8, %%xmm8\n\txorps %%xmm10, %%xmm10\n\t"
+                     "xorps %%xmm11, %%xmm11\n\txorps %%xmm12, %%xmm12\n\txorps %%xmm13, %%xmm13\n\t"
+                     "xorps %%xmm14, %%xmm14\n\txorps %%xmm15, %%xmm15" ::: "xmm0", "xmm8", "xmm10", "xmm11",
+                     "xmm12", "xmm13", "xmm14", "xmm15");
+#endif
+    if (++host_calls == 5)
+        rt_flag = 1; /* the check point after this call stops */
+    wb_host_charge(ctx, (uint32_t)a[0].of.i32 % 7);
+    r[0] = wb_i32(a[0].of.i32 + a[1].of.i32);
+    return WB_OK;
+}
+static wb_result host_fail(wb_host_ctx *ctx, const wb_val *a, wb_val *r)
+{
+    (void)r;
+    host_calls++;
+    if (a[0].of.i32 != 3)
+        return WB_OK;
+    wb_host_set_message(ctx, "host says no");
+    return WB_TRAP_HOST;
+}
+static wb_result host_wait(wb_host_ctx *ctx, const wb_val *a, wb_val *r)
+{
+    (void)ctx;
+    host_calls++;
+    waited = !waited;
+    if (waited)
+        return WB_SUSPENDED;
+    r[0] = wb_i32(2 * a[0].of.i32);
+    return WB_OK;
+}
+static wb_result host_quit(wb_host_ctx *ctx, const wb_val *a, wb_val *r)
+{
+    (void)r;
+    host_calls++;
+    wb_host_set_exit_code(ctx, a[0].of.i32);
+    return WB_EXITED;
+}
+
+/* An instance of runtime.wat (module m) with its host functions. */
+static wb_instance *rt_instance(wb_module *m)
+{
+    static const uint8_t ii_i[] = {WB_I32, WB_I32, WB_I32};
+    static wb_func *fns[4];
+    if (!fns[0]) {
+        fns[0] = wb_func_new_host(&(wb_functype){2, 1, ii_i}, host_add, NULL);
+        fns[1] = wb_func_new_host(&(wb_functype){1, 0, ii_i}, host_fail, NULL);
+        fns[2] = wb_func_new_host(&(wb_functype){1, 1, ii_i}, host_wait, NULL);
+        fns[3] = wb_func_new_host(&(wb_functype){1, 0, ii_i}, host_quit, NULL);
+    }
+    wb_extern im[4];
+    for (int i = 0; i < 4; i++)
+        im[i] = (wb_extern){WB_EXTERN_FUNC, {.func = fns[i]}};
+    wb_instance *in = NULL;
+    wb_error err;
+    if (m && wb_instantiate(m, im, 4, NULL, NULL, &in, &err) != WB_OK)
+        fprintf(stderr, "instantiate runtime: %s\n", err.message);
+    return in;
+}
+
+/* One line for export `name` of a fresh instance of m called with arg
+ * (resumed until done): fuel, host calls, suspensions, and how it ended.
+ * Returns how often machine code handed the call to the interpreter. */
+static uint32_t run_rt(FILE *out, wb_module *m, const char *name, int32_t arg, wb_call_opts o, uint64_t slice)
+{
+    wb_instance *in = rt_instance(m);
+    if (!in)
+        return UINT32_MAX;
+    host_calls = 0;
+    waited = false;
+    rt_flag = 0;
+    wb_call *c = wb_call_new(&o);
+    wb_call_set_slice(c, slice);
+    wb_val a = wb_i32(arg);
+    wb_result r = wb_call_start(c, wb_instance_func(in, name), &a, 1);
+    int resumed = 0;
+    while (r == WB_SUSPENDED && resumed < 100000) {
+        resumed++;
+        rt_flag = 0;
+        r = wb_call_resume(c);
+    }
+    fprintf(out, "%s(%d) fuel %llu host %u resumed %d: ", name, arg, (unsigned long long)wb_call_fuel_used(c),
+            host_calls, resumed);
+    print_outcome(out, c, r);
+    uint32_t leaves = wb__call_jit_leaves(c);
+    wb_call_free(c);
+    wb_instance_free(in);
+    return leaves;
+}
+
+static void report_runtime(FILE *out)
+{
+    wb_module *m = load_module("runtime");
+    wb_call_opts none = {0};
+    static const int32_t grows[] = {0, 1, 5, 40, 310};
+    for (size_t i = 0; i < sizeof grows / sizeof grows[0]; i++)
+        run_rt(out, m, "grow_loop", grows[i], none, 0);
+    static const int32_t callee[] = {0, 3, 100, 160};
+    for (size_t i = 0; i < sizeof callee / sizeof callee[0]; i++)
+        run_rt(out, m, "grow_callee", callee[i], none, 0);
+    static const int32_t ks[] = {0, 1, 5, 20, 21};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+        run_rt(out, m, "tables", ks[i], none, 0);
+    for (int32_t k = 0; k <= 5; k++)
+        run_rt(out, m, "table_oob", k, none, 0);
+    for (int32_t k = 0; k <= 3; k++)
+        run_rt(out, m, "init", k, none, 0);
+    run_rt(out, m, "bulk_fuel", 16, none, 0);
+    run_rt(out, m, "bulk_fuel", 25, none, 0); /* the fill is out of bounds */
+    /* Fuel running out in the middle of the bulk table ops... */
+    for (uint64_t fuel = 40; fuel < 3000; fuel += 137)
+        run_rt(out, m, "bulk_fuel", 16, (wb_call_opts){.fuel = fuel}, 0);
+    /* ...and in slices, resumed to the same end. */
+    run_rt(out, m, "bulk_fuel", 16, none, 97);
+    static const int32_t ns[] = {0, 1, 100};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+        run_rt(out, m, "host_loop", ns[i], none, 0);
+    for (uint64_t fuel = 150; fuel < 6000; fuel += 611) /* out of fuel after a host call */
+        run_rt(out, m, "host_loop", 50, (wb_call_opts){.fuel = fuel}, 0);
+    run_rt(out, m, "host_loop", 50, none, 250);
+    run_rt(out, m, "host_loop", 20, (wb_call_opts){.interrupt = &rt_flag}, 0); /* interrupted after a host call */
+    run_rt(out, m, "host_trap", 2, none, 0);
+    run_rt(out, m, "host_trap", 5, none, 0); /* the host traps three frames down */
+    run_rt(out, m, "host_wait", 0, none, 0);
+    run_rt(out, m, "host_wait", 3, none, 0);
+    run_rt(out, m, "host_wait", 3, none, 120);
+    run_rt(out, m, "host_exit", 4, none, 0);
+    run_rt(out, m, "host_exit", 11, none, 0);
+    wb_module_free(m);
 }
 
 static void report(FILE *out)
@@ -137,6 +288,7 @@ static void report(FILE *out)
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
     report_calls(out);
     report_floats(out);
+    report_runtime(out);
 }
 
 /* The child: print the report and stop before the tests run. */
@@ -397,6 +549,42 @@ TEST(interrupt_from_another_thread_stops_compiled_calls)
     CHECK_EQ_INT(fib_in(m, 32, true, &fuel, &susp), 2178309);
     CHECK(susp >= 1);
     CHECK(fuel == plain_fuel);
+    wb_module_free(m);
+#endif
+}
+
+
+/* The runtime ops and host calls run in machine code (WASMBOX_JIT=2): no
+ * activation is handed to the interpreter, though the report above would
+ * be the same if it were. */
+TEST(runtime_ops_stay_in_machine_code)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    wb_module *m = load_with("runtime", "2");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++)
+        CHECK(m->funcs[i].jit != NULL);
+    static const struct {
+        const char *name;
+        int32_t arg;
+    } runs[] = {{"grow_loop", 40},  {"grow_loop", 310}, {"grow_callee", 100}, {"tables", 5},
+                {"tables", 21},     {"init", 0},        {"bulk_fuel", 16},    {"host_loop", 100},
+                {"host_trap", 5},   {"host_wait", 3},   {"host_exit", 4},     {"table_oob", 5}};
+    FILE *null = fopen("/dev/null", "w");
+    for (size_t i = 0; null && i < sizeof runs / sizeof runs[0]; i++) {
+        uint32_t leaves = run_rt(null, m, runs[i].name, runs[i].arg, (wb_call_opts){0}, 0);
+        if (leaves)
+            fprintf(stderr, "%s(%d): %u leaves\n", runs[i].name, runs[i].arg, leaves);
+        CHECK_EQ_INT(leaves, 0);
+    }
+    /* Fuel running out, or an interrupt, after a host call stops there, in
+     * machine code. */
+    CHECK_EQ_INT(run_rt(null, m, "host_loop", 50, (wb_call_opts){.fuel = 1983}, 0), 0); /* ends at 0x3e2 */
+    CHECK_EQ_INT(run_rt(null, m, "host_loop", 20, (wb_call_opts){.interrupt = &rt_flag}, 0), 0);
+    if (null)
+        fclose(null);
     wb_module_free(m);
 #endif
 }
