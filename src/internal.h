@@ -204,6 +204,13 @@ typedef struct wb__func {
     uint32_t nx64;
     bool x64_loops;
     uint32_t x64_direct;   /* offset of the entry compiled callers call */
+    uint32_t x64_resume;   /* offset of the entry at a loop's head (ctx->resume says which) */
+    /* The loops' heads that machine code can be entered at, by the
+     * interpreter at a back-edge (after a slice ran out, or after a leave):
+     * pairs of (cell, offset in the function's code), by cell. */
+    uint32_t *loop_entry;
+    uint32_t nloop_entry;
+    wb__jit_fn jit_resume; /* jit.c: that entry, mapped */
     struct wb__x64_call *x64_calls; /* its calls to other functions, for jit.c to link */
     uint32_t nx64_calls;
     const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */

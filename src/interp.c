@@ -33,7 +33,8 @@ _Static_assert(offsetof(wb__jit_ctx, fuel) == WB__JCTX_FUEL && offsetof(wb__jit_
                    offsetof(wb__jit_ctx, stack) == WB__JCTX_STACK &&
                    offsetof(wb__jit_ctx, stack_end) == WB__JCTX_STACK_END &&
                    offsetof(wb__jit_ctx, fn) == WB__JCTX_FN && offsetof(wb__jit_ctx, fpb) == WB__JCTX_FPB &&
-                   offsetof(wb__jit_ctx, call) == WB__JCTX_CALL,
+                   offsetof(wb__jit_ctx, call) == WB__JCTX_CALL &&
+                   offsetof(wb__jit_ctx, resume) == WB__JCTX_RESUME,
                "the context's layout, as machine code reads it");
 _Static_assert(sizeof(wb__frame) == 32, "a frame push, as machine code writes it");
 
@@ -495,6 +496,22 @@ static inline void jit_ctx(wb_call *c, wb__jit_ctx *jc, int64_t fuel, const vola
                         .call = c};
 }
 
+/* The machine code at the loop's head at pc, or NULL. */
+static const void *loop_head(const wb__func *fn, const wb__cell *pc)
+{
+    uint32_t cell = (uint32_t)(pc - fn->code), lo = 0, hi = fn->nloop_entry;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fn->loop_entry[2 * mid] < cell)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == fn->nloop_entry || fn->loop_entry[2 * lo] != cell || !fn->jit_resume)
+        return NULL;
+    return (const char *)(uintptr_t)fn->jit + fn->loop_entry[2 * lo + 1];
+}
+
 /* Runs from the registers saved in c until the entry frame returns or the
  * call stops.  With c == NULL it only publishes the handler table. */
 static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
@@ -520,6 +537,7 @@ static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
     wb_func *callee_f;
     char *nfp;
     const wb__cell *next;
+    const void *resume = NULL; /* the machine code of a loop's head, to enter at */
 
 #define RELOAD_MEM()                                                                             \
     do {                                                                                         \
@@ -556,21 +574,32 @@ static int run(wb_call *c, int64_t fuel, int64_t *fuel_out)
         if (WB_UNLIKELY(fuel < 0 || *ext || c->interrupt_req))                                  \
             goto check_point;                                                                    \
     } while (0)
+/* A taken back-edge, charged: when the loop's head has machine code (this
+ * activation is interpreted after a slice ran out or the machine code left
+ * it), the rest runs there. */
+#define LOOPED()                                                                                 \
+    do {                                                                                         \
+        if (WB_UNLIKELY(fn->nloop_entry) && (resume = loop_head(fn, pc)))                        \
+            goto jit_resume;                                                                     \
+    } while (0)
 
     RELOAD_MEM();
     if (WB_UNLIKELY(c->jit_stop)) /* machine code entered by the host stopped */
         goto jit_stop;
     NEXT(0);
 
-L_JIT_ENTER: {
-    /* The function's machine code runs from cell 0 and hands back the op
-     * at which interpretation goes on (jit.c), in fn itself or, when a
-     * compiled callee left, in that callee (jc.fn, jc.fpb). */
+L_JIT_ENTER:
+    resume = NULL;
+jit_resume: {
+    /* The function's machine code runs from cell 0 (or a loop's head) and
+     * hands back the op at which interpretation goes on (jit.c), in fn
+     * itself or, when a compiled callee left, in that callee (jc.fn, jc.fpb). */
     wb__jit_ctx jc;
     jit_ctx(c, &jc, fuel, ext, inst);
     jc.fn = fn;
     jc.fpb = fpb;
-    uint32_t k = fn->jit(fpb, mem, memsize, &jc);
+    jc.resume = resume;
+    uint32_t k = (resume ? fn->jit_resume : fn->jit)(fpb, mem, memsize, &jc);
     fuel = jc.fuel;
     c->nframes = jc.nframes;
     RELOAD_MEM(); /* machine code grows memory and calls hosts too */
@@ -599,14 +628,17 @@ L_BR_LOOP: {
     uint64_t cost = pc[2].u64;
     pc += pc[1].i64;
     CHECK(cost);
+    LOOPED();
     NEXT(0);
 }
 L_BR_IF:
     if (R(u32, A1)) {
         uint64_t cost = pc[3].u64;
         pc += pc[2].i64;
-        if (cost)
+        if (cost) {
             CHECK(cost);
+            LOOPED();
+        }
         NEXT(0);
     }
     NEXT(4);
@@ -614,8 +646,10 @@ L_BR_UNLESS:
     if (!R(u32, A1)) {
         uint64_t cost = pc[3].u64;
         pc += pc[2].i64;
-        if (cost)
+        if (cost) {
             CHECK(cost);
+            LOOPED();
+        }
         NEXT(0);
     }
     NEXT(4);
@@ -625,8 +659,10 @@ L_BR_UNLESS:
     if (R(T, A1) OPR R(T, B1)) {                                                                 \
         uint64_t cost = pc[3].u64;                                                               \
         pc += pc[2].i64;                                                                         \
-        if (cost)                                                                                \
+        if (cost) {                                                                              \
             CHECK(cost);                                                                         \
+            LOOPED();                                                                            \
+        }                                                                                        \
         NEXT(0);                                                                                 \
     }                                                                                            \
     NEXT(4);

@@ -751,6 +751,11 @@ static void free_x64(wb_module *m)
         free(m->funcs[i].x64_calls);
         m->funcs[i].x64_calls = NULL;
         m->funcs[i].nx64_calls = 0;
+        if (!m->funcs[i].jit) { /* no machine code to enter at its loops */
+            free(m->funcs[i].loop_entry);
+            m->funcs[i].loop_entry = NULL;
+            m->funcs[i].nloop_entry = 0;
+        }
     }
 }
 
@@ -865,6 +870,8 @@ void wb__jit_module(wb_module *m)
             if (start[i] == SIZE_MAX)
                 continue;
             f->jit = (wb__jit_fn)((uintptr_t)x + start[i]);
+            if (emitted)
+                f->jit_resume = (wb__jit_fn)((uintptr_t)x + start[i] + f->x64_resume);
             f->jit_enter = (why[i] & LOOPS) != 0; /* interp.c puts JIT_ENTER in cell 0 */
         }
     }

@@ -63,6 +63,7 @@ void wb_module_free(wb_module *m)
         free(m->funcs[i].code);
         free(m->funcs[i].consts);
         free(m->funcs[i].pcmap);
+        free(m->funcs[i].loop_entry);
     }
     wb__jit_free(m);
     wb__arena *a = m->arena;

@@ -867,11 +867,59 @@ static void init_frame(x64_emit *x)
     }
 }
 
+/* An entry from C (jit.c's contract): save rbx, rbp, r12-r15, take the
+ * frame, memory and context, call (the rel32 returned), give the fuel back. */
+static uint32_t c_entry(x64_emit *x)
+{
+    wb__x64 *a = &x->a;
+    static const int saved[6] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15};
+    for (int i = 0; i < 6; i++)
+        x64_push(a, saved[i]);
+    x64_mov_rr(a, true, X64_RBX, X64_RDI);
+    x64_mov_rr(a, true, X64_R12, X64_RSI);
+    x64_mov_rr(a, true, X64_R13, X64_RDX);
+    x64_mov_rr(a, true, X64_R14, X64_RCX);
+    x64_mov_rm(a, true, X64_R15, x64_mem(X64_RCX, WB__JCTX_FUEL));
+    uint32_t body = x64_call_rel(a);
+    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FUEL), X64_R15);
+    for (int i = 6; i-- > 0;)
+        x64_pop(a, saved[i]);
+    x64_ret(a);
+    return body;
+}
+
+/* The heads of the loops (the targets of back-edges), as (cell, offset)
+ * pairs by cell, where the interpreter may enter the machine code. */
+static void loop_heads(x64_emit *x, wb__func *f, const uint32_t *mpos)
+{
+    bool *head = calloc((size_t)x->nops + 1, 1);
+    uint32_t n = 0;
+    for (uint32_t i = 0; head && i < x->nops; i++) {
+        const xop *o = &x->ops[i];
+        if (!wb__op_format(o->id)->fuel || o->target == WB__NO_TARGET || o->target > o->at)
+            continue;
+        uint32_t t = op_index(x, (uint32_t)o->target);
+        n += t < x->nops && !head[t];
+        if (t < x->nops)
+            head[t] = true;
+    }
+    f->loop_entry = n ? malloc(2 * (size_t)n * sizeof *f->loop_entry) : NULL;
+    f->nloop_entry = f->loop_entry ? n : 0;
+    for (uint32_t i = 0, k = 0; f->loop_entry && i < x->nops; i++)
+        if (head[i]) {
+            f->loop_entry[k++] = x->ops[i].at;
+            f->loop_entry[k++] = mpos[i];
+        }
+    free(head);
+}
+
 /* The whole function.  False when there is nothing to run (its first op is
  * not translated).  Its layout:
  *   0        the entry from C (jit.c's contract): save rbx, rbp, r12-r15,
  *            take the frame, memory and context, call the body, give the
  *            fuel back
+ *   resume   another such entry, for the interpreter at a loop's head: the
+ *            pinned locals from their slots, then to ctx->resume
  *   ret      where a callee's leaving is passed on: the pinned locals
  *            and the constants to their slots, return
  *   body     the pinned locals from their slots, then the ops
@@ -888,19 +936,13 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     wb__x64 *a = &x->a;
     if (!x->nops)
         return false;
-    static const int saved[6] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15};
-    for (int i = 0; i < 6; i++)
-        x64_push(a, saved[i]);
-    x64_mov_rr(a, true, X64_RBX, X64_RDI);
-    x64_mov_rr(a, true, X64_R12, X64_RSI);
-    x64_mov_rr(a, true, X64_R13, X64_RDX);
-    x64_mov_rr(a, true, X64_R14, X64_RCX);
-    x64_mov_rm(a, true, X64_R15, x64_mem(X64_RCX, WB__JCTX_FUEL));
-    uint32_t body = x64_call_rel(a);
-    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FUEL), X64_R15);
-    for (int i = 6; i-- > 0;)
-        x64_pop(a, saved[i]);
-    x64_ret(a);
+    uint32_t body = c_entry(x);
+    f->x64_resume = x64_pos(a);
+    uint32_t resume = c_entry(x);
+    x64_patch(a, resume, x64_pos(a));
+    fill(x);
+    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_RESUME));
+    x64_jmp_r(a, X64_RAX);
     x->ret = x64_pos(a);
     spill(x, UINT32_MAX);
     put_consts(x);
@@ -1073,6 +1115,7 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
     }
     uint32_t *mpos = malloc(((size_t)x->nops + 1) * sizeof *mpos);
     if (mpos && function(x, f, mpos)) {
+        loop_heads(x, f, mpos);
         f->x64 = x->a.b; /* jit.c maps it (position-independent: rel32 only) */
         f->nx64 = (uint32_t)x->a.n;
         f->x64_loops = loops;

@@ -448,6 +448,38 @@ static wb_module *load_with(const char *name, const char *mode)
     return m;
 }
 
+/* A call in fuel slices (wasmboxd's guests) runs as machine code in every
+ * slice: after a resume the interpreter goes back to the machine code at the
+ * next back-edge, so each slice ends with machine code leaving for fuel.
+ * (Before loop heads could be entered, only the first slice did.) */
+TEST(sliced_calls_run_as_machine_code)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    wb_module *m = load_with("jit", "2");
+    wb_instance *in = NULL;
+    CHECK(m && wb_instantiate(m, NULL, 0, NULL, NULL, &in, NULL) == WB_OK);
+    if (!in) {
+        wb_module_free(m);
+        return;
+    }
+    wb_call *c = wb_call_new(&(wb_call_opts){0});
+    wb_call_set_slice(c, 777);
+    wb_val a = wb_i32(1000);
+    wb_result r = wb_call_start(c, wb_instance_func(in, "mix"), &a, 1);
+    uint32_t resumes = 0;
+    while (r == WB_SUSPENDED && resumes < 100000) {
+        resumes++;
+        r = wb_call_resume(c);
+    }
+    CHECK_EQ_INT(r, WB_OK);
+    CHECK(resumes > 300);
+    CHECK_EQ_INT(wb__call_jit_leaves(c), resumes);
+    wb_call_free(c);
+    wb_instance_free(in);
+    wb_module_free(m);
+#endif
+}
+
 /* The x86-64 emitter of compile/ (WASMBOX_JIT=2, first ops): the same
  * report as the interpreter's, and machine code it made for loops. */
 TEST(emitted_machine_code_matches_interpreter)
