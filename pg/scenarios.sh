@@ -203,13 +203,16 @@ scenario_held() {
 CREATE FUNCTION fdiff(float8, float8) RETURNS float8 LANGUAGE wasm IMMUTABLE AS $$
 (module
   (global $done (mut i32) (i32.const 0))
-  (func (export "fdiff") (param f64 f64) (result f64) (local i64)
+  (func (export "fdiff") (param f64 f64) (result f64) (local i64 i64)
     (if (i32.and (i32.eqz (global.get $done))
                  (i32.or (f64.ge (local.get 0) (f64.const 12345)) (f64.ge (local.get 1) (f64.const 12345))))
       (then
         (global.set $done (i32.const 1))
+        ;; A division an iteration: slow enough per unit of fuel that even
+        ;; as machine code the largest fuel budget outlasts the timeout.
         (loop $l
           (local.set 2 (i64.add (local.get 2) (i64.const 1)))
+          (local.set 3 (i64.add (local.get 3) (i64.div_u (i64.const 0x7fffffffffffffff) (local.get 2))))
           (br_if $l (i64.lt_u (local.get 2) (i64.const 2000000000))))))
     (f64.sub (local.get 0) (local.get 1))))
 $$;

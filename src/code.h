@@ -328,6 +328,7 @@ typedef struct wb__jit_ctx {
     char *fpb;                  /*   and its frame */
     wb_call *call;              /* for the C helpers of compile/emit_x64_rt.c */
     const void *resume;         /* in, for the entry at a loop's head: where */
+    wb__frame *frames_end;      /* frames + nframes_max */
 } wb__jit_ctx;
 
 /* The offsets machine code uses (checked where the struct is built). */
@@ -344,6 +345,7 @@ typedef struct wb__jit_ctx {
 #define WB__JCTX_FPB 72
 #define WB__JCTX_CALL 80
 #define WB__JCTX_RESUME 88
+#define WB__JCTX_FRAMES_END 96
 
 /* What a C helper called from machine code (compile/emit_x64_rt.c) hands
  * back: go on after the op; leave at the op (nothing was done, so the

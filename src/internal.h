@@ -4,10 +4,10 @@
  *   decode.c    bytes -> wb_module (everything but function bodies checked)
  *   compile/    validates each function body and compiles it: frontend.c
  *               (one pass over the bytecode) driving an emitter (emit.h):
- *               emit_slot.c writes the interpreter's slot code; x64.c is
- *               the x86-64 assembler of the coming machine-code emitter
+ *               emit_slot.c writes the interpreter's slot code, emit_x64*.c
+ *               x86-64 machine code beside it (x64.c is their assembler)
  *   code.c      the op table of slot code (code.h)
- *   jit.c       slot code -> x86-64 machine code
+ *   jit.c       maps the module's machine code and links its calls
  *   module.c    wb_module_load() and module inspection
  *   instance.c  instantiation, linking, memories, tables, globals, host funcs
  *   memory.c    linear-memory allocation (lazy, pooled, explicit bounds)
@@ -193,16 +193,14 @@ typedef struct wb__func {
     wb__pcmap *pcmap;
     uint32_t npcmap;
 
-    /* Filled by jit.c when the function has machine code: a function that
-     * loops is entered through JIT_ENTER in cell 0, an exported one by a
-     * host call directly (interp.c). */
+    /* Filled by jit.c when the function has machine code: the interpreter
+     * enters it through JIT_ENTER in cell 0, a host call directly (interp.c). */
     wb__jit_fn jit;
-    bool jit_enter;      /* it loops: entered from the interpreter through JIT_ENTER */
-    /* Machine code from the x86-64 emitter (compile/emit_x64.c, WASMBOX_JIT=2),
-     * until jit.c maps it (then NULL): position-independent, jit.c's contract. */
+    bool jit_enter;      /* interp.c puts JIT_ENTER in cell 0 */
+    /* Machine code from the x86-64 emitter (compile/emit_x64.c) until jit.c
+     * maps it (then NULL): position-independent, code.h's contract. */
     uint8_t *x64;
     uint32_t nx64;
-    bool x64_loops;
     uint32_t x64_direct;   /* offset of the entry compiled callers call */
     uint32_t x64_resume;   /* offset of the entry at a loop's head (ctx->resume says which) */
     /* The loops' heads that machine code can be entered at, by the

@@ -34,7 +34,8 @@ _Static_assert(offsetof(wb__jit_ctx, fuel) == WB__JCTX_FUEL && offsetof(wb__jit_
                    offsetof(wb__jit_ctx, stack_end) == WB__JCTX_STACK_END &&
                    offsetof(wb__jit_ctx, fn) == WB__JCTX_FN && offsetof(wb__jit_ctx, fpb) == WB__JCTX_FPB &&
                    offsetof(wb__jit_ctx, call) == WB__JCTX_CALL &&
-                   offsetof(wb__jit_ctx, resume) == WB__JCTX_RESUME,
+                   offsetof(wb__jit_ctx, resume) == WB__JCTX_RESUME &&
+                   offsetof(wb__jit_ctx, frames_end) == WB__JCTX_FRAMES_END,
                "the context's layout, as machine code reads it");
 _Static_assert(sizeof(wb__frame) == 32, "a frame push, as machine code writes it");
 
@@ -491,6 +492,7 @@ static inline void jit_ctx(wb_call *c, wb__jit_ctx *jc, int64_t fuel, const vola
                         .frames = c->frames,
                         .nframes = c->nframes,
                         .nframes_max = max,
+                        .frames_end = c->frames + max,
                         .stack = (char *)c->stack,
                         .stack_end = (char *)(c->stack + c->cap),
                         .call = c};

@@ -64,6 +64,8 @@ void wb_module_free(wb_module *m)
         free(m->funcs[i].consts);
         free(m->funcs[i].pcmap);
         free(m->funcs[i].loop_entry);
+        m->funcs[i].loop_entry = NULL; /* wb__jit_free looks at it */
+        m->funcs[i].nloop_entry = 0;
     }
     wb__jit_free(m);
     wb__arena *a = m->arena;

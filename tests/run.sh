@@ -64,10 +64,10 @@ if [ "$WHAT" = all ] || [ "$WHAT" = unit ]; then
     unit_suite unit/ "$B"
 fi
 
-# The spec suite three times: as the engine runs by default (loops in machine code
-# where the platform has it, src/jit.c), and interpreted only (WASMBOX_JIT=0),
-# so that every interpreter handler is checked, not only those machine code
-# leaves to it.
+# The spec suite twice: as the engine runs by default (every function as
+# machine code where the platform has it, src/compile/emit_x64*.c), and
+# interpreted only (WASMBOX_JIT=0), so that every interpreter handler is
+# checked, not only those machine code leaves to.
 spec_suite() { # $1 = label, $2 = WASMBOX_JIT value
     # No suite is a failure: an empty list would otherwise pass with 0 passed.
     if ! ls "$SUITE"/*.wast >"$tmp/list" 2>/dev/null || [ ! -s "$tmp/list" ]; then
@@ -112,9 +112,6 @@ EOF
 if [ "$WHAT" = all ] || [ "$WHAT" = spec ]; then
     spec_suite spec 1
     spec_suite "spec, interpreter only" 0
-    # The new compiler's machine code (src/compile/emit_x64*.c, issue 15),
-    # until it is the default.
-    spec_suite "spec, compiler (WASMBOX_JIT=2)" 2
 fi
 
 if [ "$WHAT" = all ]; then
@@ -170,7 +167,7 @@ if [ "$WHAT" = all ] && [ "$B" = build ]; then
         unit_suite sanitized/unit/ build-san
         B=build-san
         spec_suite "spec, sanitized" 1
-        spec_suite "spec, sanitized, compiler (WASMBOX_JIT=2)" 2
+        spec_suite "spec, sanitized, interpreter only" 0
         B=build
     else
         echo "FAIL sanitized build"

@@ -21,8 +21,7 @@
  * branches get their targets later) and translated once the function ends,
  * when the frame's layout is known.
  *
- * Registers: rbx = frame, r12 = memory base, r13 = memory size, r14 = the
- * wb__jit_ctx, r15 = fuel left; rax, rcx, rdx scratch.
+ * Registers: emit_x64.h.
  */
 #include "emit_x64.h"
 
@@ -417,14 +416,18 @@ static void span(x64_emit *x, uint64_t loc, uint32_t cell)
 }
 
 /* Calls the C function at rax, the stack aligned to 16 bytes as C wants
- * (compiled calls nest by 8 bytes each); rbp, which the entry from C
- * saved, keeps rsp. */
-static void c_call(wb__x64 *a)
+ * (compiled calls nest by 8 bytes each): the old rsp is pushed (through
+ * r11, which the pinned locals' save freed) where the aligned call leaves
+ * it, and popped back. */
+void wb__x64e_c_call(x64_emit *x)
 {
-    x64_mov_rr(a, true, X64_RBP, X64_RSP);
+    wb__x64 *a = &x->a;
+    x64_mov_rr(a, true, X64_R11, X64_RSP);
     x64_alu_ri(a, X64_AND, true, X64_RSP, -16);
+    x64_alu_ri(a, X64_SUB, true, X64_RSP, 8);
+    x64_push(a, X64_R11);
     x64_call_r(a, X64_RAX);
-    x64_mov_rr(a, true, X64_RSP, X64_RBP);
+    x64_mov_rm(a, true, X64_RSP, x64_mem(X64_RSP, 0));
 }
 
 void wb__x64e_call_c(x64_emit *x, const void *fn, bool rax_arg)
@@ -433,7 +436,7 @@ void wb__x64e_call_c(x64_emit *x, const void *fn, bool rax_arg)
     if (rax_arg)
         x64_mov_rr(&x->a, true, X64_RDI, X64_RAX);
     x64_mov_ri(&x->a, X64_RAX, (uint64_t)(uintptr_t)fn);
-    c_call(&x->a);
+    wb__x64e_c_call(x);
     wb__x64e_restore_pinned(x);
 }
 
@@ -467,7 +470,7 @@ static void bulk(x64_emit *x, bool fill, const uint64_t *v, uint32_t cell)
     x64_mov_rr(a, true, X64_RDI, X64_RAX);
     x64_mov_rr(a, true, X64_RSI, X64_RCX);
     x64_mov_ri(a, X64_RAX, fill ? (uint64_t)(uintptr_t)memset : (uint64_t)(uintptr_t)memmove);
-    c_call(a);
+    wb__x64e_c_call(x);
     wb__x64e_restore_pinned(x);
 }
 
@@ -507,7 +510,6 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
         /* The guard: jit.c points it on to here when the callee has code. */
         r->guard = x64_pos(a) + 1;
         wb__x64e_leave(x, -1, k);
-        x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)callee);
     }
     /* A callee compiled before (or this function): its frame size and entry
      * fuel as immediates. */
@@ -516,6 +518,8 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     if (known) {
         x64_lea(a, true, X64_RAX, x64_mem(X64_RBX, base + (int32_t)(callee->frame_slots * 8)));
     } else {
+        if (callee)
+            x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)callee);
         x64_mov_rm(a, false, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, frame_slots)));
         x64_lea(a, true, X64_RAX, x64_mem_idx(X64_RBX, X64_RAX, 8, base));
     }
@@ -526,8 +530,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_IREQ));
     x64_alu_rm(a, X64_OR, false, X64_RDX, x64_mem(X64_RAX, 0));
     wb__x64e_leave(x, X64_CC_NE, k);
-    x64_mov_rm(a, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES));
-    x64_alu_rm(a, X64_CMP, false, X64_RDX, x64_mem(X64_R14, WB__JCTX_NFRAMES_MAX));
+    x64_alu_rm(a, X64_CMP, true, X64_RBP, x64_mem(X64_R14, WB__JCTX_FRAMES_END));
     wb__x64e_leave(x, X64_CC_AE, k);
     if (known) {
         x64_alu_ri(a, X64_SUB, true, X64_R15, (int32_t)callee->entry_fuel);
@@ -538,23 +541,21 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
         wb__x64e_leave(x, X64_CC_L, k);
         x64_mov_rr(a, true, X64_R15, X64_RAX);
     }
-    /* frames[nframes++] = {return cell, fp, fn, inst} */
+    /* *rbp++ = {return cell, fp, fn, inst}: the frame the interpreter pushes */
     _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, fp) == 8 && offsetof(wb__frame, fn) == 16 &&
                        offsetof(wb__frame, inst) == 24,
                    "the frame push below");
-    x64_shift_ri(a, X64_SHL, false, X64_RDX, 5);
-    x64_alu_rm(a, X64_ADD, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_FRAMES));
     x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)(x->f->code + next));
-    x64_mov_mr(a, true, x64_mem(X64_RDX, 0), X64_RAX);
+    x64_mov_mr(a, true, x64_mem(X64_RBP, 0), X64_RAX);
     x64_mov_rr(a, true, X64_RAX, X64_RBX);
     x64_alu_rm(a, X64_SUB, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_STACK));
     x64_shift_ri(a, X64_SHR, true, X64_RAX, 3);
-    x64_mov_mr(a, false, x64_mem(X64_RDX, 8), X64_RAX);
+    x64_mov_mr(a, false, x64_mem(X64_RBP, 8), X64_RAX);
     x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)x->f);
-    x64_mov_mr(a, true, x64_mem(X64_RDX, 16), X64_RAX);
+    x64_mov_mr(a, true, x64_mem(X64_RBP, 16), X64_RAX);
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
-    x64_mov_mr(a, true, x64_mem(X64_RDX, 24), X64_RAX);
-    x64_alu_mi(a, X64_ADD, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), 1);
+    x64_mov_mr(a, true, x64_mem(X64_RBP, 24), X64_RAX);
+    x64_alu_ri(a, X64_ADD, true, X64_RBP, 32);
     wb__x64e_save_pinned(x);
     if (!callee) { /* rcx's direct entry: its code, and there */
         x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, jit)));
@@ -572,7 +573,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     _Static_assert(WB__JIT_RETURNED == UINT32_MAX, "the compare above");
     uint32_t out = x64_jcc(a, X64_CC_NE);
     x64_patch(a, out, x->ret);
-    x64_alu_mi(a, X64_SUB, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), 1);
+    x64_alu_ri(a, X64_SUB, true, X64_RBP, 32);
 }
 
 /* call_indirect's lookup: rcx = the wb__func of table[i], which must be of
@@ -868,7 +869,9 @@ static void init_frame(x64_emit *x)
 }
 
 /* An entry from C (jit.c's contract): save rbx, rbp, r12-r15, take the
- * frame, memory and context, call (the rel32 returned), give the fuel back. */
+ * frame, memory and context (rbp: where the next engine frame goes), call
+ * (the rel32 returned), give the fuel back.  The frame count goes back to
+ * the context only on leaving (the tail): a return leaves it as it was. */
 static uint32_t c_entry(x64_emit *x)
 {
     wb__x64 *a = &x->a;
@@ -880,6 +883,9 @@ static uint32_t c_entry(x64_emit *x)
     x64_mov_rr(a, true, X64_R13, X64_RDX);
     x64_mov_rr(a, true, X64_R14, X64_RCX);
     x64_mov_rm(a, true, X64_R15, x64_mem(X64_RCX, WB__JCTX_FUEL));
+    x64_mov_rm(a, false, X64_RBP, x64_mem(X64_RCX, WB__JCTX_NFRAMES));
+    x64_shift_ri(a, X64_SHL, true, X64_RBP, 5);
+    x64_alu_rm(a, X64_ADD, true, X64_RBP, x64_mem(X64_RCX, WB__JCTX_FRAMES));
     uint32_t body = x64_call_rel(a);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FUEL), X64_R15);
     for (int i = 6; i-- > 0;)
@@ -979,6 +985,10 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     uint32_t tail = x64_pos(a);
     spill(x, UINT32_MAX);
     put_consts(x);
+    x64_mov_rr(a, true, X64_RCX, X64_RBP);
+    x64_alu_rm(a, X64_SUB, true, X64_RCX, x64_mem(X64_R14, WB__JCTX_FRAMES));
+    x64_shift_ri(a, X64_SHR, true, X64_RCX, 5);
+    x64_mov_mr(a, false, x64_mem(X64_R14, WB__JCTX_NFRAMES), X64_RCX);
     x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)f);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FN), X64_RCX);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FPB), X64_RBX);
@@ -1104,21 +1114,11 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
     x->consts = f->consts;
     x->f = f;
     choose_pins(x, f);
-    bool loops = false;
-    for (uint32_t i = 0; i < x->nops; i++) {
-        uint32_t fuel = wb__op_format(x->ops[i].id)->fuel;
-        if (fuel) {
-            unsigned n;
-            delta_operand(wb__op_format(x->ops[i].id), &n);
-            loops |= x->ops[i].v[n - 1] != 0; /* the fuel is the last operand */
-        }
-    }
     uint32_t *mpos = malloc(((size_t)x->nops + 1) * sizeof *mpos);
     if (mpos && function(x, f, mpos)) {
         loop_heads(x, f, mpos);
         f->x64 = x->a.b; /* jit.c maps it (position-independent: rel32 only) */
         f->nx64 = (uint32_t)x->a.n;
-        f->x64_loops = loops;
         f->x64_calls = x->calls;
         f->nx64_calls = x->ncalls;
         x->calls = NULL;

@@ -10,9 +10,9 @@
  * own cell (wb__x64e_leave), which runs it again and so traps or stops
  * exactly as it would have.
  *
- * Registers: rbx = frame, r12 = memory base, r13 = memory size, r14 = the
- * wb__jit_ctx, r15 = fuel left; rsi, rdi, r8-r11 the pinned locals; rax,
- * rcx, rdx scratch.  emit_x64_num.c sees plain slots: the pinned locals an
+ * Registers: rbx = frame, rbp = where the next engine frame goes, r12 =
+ * memory base, r13 = memory size, r14 = the wb__jit_ctx, r15 = fuel left;
+ * rsi, rdi, r8-r11 the pinned locals; rax, rcx, rdx scratch.  emit_x64_num.c sees plain slots: the pinned locals an
  * op reads are written to their slots before it, those it writes read back
  * after, and it must keep rsi, rdi and r8-r11 (save them around a call to C).
  */
@@ -124,6 +124,10 @@ void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell);
  * their slots (no general register used), and back. */
 void wb__x64e_save_pinned(x64_emit *x);
 void wb__x64e_restore_pinned(x64_emit *x);
+
+/* Calls the C function at rax, the stack aligned (after the pinned locals'
+ * save: it takes r11). */
+void wb__x64e_c_call(x64_emit *x);
 
 /* Calls the C function fn from an op (rax_arg: rax is its first integer
  * argument; a float one is in xmm0 already), the stack aligned as C wants

@@ -156,10 +156,7 @@ static void call_helper(x64_emit *x, const void *fn, uint32_t k, bool fuel)
     x64_mov_rr(a, true, X64_RSI, X64_R14);
     x64_mov_ri(a, X64_RDX, (uint64_t)(uintptr_t)(x->f->code + k));
     x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)fn);
-    x64_mov_rr(a, true, X64_RBP, X64_RSP); /* rbp, saved by the entry from C, keeps rsp */
-    x64_alu_ri(a, X64_AND, true, X64_RSP, -16);
-    x64_call_r(a, X64_RAX);
-    x64_mov_rr(a, true, X64_RSP, X64_RBP);
+    wb__x64e_c_call(x);
     wb__x64e_restore_pinned(x);
     if (fuel)
         x64_mov_rm(a, true, X64_R15, x64_mem(X64_R14, WB__JCTX_FUEL));

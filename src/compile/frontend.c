@@ -1597,9 +1597,9 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
     c->interrupt = interrupt;
     c->e = wb__emit_slot_new(c, &c->ioff);
 #if defined(__x86_64__) && defined(__linux__)
-    /* WASMBOX_JIT=2: the x86-64 emitter of issue 15 (first ops), beside it. */
+    /* Machine code beside the slot code, unless WASMBOX_JIT=0. */
     const char *jit = getenv("WASMBOX_JIT");
-    if (c->e && jit && strcmp(jit, "2") == 0) {
+    if (c->e && !(jit && strcmp(jit, "0") == 0)) {
         wb__emit *x = wb__emit_x64_new(c, &c->ioff, c->e);
         if (!x)
             c->e->ops->free(c->e);

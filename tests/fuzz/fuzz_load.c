@@ -4,8 +4,8 @@
  * exported function with zero arguments and a small fuel budget.  The
  * engine must answer with a result code for every input; a crash, leak or
  * sanitizer report is a finding.  The module is loaded twice, with machine
- * code (src/jit.c, or with WASMBOX_JIT=2 the x86-64 emitter of src/compile/)
- * and interpreted only (WASMBOX_JIT=0), and the calls'
+ * code (the compiler of src/compile/) and interpreted only (WASMBOX_JIT=0),
+ * and the calls'
  * outcomes (results, traps and their places, fuel) must be the same: a
  * difference aborts, as a finding.  Run with `make fuzz` (FUZZ_SECONDS=600).
  */
@@ -19,8 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* The machine code under test is the environment's: by default jit.c's,
-     * WASMBOX_JIT=2 the x86-64 emitter of src/compile/. */
+    /* The first load as the environment says (by default, with machine code). */
     static bool once;
     static char *mode;
     if (!once) {

@@ -155,6 +155,44 @@ TEST(load_with_interrupt_set_stops_at_once)
     free(m.b);
 }
 
+/* An interrupted load frees what the functions compiled before the
+ * interrupt made: here a loop, whose heads machine code may be entered at
+ * (a table that was once freed twice). */
+TEST(load_interrupted_after_a_compiled_loop)
+{
+    buf m = {0}, s = {0}, code = {0}, big = {0};
+    put(&m, "\0asm\1\0\0\0", 8);
+    put(&s, "\x01\x60\x01\x7f\x00", 5); /* (i32) -> () */
+    section(&m, 1, &s);
+    s.n = 0;
+    put(&s, "\x02\x00\x00", 3);
+    section(&m, 3, &s);
+    static const uint8_t loop[] = {0, 0x03, 0x40, 0x20, 0, 0x0d, 0, 0x0b, 0x0b}; /* loop, br_if 0 on the param */
+    byte(&big, 0);
+    for (int i = 0; i < 10000; i++) /* past the compiler's first look at the flag */
+        put(&big, "\x41\x01\x1a", 3); /* i32.const 1, drop */
+    byte(&big, 0x0b);
+    leb(&code, 2);
+    leb(&code, sizeof loop);
+    put(&code, loop, sizeof loop);
+    leb(&code, big.n);
+    put(&code, big.b, big.n);
+    section(&m, 10, &code);
+    volatile int flag = 1;
+    wb_load_opts o = {.interrupt = &flag};
+    wb_module *mod = NULL;
+    wb_error err;
+    CHECK_EQ_INT(wb_module_load_ex(m.b, m.n, &o, &mod, &err), WB_TRAP_INTERRUPTED);
+    CHECK(mod == NULL && strstr(err.message, "interrupted") != NULL);
+    flag = 0;
+    CHECK_EQ_INT(wb_module_load_ex(m.b, m.n, &o, &mod, &err), WB_OK);
+    wb_module_free(mod);
+    free(m.b);
+    free(s.b);
+    free(code.b);
+    free(big.b);
+}
+
 static volatile int load_flag;
 
 static void *raise_soon(void *arg)
