@@ -611,6 +611,8 @@ static bool translate(x64_emit *x, const xop *o)
 {
     if (wb__x64e_runtime_op(o->id) && unpinned(x, o, wb__x64e_runtime))
         return true;
+    if (wb__x64e_simd_op(o->id))
+        return wb__x64e_simd(x, o);
     if (unpinned(x, o, wb__x64e_numeric))
         return true;
     const uint64_t *v = o->v;

@@ -2,7 +2,8 @@
  * emit_x64.h - the x86-64 emitter's own state and helpers, shared by its
  * files: emit_x64.c (the emit.h interface, control flow, memory, calls,
  * the function's frame), emit_x64_num.c (numeric ops: integer division,
- * floats, conversions) and emit_x64_rt.c (runtime ops and host calls).
+ * floats, conversions), emit_x64_rt.c (runtime ops and host calls) and
+ * emit_x64_simd.c (v128).
  *
  * A translated op reads its operands from their frame slots (or a
  * constant, as an immediate) and writes its result to its slot; an op that
@@ -138,6 +139,12 @@ bool wb__x64e_numeric(x64_emit *x, const xop *o);
  * not.  wb__x64e_runtime_op: whether op id is one of them. */
 bool wb__x64e_runtime_op(unsigned id);
 bool wb__x64e_runtime(x64_emit *x, const xop *o);
+/* Translates a SIMD op (emit_x64_simd.c: the SIMD and SIMD_MEM ops, and
+ * those with handlers of their own); wb__x64e_simd_op: whether op id is one
+ * of them.  It handles the pinned locals itself (its scalar operands are
+ * roles 'x', which unpinned() does not see). */
+bool wb__x64e_simd_op(unsigned id);
+bool wb__x64e_simd(x64_emit *x, const xop *o);
 /* r12 / r13 = the instance's memory base and size again (after anything
  * that may have moved it). */
 void wb__x64e_reload_mem(x64_emit *x);
