@@ -389,7 +389,7 @@ static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
 
 /* rax = the u32 address at loc + offset; leave at cell unless rax + size
  * <= the memory's size (the interpreter then traps there). */
-static void address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell)
+void wb__x64e_address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell)
 {
     wb__x64 *a = &x->a;
     load_first(x, false, X64_RAX, loc);
@@ -612,6 +612,8 @@ static bool translate(x64_emit *x, const xop *o)
 {
     if (wb__x64e_runtime_op(o->id) && unpinned(x, o, wb__x64e_runtime))
         return true;
+    if (wb__x64e_simd_op(o->id))
+        return wb__x64e_simd(x, o);
     if (unpinned(x, o, wb__x64e_numeric))
         return true;
     const uint64_t *v = o->v;
@@ -651,7 +653,7 @@ static bool translate(x64_emit *x, const xop *o)
         unsigned n = wb__ops[id].bytes;
         bool sign = id == WB__OP_I32_LOAD8_S || id == WB__OP_I32_LOAD16_S || id == WB__OP_I64_LOAD8_S ||
                     id == WB__OP_I64_LOAD16_S || id == WB__OP_I64_LOAD32_S;
-        address(x, v[0], (uint32_t)v[2], n, k);
+        wb__x64e_address(x, v[0], (uint32_t)v[2], n, k);
         wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
         if (id == WB__OP_F32_LOAD || id == WB__OP_F64_LOAD) { /* into xmm0, for the float op after it */
             x64_movs_rm(&x->a, n == 8, XMM0, m);
@@ -667,7 +669,7 @@ static bool translate(x64_emit *x, const xop *o)
     }
     if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
         unsigned n = wb__ops[id].bytes;
-        address(x, v[0], (uint32_t)v[2], n, k);
+        wb__x64e_address(x, v[0], (uint32_t)v[2], n, k);
         if (id == WB__OP_F32_STORE || id == WB__OP_F64_STORE) {
             x64_movs_mr(&x->a, n == 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0), fsrc(x, n == 8, v[1], XMM1));
             return true;

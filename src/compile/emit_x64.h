@@ -2,7 +2,8 @@
  * emit_x64.h - the x86-64 emitter's own state and helpers, shared by its
  * files: emit_x64.c (the emit.h interface, control flow, memory, calls,
  * the function's frame), emit_x64_num.c (numeric ops: integer division,
- * floats, conversions) and emit_x64_rt.c (runtime ops and host calls).
+ * floats, conversions), emit_x64_rt.c (runtime ops and host calls) and
+ * emit_x64_simd.c (v128).
  *
  * A translated op reads its operands from their frame slots (or a
  * constant, as an immediate) and writes its result to its slot; an op that
@@ -125,6 +126,11 @@ void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell);
 void wb__x64e_save_pinned(x64_emit *x);
 void wb__x64e_restore_pinned(x64_emit *x);
 
+/* rax = the u32 address at loc + offset (its load the op's first
+ * instruction); leave at cell unless rax + size <= the memory's size (the
+ * interpreter then traps there). */
+void wb__x64e_address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell);
+
 /* Calls the C function at rax, the stack aligned (after the pinned locals'
  * save: it takes r11). */
 void wb__x64e_c_call(x64_emit *x);
@@ -142,6 +148,12 @@ bool wb__x64e_numeric(x64_emit *x, const xop *o);
  * not.  wb__x64e_runtime_op: whether op id is one of them. */
 bool wb__x64e_runtime_op(unsigned id);
 bool wb__x64e_runtime(x64_emit *x, const xop *o);
+/* Translates a SIMD op (emit_x64_simd.c: the SIMD and SIMD_MEM ops, and
+ * those with handlers of their own); wb__x64e_simd_op: whether op id is one
+ * of them.  It handles the pinned locals itself (its scalar operands are
+ * roles 'x', which unpinned() does not see). */
+bool wb__x64e_simd_op(unsigned id);
+bool wb__x64e_simd(x64_emit *x, const xop *o);
 /* r12 / r13 = the instance's memory base and size again (after anything
  * that may have moved it). */
 void wb__x64e_reload_mem(x64_emit *x);

@@ -315,3 +315,24 @@ void x64_rounds_rr(wb__x64 *a, bool dbl, int dst, int src, uint8_t mode)
     rm_reg(a, 0x66, false, dbl ? 0x0f3a0b : 0x0f3a0a, dst, src, false);
     b1(a, mode);
 }
+
+void x64_movdqu_rm(wb__x64 *a, int dst, wb__x64_mem m) { rm_mem(a, 0xf3, false, 0x0f6f, dst, m, false); }
+void x64_movdqu_mr(wb__x64 *a, wb__x64_mem m, int src) { rm_mem(a, 0xf3, false, 0x0f7f, src, m, false); }
+void x64_pd_rr(wb__x64 *a, uint32_t op, int dst, int src) { rm_reg(a, 0x66, false, op, dst, src, false); }
+
+void x64_cmpp_rr(wb__x64 *a, bool dbl, int dst, int src, uint8_t pred)
+{
+    rm_reg(a, dbl ? 0x66 : 0, false, 0x0fc2, dst, src, false);
+    b1(a, pred);
+}
+
+void x64_pshufd(wb__x64 *a, int dst, int src, uint8_t order)
+{
+    rm_reg(a, 0x66, false, 0x0f70, dst, src, false);
+    b1(a, order);
+}
+
+void x64_movmsk(wb__x64 *a, unsigned lane_bytes, int gpr, int xmm)
+{
+    rm_reg(a, lane_bytes == 4 ? 0 : 0x66, false, lane_bytes == 1 ? 0x0fd7 : 0x0f50, gpr, xmm, false);
+}

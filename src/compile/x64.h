@@ -168,3 +168,39 @@ void x64_cvtts2si(wb__x64 *a, bool dbl, bool w, int gpr, int xmm);
 /* roundss / roundsd (SSE4.1) from memory: mode 0 nearest even, 1 down, 2 up, 3 toward zero. */
 void x64_rounds_rm(wb__x64 *a, bool dbl, int dst, wb__x64_mem m, uint8_t mode);
 void x64_rounds_rr(wb__x64 *a, bool dbl, int dst, int src, uint8_t mode);
+
+/* ---- packed (SIMD, emit_x64_simd.c): a v128 in a whole xmm register ---- */
+
+/* movdqu: 16 bytes at any alignment (a v128's frame slots are 8-aligned). */
+void x64_movdqu_rm(wb__x64 *a, int dst, wb__x64_mem m);
+void x64_movdqu_mr(wb__x64 *a, wb__x64_mem m, int src);
+/* dst op= src, lane-wise: the 66-prefixed forms (integer lanes, and the pd
+ * form of a ps opcode: 0x0f00 | X64_ADDS is addpd); 0x0f38xx are SSSE3 and
+ * SSE4.1's.  The ps forms are x64_ps_rr's (X64_SUBS there is subps). */
+enum {
+    X64_PACKSSWB = 0x0f63, X64_PCMPGTB = 0x0f64, X64_PCMPGTW = 0x0f65, X64_PCMPGTD = 0x0f66,
+    X64_PACKUSWB = 0x0f67, X64_PACKSSDW = 0x0f6b, X64_PUNPCKLQDQ = 0x0f6c,
+    X64_PCMPEQB = 0x0f74, X64_PCMPEQW = 0x0f75, X64_PCMPEQD = 0x0f76,
+    X64_PSRLW = 0x0fd1, X64_PSRLD = 0x0fd2, X64_PSRLQ = 0x0fd3, X64_PADDQ = 0x0fd4, X64_PMULLW = 0x0fd5,
+    X64_PSUBUSB = 0x0fd8, X64_PSUBUSW = 0x0fd9, X64_PMINUB = 0x0fda, X64_PAND = 0x0fdb,
+    X64_PADDUSB = 0x0fdc, X64_PADDUSW = 0x0fdd, X64_PMAXUB = 0x0fde, X64_PANDN = 0x0fdf,
+    X64_PAVGB = 0x0fe0, X64_PSRAW = 0x0fe1, X64_PSRAD = 0x0fe2, X64_PAVGW = 0x0fe3,
+    X64_PSUBSB = 0x0fe8, X64_PSUBSW = 0x0fe9, X64_PMINSW = 0x0fea, X64_POR = 0x0feb,
+    X64_PADDSB = 0x0fec, X64_PADDSW = 0x0fed, X64_PMAXSW = 0x0fee, X64_PXOR = 0x0fef,
+    X64_PSLLW = 0x0ff1, X64_PSLLD = 0x0ff2, X64_PSLLQ = 0x0ff3, X64_PMADDWD = 0x0ff5,
+    X64_PSUBB = 0x0ff8, X64_PSUBW = 0x0ff9, X64_PSUBD = 0x0ffa, X64_PSUBQ = 0x0ffb,
+    X64_PADDB = 0x0ffc, X64_PADDW = 0x0ffd, X64_PADDD = 0x0ffe,
+    X64_PSHUFB = 0x0f3800, X64_PABSB = 0x0f381c, X64_PABSW = 0x0f381d, X64_PABSD = 0x0f381e,
+    X64_PCMPEQQ = 0x0f3829, X64_PACKUSDW = 0x0f382b,
+    X64_PMINSB = 0x0f3838, X64_PMINSD = 0x0f3839, X64_PMINUW = 0x0f383a, X64_PMINUD = 0x0f383b,
+    X64_PMAXSB = 0x0f383c, X64_PMAXSD = 0x0f383d, X64_PMAXUW = 0x0f383e, X64_PMAXUD = 0x0f383f,
+    X64_PMULLD = 0x0f3840,
+};
+void x64_pd_rr(wb__x64 *a, uint32_t op, int dst, int src);
+/* cmpps / cmppd dst, src, pred: each lane as x64_cmps_rr's. */
+void x64_cmpp_rr(wb__x64 *a, bool dbl, int dst, int src, uint8_t pred);
+/* pshufd dst, src, order: dst's dword i = src's dword (order >> 2i) & 3. */
+void x64_pshufd(wb__x64 *a, int dst, int src, uint8_t order);
+/* gpr = the top bit of each of xmm's lanes of lane_bytes 1 (pmovmskb),
+ * 4 (movmskps) or 8 (movmskpd), lane 0 in bit 0. */
+void x64_movmsk(wb__x64 *a, unsigned lane_bytes, int gpr, int xmm);

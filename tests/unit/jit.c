@@ -12,13 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
-static wb_module *mod, *calls_mod, *floats_mod;
+static wb_module *mod, *calls_mod, *floats_mod, *simd_mod;
 static wb_instance *inst;
 
-/* A fresh instance of module `name` ("jit", "calls" or "floats"). */
+/* A fresh instance of module `name` ("jit", "calls", "floats" or "simd_loops"). */
 static wb_instance *fresh_of(const char *name)
 {
-    wb_module **m = strcmp(name, "calls") == 0 ? &calls_mod : strcmp(name, "floats") == 0 ? &floats_mod : &mod;
+    wb_module **m = strcmp(name, "calls") == 0        ? &calls_mod
+                    : strcmp(name, "floats") == 0     ? &floats_mod
+                    : strcmp(name, "simd_loops") == 0 ? &simd_mod
+                                                      : &mod;
     if (!*m)
         *m = load_module(name);
     if (inst)
@@ -117,6 +120,29 @@ static void report_floats(FILE *out)
         run_opts(out, "floats", "calls", 40, (wb_call_opts){.fuel = fuel}, 0);
     for (uint64_t slice = 7; slice < 300; slice += 53) /* and resumed to the same bits */
         run_opts(out, "floats", "dot", 500, (wb_call_opts){0}, slice);
+}
+
+/* SIMD ops in loops, pinned locals as their scalar operands and results
+ * (tests/modules/simd_loops.wat): a trap in a loop, fuel running out in
+ * one, slices. */
+static void report_simd(FILE *out)
+{
+    static const int32_t ns[] = {0, 1, 2, 17, 300};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        run_opts(out, "simd_loops", "mix", ns[i], (wb_call_opts){0}, 0);
+        run_opts(out, "simd_loops", "spin", ns[i], (wb_call_opts){0}, 0);
+    }
+    for (int32_t n = 15; n <= 18; n++) /* out of bounds from the 17th turn */
+        run_opts(out, "simd_loops", "oob", n, (wb_call_opts){0}, 0);
+    for (int32_t n = 11; n <= 14; n++) /* from the 13th */
+        run_opts(out, "simd_loops", "oob_lane", n, (wb_call_opts){0}, 0);
+    for (uint64_t fuel = 3; fuel < 1500; fuel += 101) /* out of fuel inside SIMD loops */
+        run_opts(out, "simd_loops", "mix", 100, (wb_call_opts){.fuel = fuel}, 0);
+    for (uint64_t fuel = 3; fuel < 400; fuel += 37)
+        run_opts(out, "simd_loops", "spin", 1000, (wb_call_opts){.fuel = fuel}, 0);
+    for (uint64_t slice = 5; slice < 400; slice += 61) /* and resumed to the same bits */
+        run_opts(out, "simd_loops", "mix", 200, (wb_call_opts){0}, slice);
+    run_opts(out, "simd_loops", "spin", 5000, (wb_call_opts){0}, 333);
 }
 
 /* ---- runtime ops and host calls (tests/modules/runtime.wat) ---------------------------- */
@@ -289,6 +315,7 @@ static void report(FILE *out)
     report_calls(out);
     report_floats(out);
     report_runtime(out);
+    report_simd(out);
 }
 
 /* The child: print the report and stop before the tests run. */
@@ -620,6 +647,43 @@ TEST(runtime_ops_stay_in_machine_code)
     CHECK_EQ_INT(run_rt(null, m, "host_loop", 20, (wb_call_opts){.interrupt = &rt_flag}, 0), 0);
     if (null)
         fclose(null);
+    wb_module_free(m);
+#endif
+}
+
+/* SIMD ops run in machine code (WASMBOX_JIT=2), the rare ones through the
+ * interpreter's C functions: none hands its activation to the interpreter,
+ * only a trap does. */
+TEST(simd_ops_stay_in_machine_code)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    wb_module *m = load_with("simd_loops", "2");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++)
+        CHECK(m->funcs[i].jit != NULL);
+    static const struct {
+        const char *name;
+        int32_t arg;
+        uint32_t leaves;
+    } runs[] = {{"mix", 300, 0}, {"spin", 300, 0}, {"oob", 16, 0}, {"oob_lane", 12, 0}, {"oob", 17, 1}};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        wb_instance *in = NULL;
+        wb_error err;
+        CHECK(wb_instantiate(m, NULL, 0, NULL, NULL, &in, &err) == WB_OK);
+        if (!in)
+            continue;
+        wb_call *c = wb_call_new(&(wb_call_opts){0});
+        wb_val a = wb_i32(runs[i].arg);
+        wb_result r = wb_call_start(c, wb_instance_func(in, runs[i].name), &a, 1);
+        CHECK(r == (runs[i].leaves ? WB_TRAP_MEMORY_OOB : WB_OK));
+        if (wb__call_jit_leaves(c) != runs[i].leaves)
+            fprintf(stderr, "%s(%d): %u leaves\n", runs[i].name, runs[i].arg, wb__call_jit_leaves(c));
+        CHECK_EQ_INT(wb__call_jit_leaves(c), runs[i].leaves); /* the trap's is the only one */
+        wb_call_free(c);
+        wb_instance_free(in);
+    }
     wb_module_free(m);
 #endif
 }

@@ -46,6 +46,29 @@ static int ntests_, failed_now_;
         }                                                                                        \
     } while (0)
 
+/* An instance of the module in wat text, compiled as WASMBOX_JIT=mode
+ * says (*mp: the module, to free). */
+static inline wb_instance *wat_instance(const char *text, const char *mode, wb_module **mp)
+{
+    const char *was = getenv("WASMBOX_JIT");
+    char *saved = was ? strdup(was) : NULL;
+    setenv("WASMBOX_JIT", mode, 1);
+    wb_module *m = NULL;
+    wb_error err;
+    if (wb_module_from_wat(text, strlen(text), &m, &err) != WB_OK)
+        fprintf(stderr, "module: %s\n", err.message);
+    if (saved)
+        setenv("WASMBOX_JIT", saved, 1);
+    else
+        unsetenv("WASMBOX_JIT");
+    free(saved);
+    *mp = m;
+    wb_instance *inst = NULL;
+    if (m && wb_instantiate(m, NULL, 0, NULL, NULL, &inst, &err) != WB_OK)
+        fprintf(stderr, "instantiate: %s\n", err.message);
+    return inst;
+}
+
 /* Reads build/modules/NAME.wasm (made from tests/modules/NAME.wat). */
 static inline wb_module *load_module(const char *name)
 {

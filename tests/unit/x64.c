@@ -144,7 +144,35 @@
     X("mov byte ptr [r12+rax], 0x9c", x64_store_i(a, 1, x64_mem_idx(X64_R12, X64_RAX, 1, 0), -100), "41c604049c") \
     X("mov word ptr [r12+rax], 0x1234", x64_store_i(a, 2, x64_mem_idx(X64_R12, X64_RAX, 1, 0), 0x1234), "6641c704043412") \
     X("mov dword ptr [r12+rcx+8], 7", x64_store_i(a, 4, x64_mem_idx(X64_R12, X64_RCX, 1, 8), 7), "41c7440c0807000000") \
-    X("mov qword ptr [r12+rax], -1", x64_store_i(a, 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0), -1), "49c70404ffffffff")
+    X("mov qword ptr [r12+rax], -1", x64_store_i(a, 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0), -1), "49c70404ffffffff") \
+    /* packed (SIMD) */ \
+    X("movdqu xmm0, xmmword ptr [rbx+0x10]", x64_movdqu_rm(a, 0, x64_mem(X64_RBX, 0x10)), "f30f6f4310") \
+    X("movdqu xmm9, xmmword ptr [r12+rax*1]", x64_movdqu_rm(a, 9, x64_mem_idx(X64_R12, X64_RAX, 1, 0)), "f3450f6f0c04") \
+    X("movdqu xmmword ptr [rbx+0x200], xmm1", x64_movdqu_mr(a, x64_mem(X64_RBX, 0x200), 1), "f30f7f8b00020000") \
+    X("movdqu xmmword ptr [r12+rax*1], xmm0", x64_movdqu_mr(a, x64_mem_idx(X64_R12, X64_RAX, 1, 0), 0), "f3410f7f0404") \
+    X("paddb xmm0, xmm1", x64_pd_rr(a, X64_PADDB, 0, 1), "660ffcc1") \
+    X("psubq xmm10, xmm1", x64_pd_rr(a, X64_PSUBQ, 10, 1), "66440ffbd1") \
+    X("pcmpgtw xmm1, xmm0", x64_pd_rr(a, X64_PCMPGTW, 1, 0), "660f65c8") \
+    X("pandn xmm0, xmm15", x64_pd_rr(a, X64_PANDN, 0, 15), "66410fdfc7") \
+    X("psraw xmm0, xmm1", x64_pd_rr(a, X64_PSRAW, 0, 1), "660fe1c1") \
+    X("pmaddwd xmm0, xmm1", x64_pd_rr(a, X64_PMADDWD, 0, 1), "660ff5c1") \
+    X("packuswb xmm2, xmm1", x64_pd_rr(a, X64_PACKUSWB, 2, 1), "660f67d1") \
+    X("pmulld xmm0, xmm1", x64_pd_rr(a, X64_PMULLD, 0, 1), "660f3840c1") \
+    X("pminud xmm11, xmm12", x64_pd_rr(a, X64_PMINUD, 11, 12), "66450f383bdc") \
+    X("pabsb xmm0, xmm1", x64_pd_rr(a, X64_PABSB, 0, 1), "660f381cc1") \
+    X("pcmpeqq xmm1, xmm0", x64_pd_rr(a, X64_PCMPEQQ, 1, 0), "660f3829c8") \
+    X("packusdw xmm0, xmm9", x64_pd_rr(a, X64_PACKUSDW, 0, 9), "66410f382bc1") \
+    X("subpd xmm0, xmm1", x64_pd_rr(a, 0x0f00 | X64_SUBS, 0, 1), "660f5cc1") \
+    X("maxpd xmm0, xmm1", x64_pd_rr(a, 0x0f00 | X64_MAXS, 0, 1), "660f5fc1") \
+    X("divps xmm0, xmm1", x64_ps_rr(a, X64_DIVS, 0, 1), "0f5ec1") \
+    X("cmpltps xmm0, xmm1", x64_cmpp_rr(a, false, 0, 1, 1), "0fc2c101") \
+    X("cmpneqpd xmm8, xmm1", x64_cmpp_rr(a, true, 8, 1, 4), "66440fc2c104") \
+    X("pshufd xmm0, xmm0, 0x44", x64_pshufd(a, 0, 0, 0x44), "660f70c044") \
+    X("pshufd xmm1, xmm10, 0", x64_pshufd(a, 1, 10, 0), "66410f70ca00") \
+    X("pmovmskb eax, xmm0", x64_movmsk(a, 1, X64_RAX, 0), "660fd7c0") \
+    X("pmovmskb r9d, xmm11", x64_movmsk(a, 1, X64_R9, 11), "66450fd7cb") \
+    X("movmskps eax, xmm1", x64_movmsk(a, 4, X64_RAX, 1), "0f50c1") \
+    X("movmskpd ecx, xmm0", x64_movmsk(a, 8, X64_RCX, 0), "660f50c8")
 
 static void hex(char *out, const uint8_t *b, size_t n)
 {

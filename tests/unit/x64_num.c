@@ -204,27 +204,6 @@ static char *module_text(void)
     return s;
 }
 
-static wb_instance *instance(const char *text, const char *mode, wb_module **mp)
-{
-    const char *was = getenv("WASMBOX_JIT");
-    char *saved = was ? strdup(was) : NULL;
-    setenv("WASMBOX_JIT", mode, 1);
-    wb_module *m = NULL;
-    wb_error err;
-    if (wb_module_from_wat(text, strlen(text), &m, &err) != WB_OK)
-        fprintf(stderr, "module: %s\n", err.message);
-    if (saved)
-        setenv("WASMBOX_JIT", saved, 1);
-    else
-        unsetenv("WASMBOX_JIT");
-    free(saved);
-    *mp = m;
-    wb_instance *inst = NULL;
-    if (m && wb_instantiate(m, NULL, 0, NULL, NULL, &inst, &err) != WB_OK)
-        fprintf(stderr, "instantiate: %s\n", err.message);
-    return inst;
-}
-
 static wb_val value(char t, size_t k)
 {
     wb_val v = {0};
@@ -274,7 +253,7 @@ TEST(numeric_ops_compiled_match_interpreter)
 {
     char *text = module_text();
     wb_module *mref = NULL, *mgot = NULL;
-    wb_instance *ref = instance(text, "0", &mref), *got = instance(text, "2", &mgot);
+    wb_instance *ref = wat_instance(text, "0", &mref), *got = wat_instance(text, "2", &mgot);
     free(text);
     CHECK(ref && got);
     unsigned calls = 0, wrong = 0;
