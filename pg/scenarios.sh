@@ -208,11 +208,13 @@ CREATE FUNCTION fdiff(float8, float8) RETURNS float8 LANGUAGE wasm IMMUTABLE AS 
                  (i32.or (f64.ge (local.get 0) (f64.const 12345)) (f64.ge (local.get 1) (f64.const 12345))))
       (then
         (global.set $done (i32.const 1))
-        ;; A division an iteration: slow enough per unit of fuel that even
-        ;; as machine code the largest fuel budget outlasts the timeout.
+        ;; A division an iteration, each waiting for the last: slow enough
+        ;; per unit of fuel that even as machine code the largest fuel
+        ;; budget outlasts the timeout.
         (loop $l
           (local.set 2 (i64.add (local.get 2) (i64.const 1)))
-          (local.set 3 (i64.add (local.get 3) (i64.div_u (i64.const 0x7fffffffffffffff) (local.get 2))))
+          (local.set 3 (i64.div_u (i64.const 0x7fffffffffffffff)
+                                  (i64.or (i64.add (local.get 3) (local.get 2)) (i64.const 1))))
           (br_if $l (i64.lt_u (local.get 2) (i64.const 2000000000))))))
     (f64.sub (local.get 0) (local.get 1))))
 $$;
@@ -222,8 +224,8 @@ CREATE INDEX ON r USING gist (x);
 INSERT INTO r SELECT fr(i, i + 1) FROM generate_series(1, 3000) i;
 EOF
     # Budgets out of the way: the statement_timeout alone must stop it.
-    out=$(held_sql sc_held "SET wasm.held_fuel_per_call = 2147483647; SET wasm.held_time_per_call = '1h'; SET statement_timeout = 500;")
-    echo "     statement_timeout 500 ms, wasm in a GiST insert: $out"
+    out=$(held_sql sc_held "SET wasm.held_fuel_per_call = 2147483647; SET wasm.held_time_per_call = '1h'; SET statement_timeout = 200;")
+    echo "     statement_timeout 200 ms, wasm in a GiST insert: $out"
     case "$out" in
     "ERROR:  57014|"*) ms=${out%|}; ms=${ms##*|}
         if [ "$ms" -lt 1500 ]; then ok "held: statement_timeout stops wasm called with interrupts held (57014, $ms ms)"

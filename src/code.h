@@ -363,6 +363,11 @@ enum { WB__RT_ON, WB__RT_LEAVE, WB__RT_STOP_AFTER };
  * when resumed, as the interpreter's own does).  The callee a wasm
  * function, or the value stack too small: WB__RT_LEAVE with nothing done. */
 uint32_t wb__interp_host_call(char *fp, wb__jit_ctx *jc, const wb__cell *pc);
+/* The same for call_indirect of the host function f (its arguments at fp +
+ * base), which must be of type want (else WB__RT_LEAVE: the interpreter
+ * traps). */
+uint32_t wb__interp_host_call_indirect(char *fp, wb__jit_ctx *jc, wb_func *f, const wb_functype *want,
+                                       uint32_t base);
 
 /* Cells after the op cell of a SIMD / SIMD_MEM instruction (the formats'
  * roles / 2, as constants for interp.c; tests/unit/ops.c checks). */

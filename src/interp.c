@@ -416,14 +416,13 @@ enum { RUN_DONE, RUN_TRAP, RUN_FUEL, RUN_INTERRUPT, RUN_YIELD, RUN_EXIT };
 
 /* code.h.  It mirrors call_func's host branch in run() below; a host call
  * and its effects (results, fuel, stops) must be the same from both. */
-uint32_t wb__interp_host_call(char *fp, wb__jit_ctx *jc, const wb__cell *pc)
+/* The host function f from machine code, its arguments at s. */
+static uint32_t jit_host(wb__jit_ctx *jc, wb_func *f, wb__slot *s)
 {
     wb_call *c = jc->call;
-    wb_func *f = jc->inst->imported_funcs[pc[1].p.a];
-    wb__slot *s = (wb__slot *)(fp + pc[1].p.b);
     uint64_t base = (uint64_t)(s - c->stack);
-    if (f->code || base + 2 * (uint64_t)(f->type->nparams + f->type->nresults) + 2 > c->cap)
-        return WB__RT_LEAVE; /* another instance's function, or the stack grows: the interpreter's */
+    if (base + 2 * (uint64_t)(f->type->nparams + f->type->nresults) + 2 > c->cap)
+        return WB__RT_LEAVE; /* the stack grows: the interpreter's */
     uint64_t host_fuel;
     wb_result r = host_call(c, f, jc->inst, s, &host_fuel);
     if (WB_UNLIKELY(r != WB_OK)) {
@@ -437,6 +436,21 @@ uint32_t wb__interp_host_call(char *fp, wb__jit_ctx *jc, const wb__cell *pc)
         return WB__RT_STOP_AFTER;
     }
     return WB__RT_ON;
+}
+
+uint32_t wb__interp_host_call(char *fp, wb__jit_ctx *jc, const wb__cell *pc)
+{
+    wb_func *f = jc->inst->imported_funcs[pc[1].p.a];
+    if (f->code)
+        return WB__RT_LEAVE; /* another instance's function: the interpreter's */
+    return jit_host(jc, f, (wb__slot *)(fp + pc[1].p.b));
+}
+
+uint32_t wb__interp_host_call_indirect(char *fp, wb__jit_ctx *jc, wb_func *f, const wb_functype *want, uint32_t base)
+{
+    if (f->type != want && !wb__type_equal(f->type, want))
+        return WB__RT_LEAVE; /* the interpreter traps */
+    return jit_host(jc, f, (wb__slot *)(fp + base));
 }
 
 static const void *const *handler_table;

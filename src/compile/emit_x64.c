@@ -31,6 +31,8 @@
 
 #define X(e) ((x64_emit *)(e))
 
+static uint32_t op_index(x64_emit *x, uint32_t cell);
+
 /* The operand number of a format's delta cell, and its count of operands. */
 static int delta_operand(const wb__opformat *f, unsigned *n)
 {
@@ -579,8 +581,10 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
 /* call_indirect's lookup: rcx = the wb__func of table[i], which must be of
  * the type asked for (the same canonical type: another, even if equal,
  * leaves, and the interpreter compares them), a function of this instance
- * with machine code; else leave at k, where the interpreter traps or calls. */
-static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k)
+ * with machine code; else leave at k, where the interpreter traps or calls.
+ * A host function is called there (when an op follows to stop at), and
+ * *host the jump past the call to patch. */
+static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k, uint32_t next, uint32_t *host)
 {
     wb__x64 *a = &x->a;
     const wb__type *types = x->f->type - x->f->type_idx;
@@ -594,6 +598,14 @@ static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k)
     x64_mov_rm(a, true, X64_RAX, x64_mem_idx(X64_RAX, X64_RCX, 8, 0));
     x64_test_rr(a, true, X64_RAX, X64_RAX);
     wb__x64e_leave(x, X64_CC_E, k);
+    *host = 0;
+    if (op_index(x, next) < x->nops) {
+        x64_alu_mi(a, X64_CMP, true, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, code)), 0);
+        uint32_t wasm = x64_jcc(a, X64_CC_NE);
+        wb__x64e_host_indirect(x, &types[v[1]].ft, slot(x, v[3]).disp, k, next);
+        *host = x64_jmp(a);
+        x64_patch(a, wasm, x64_pos(a));
+    }
     x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)&types[v[1]].ft);
     x64_alu_rm(a, X64_CMP, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, type)));
     wb__x64e_leave(x, X64_CC_NE, k);
@@ -779,11 +791,15 @@ static bool translate(x64_emit *x, const xop *o)
         x64_mov_ri(&x->a, X64_RAX, WB__JIT_RETURNED);
         x64_ret(&x->a);
         return true;
-    case WB__OP_CALL_INDIRECT: /* [table|type][i|base] */
-        if (!call_indirect(x, v, k))
+    case WB__OP_CALL_INDIRECT: { /* [table|type][i|base] */
+        uint32_t next = k + wb__op_format(id)->cells, host;
+        if (!call_indirect(x, v, k, next, &host))
             return false;
-        call(x, NULL, slot(x, v[3]).disp, k, k + wb__op_format(id)->cells);
+        call(x, NULL, slot(x, v[3]).disp, k, next);
+        if (host)
+            x64_patch(&x->a, host, x64_pos(&x->a));
         return true;
+    }
     case WB__OP_CALL: /* [wb__func*][base|-] */
         call(x, (const wb__func *)(uintptr_t)v[0], slot(x, v[1]).disp, k, k + wb__op_format(id)->cells);
         return true;

@@ -126,6 +126,11 @@ void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell);
 void wb__x64e_save_pinned(x64_emit *x);
 void wb__x64e_restore_pinned(x64_emit *x);
 
+/* call_indirect of the host function at rax (emit_x64_rt.c): the
+ * interpreter's call, its type checked against want, its arguments at rbx +
+ * base; leaves at k or next as a host call does. */
+void wb__x64e_host_indirect(x64_emit *x, const wb_functype *want, int32_t base, uint32_t k, uint32_t next);
+
 /* rax = the u32 address at loc + offset (its load the op's first
  * instruction); leave at cell unless rax + size <= the memory's size (the
  * interpreter then traps there). */

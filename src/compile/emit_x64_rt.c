@@ -170,6 +170,35 @@ static void helper(x64_emit *x, helper_fn fn, uint32_t k, bool fuel)
     wb__x64e_leave(x, X64_CC_NE, k);
 }
 
+/* The host's answer in eax: leave at the op k (nothing done, or the call
+ * stopped there) or at next (a check point after it), else go on, the
+ * memory maybe moved. */
+static void host_status(x64_emit *x, uint32_t k, uint32_t next)
+{
+    x64_alu_ri(&x->a, X64_CMP, false, X64_RAX, WB__RT_LEAVE);
+    wb__x64e_leave(x, X64_CC_E, k);
+    x64_test_rr(&x->a, false, X64_RAX, X64_RAX);
+    wb__x64e_leave(x, X64_CC_NE, next);
+    wb__x64e_reload_mem(x);
+}
+
+void wb__x64e_host_indirect(x64_emit *x, const wb_functype *want, int32_t base, uint32_t k, uint32_t next)
+{
+    wb__x64 *a = &x->a;
+    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FUEL), X64_R15);
+    wb__x64e_save_pinned(x);
+    x64_mov_rr(a, true, X64_RDX, X64_RAX);
+    x64_mov_rr(a, true, X64_RDI, X64_RBX);
+    x64_mov_rr(a, true, X64_RSI, X64_R14);
+    x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)want);
+    x64_mov_ri(a, X64_R8, (uint32_t)base);
+    x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)wb__interp_host_call_indirect);
+    wb__x64e_c_call(x);
+    wb__x64e_restore_pinned(x);
+    x64_mov_rm(a, true, X64_R15, x64_mem(X64_R14, WB__JCTX_FUEL));
+    host_status(x, k, next);
+}
+
 void wb__x64e_reload_mem(x64_emit *x)
 {
     wb__x64 *a = &x->a;
@@ -255,11 +284,7 @@ static bool host_call(x64_emit *x, const xop *o)
     if (o + 1 >= x->ops + x->nops || o[1].at != next)
         return false; /* no op to stop at after it (cannot happen: a function ends in a return) */
     call_helper(x, (const void *)wb__interp_host_call, k, true);
-    x64_alu_ri(&x->a, X64_CMP, false, X64_RAX, WB__RT_LEAVE);
-    wb__x64e_leave(x, X64_CC_E, k);
-    x64_test_rr(&x->a, false, X64_RAX, X64_RAX);
-    wb__x64e_leave(x, X64_CC_NE, next);
-    wb__x64e_reload_mem(x); /* the host may have grown it */
+    host_status(x, k, next);
     return true;
 }
 

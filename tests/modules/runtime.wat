@@ -5,6 +5,7 @@
 ;; resumption, exit codes, and how often each host function ran.
 (module
   (type $ii (func (param i32) (result i32)))
+  (type $iii (func (param i32 i32) (result i32)))
   ;; add(a, b) = a + b, and charges a % 7 units of fuel.
   (import "host" "add" (func $add (param i32 i32) (result i32)))
   ;; fail(x) traps ("host says no") when x is 3.
@@ -22,6 +23,9 @@
   ;; not take as a funcref: functions as values come from $v.)
   (table $v 3 funcref)
   (elem (table $v) (i32.const 0) func $one $two $three)
+  ;; Host functions through a table: add, then quit (of another type).
+  (table $h 2 funcref)
+  (elem (table $h) (i32.const 0) func $add $quit)
   (data $d "runtime ops, as machine code")
 
   (func $one (type $ii) (i32.add (local.get 0) (i32.const 1)))
@@ -158,7 +162,19 @@
         (br $l)))
     (i32.add (i32.add (local.get $s) (i32.load (i32.const 300)))
              (i32.wrap_i64 (i64.reinterpret_f64 (local.get $f)))))
-  (func $fail_in (param $x i32) (result i32)
+;; The same host function through call_indirect; entry 1 (quit) has
+  ;; another type: the call traps when i reaches n - 1.
+  (func (export "host_indirect") (param $n i32) (result i32)
+    (local $i i32) (local $s i32)
+    (block $out
+      (loop $l
+        (br_if $out (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $s (call_indirect $h (type $iii) (local.get $s) (local.get $i)
+                        (i32.eq (local.get $i) (i32.const 77))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $s))
+    (func $fail_in (param $x i32) (result i32)
     (call $fail (local.get $x))
     (i32.add (local.get $x) (i32.const 1)))
   (func $fail_mid (param $x i32) (result i32)

@@ -275,6 +275,11 @@ static void report_runtime(FILE *out)
     for (uint64_t fuel = 150; fuel < 6000; fuel += 611) /* out of fuel after a host call */
         run_rt(out, m, "host_loop", 50, (wb_call_opts){.fuel = fuel}, 0);
     run_rt(out, m, "host_loop", 50, none, 250);
+    run_rt(out, m, "host_indirect", 60, none, 0);
+    run_rt(out, m, "host_indirect", 60, none, 200);
+    run_rt(out, m, "host_indirect", 100, none, 0); /* entry 1 at i = 77: a type mismatch */
+    for (uint64_t fuel = 50; fuel < 4000; fuel += 611)
+        run_rt(out, m, "host_indirect", 60, (wb_call_opts){.fuel = fuel}, 0);
     run_rt(out, m, "host_loop", 20, (wb_call_opts){.interrupt = &rt_flag}, 0); /* interrupted after a host call */
     run_rt(out, m, "host_trap", 2, none, 0);
     run_rt(out, m, "host_trap", 5, none, 0); /* the host traps three frames down */
@@ -632,7 +637,7 @@ TEST(runtime_ops_stay_in_machine_code)
         const char *name;
         int32_t arg;
     } runs[] = {{"grow_loop", 40},  {"grow_loop", 310}, {"grow_callee", 100}, {"tables", 5},
-                {"tables", 21},     {"init", 0},        {"bulk_fuel", 16},    {"host_loop", 100},
+                {"tables", 21},     {"init", 0},        {"bulk_fuel", 16},    {"host_loop", 100}, {"host_indirect", 60},
                 {"host_trap", 5},   {"host_wait", 3},   {"host_exit", 4},     {"table_oob", 5}};
     FILE *null = fopen("/dev/null", "w");
     for (size_t i = 0; null && i < sizeof runs / sizeof runs[0]; i++) {
