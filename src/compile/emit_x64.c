@@ -163,6 +163,10 @@ static void alu_to(x64_emit *x, int alu, bool w, int dst, uint64_t b)
             x64_alu_ri(&x->a, alu, w, dst, (int32_t)(uint32_t)v);
             return;
         }
+        if (alu < 0 && fits) {
+            x64_imul_ri(&x->a, w, dst, dst, (int32_t)(uint32_t)v);
+            return;
+        }
         x64_mov_ri(&x->a, X64_RCX, w ? v : (uint32_t)v);
         if (alu >= 0)
             x64_alu_rr(&x->a, alu, w, dst, X64_RCX);
@@ -200,7 +204,7 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
     }
     load_first(x, w, X64_RAX, v[0]);
     alu_b(x, alu, w, v[1]);
-    store(x, v[2], X64_RAX);
+    store_last(x, v[2]);
 }
 
 /* A pinned float local to its slot, and back. */
@@ -730,7 +734,7 @@ static bool translate(x64_emit *x, const xop *o)
             load_first(x, w, X64_RAX, v[0]);
             if (n)
                 x64_shift_ri(&x->a, op, w, X64_RAX, (uint8_t)n);
-            store(x, v[2], X64_RAX);
+            store_last(x, v[2]);
             return true;
         }
         load(x, false, X64_RCX, v[1]);
@@ -747,6 +751,10 @@ static bool translate(x64_emit *x, const xop *o)
         store(x, v[1], X64_RAX);
         return true;
     case WB__OP_COPY:
+        if (pinned(x, v[1]) >= 0 && !(x->held_ok && x->held == v[0])) { /* straight into the register */
+            load(x, true, pinned(x, v[1]), v[0]);
+            return true;
+        }
         load_first(x, true, X64_RAX, v[0]);
         store(x, v[1], X64_RAX);
         return true;
@@ -803,6 +811,26 @@ static bool translate(x64_emit *x, const xop *o)
     case WB__OP_CALL: /* [wb__func*][base|-] */
         call(x, (const wb__func *)(uintptr_t)v[0], slot(x, v[1]).disp, k, k + wb__op_format(id)->cells);
         return true;
+    default:
+        return false;
+    }
+}
+
+/* Does o read loc first from rax (held) and then overwrite it, leaving
+ * nowhere in between?  Then the store of loc before it is dead. */
+static bool overwrites_held(const xop *o, uint64_t loc)
+{
+    unsigned id = o->id;
+    if (o->v[0] != loc)
+        return false;
+    switch (id) {
+    case WB__OP_I32_ADD: case WB__OP_I32_SUB: case WB__OP_I32_AND: case WB__OP_I32_OR: case WB__OP_I32_XOR:
+    case WB__OP_I32_MUL: case WB__OP_I64_ADD: case WB__OP_I64_SUB: case WB__OP_I64_AND: case WB__OP_I64_OR:
+    case WB__OP_I64_XOR: case WB__OP_I64_MUL:
+        return o->v[1] != loc && o->v[2] == loc;
+    case WB__OP_I32_SHL: case WB__OP_I32_SHR_S: case WB__OP_I32_SHR_U: case WB__OP_I32_ROTL: case WB__OP_I32_ROTR:
+    case WB__OP_I64_SHL: case WB__OP_I64_SHR_S: case WB__OP_I64_SHR_U: case WB__OP_I64_ROTL: case WB__OP_I64_ROTR:
+        return is_const(o->v[1]) && o->v[2] == loc;
     default:
         return false;
     }
@@ -986,6 +1014,13 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
                 target[op_index(x, o->table[e])] = true;
     }
     for (uint32_t i = 0; i < x->nops; i++) {
+        if (x->pend) { /* the last op's result, unless this op makes it dead */
+            x->pend = false;
+            if (target[i] || x->held_at != x64_pos(a) || !overwrites_held(&x->ops[i], x->held)) {
+                x64_mov_mr(a, true, slot(x, x->held), X64_RAX);
+                x->held_at = x64_pos(a);
+            }
+        }
         mpos[i] = x64_pos(a);
         x->held_ok = !target[i] && x->held_at == mpos[i] && i > 0;
         x->xheld_ok = !target[i] && x->xheld_at == mpos[i] && i > 0;
@@ -1000,6 +1035,10 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         }
     }
     free(target);
+    if (x->pend) {
+        x->pend = false;
+        x64_mov_mr(a, true, slot(x, x->held), X64_RAX);
+    }
     uint32_t tail = x64_pos(a);
     spill(x, UINT32_MAX);
     put_consts(x);

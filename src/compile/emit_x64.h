@@ -78,6 +78,7 @@ typedef struct {
     uint64_t held;
     uint32_t held_at;  /* the code position just after that store */
     bool held_ok;      /* for the op being translated */
+    bool pend;         /* that store is not written yet (store_last) */
     /* Likewise the float the last op stored from xmm0; xheld_ok until the
      * op being translated writes xmm0. */
     bool const_mem; /* an op read a constant's slot: the direct entry puts them */
@@ -211,6 +212,20 @@ static inline void store(x64_emit *x, uint64_t loc, int reg)
         x->held = loc;
         x->held_at = x64_pos(&x->a);
     }
+}
+
+/* The last instruction of an op that cannot leave: rax to loc, a slot,
+ * written before the next op unless that op reads it from rax and then
+ * overwrites it (function() decides: x->pend). */
+static inline void store_last(x64_emit *x, uint64_t loc)
+{
+    if (pinned(x, loc) >= 0 || fpinned(x, loc, NULL) >= 0) {
+        store(x, loc, X64_RAX);
+        return;
+    }
+    x->held = loc;
+    x->held_at = x64_pos(&x->a);
+    x->pend = true;
 }
 
 /* An op's first instruction, load(): when the value is what the op just

@@ -167,6 +167,16 @@ void x64_alu_mi(wb__x64 *a, int op, bool w, wb__x64_mem m, int32_t imm)
 void x64_test_rr(wb__x64 *a, bool w, int r1, int r2) { rm_reg(a, 0, w, 0x85, r2, r1, false); }
 void x64_imul_rr(wb__x64 *a, bool w, int dst, int src) { rm_reg(a, 0, w, 0x0faf, dst, src, false); }
 void x64_imul_rm(wb__x64 *a, bool w, int dst, wb__x64_mem m) { rm_mem(a, 0, w, 0x0faf, dst, m, false); }
+void x64_imul_ri(wb__x64 *a, bool w, int dst, int src, int32_t imm)
+{
+    if (fits8(imm)) {
+        rm_reg(a, 0, w, 0x6b, dst, src, false);
+        b1(a, (uint8_t)imm);
+    } else {
+        rm_reg(a, 0, w, 0x69, dst, src, false);
+        b4(a, (uint32_t)imm);
+    }
+}
 void x64_shift_cl(wb__x64 *a, int op, bool w, int reg) { rm_reg(a, 0, w, 0xd3, op, reg, false); }
 
 void x64_shift_ri(wb__x64 *a, int op, bool w, int reg, uint8_t n)

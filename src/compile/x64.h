@@ -70,6 +70,7 @@ void x64_alu_mi(wb__x64 *a, int op, bool w, wb__x64_mem m, int32_t imm); /* op [
 void x64_test_rr(wb__x64 *a, bool w, int r1, int r2);
 void x64_imul_rr(wb__x64 *a, bool w, int dst, int src);
 void x64_imul_rm(wb__x64 *a, bool w, int dst, wb__x64_mem m);
+void x64_imul_ri(wb__x64 *a, bool w, int dst, int src, int32_t imm); /* dst = src * imm */
 void x64_shift_cl(wb__x64 *a, int op, bool w, int reg); /* reg op= cl */
 void x64_shift_ri(wb__x64 *a, int op, bool w, int reg, uint8_t n); /* reg op= n */
 /* dst = cc ? 1 : 0, the whole register. */

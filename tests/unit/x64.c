@@ -144,6 +144,10 @@
     X("mov byte ptr [r12+rax], 0x9c", x64_store_i(a, 1, x64_mem_idx(X64_R12, X64_RAX, 1, 0), -100), "41c604049c") \
     X("mov word ptr [r12+rax], 0x1234", x64_store_i(a, 2, x64_mem_idx(X64_R12, X64_RAX, 1, 0), 0x1234), "6641c704043412") \
     X("mov dword ptr [r12+rcx+8], 7", x64_store_i(a, 4, x64_mem_idx(X64_R12, X64_RCX, 1, 8), 7), "41c7440c0807000000") \
+    X("imul eax, eax, 0xcc9e2d51", x64_imul_ri(a, false, X64_RAX, X64_RAX, (int32_t)0xcc9e2d51), "69c0512d9ecc") \
+    X("imul rax, rax, 100", x64_imul_ri(a, true, X64_RAX, X64_RAX, 100), "486bc064") \
+    X("imul eax, esi, -3", x64_imul_ri(a, false, X64_RAX, X64_RSI, -3), "6bc6fd") \
+    X("imul r8, r9, 0x12345", x64_imul_ri(a, true, X64_R8, X64_R9, 0x12345), "4d69c145230100") \
     X("mov qword ptr [r12+rax], -1", x64_store_i(a, 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0), -1), "49c70404ffffffff") \
     /* packed (SIMD) */ \
     X("movdqu xmm0, xmmword ptr [rbx+0x10]", x64_movdqu_rm(a, 0, x64_mem(X64_RBX, 0x10)), "f30f6f4310") \
