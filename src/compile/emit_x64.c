@@ -630,7 +630,7 @@ static bool translate(x64_emit *x, const xop *o)
         return true;
     if (wb__x64e_simd_op(o->id))
         return wb__x64e_simd(x, o);
-    if (unpinned(x, o, wb__x64e_numeric))
+    if (wb__x64e_numeric(x, o)) /* it reads and writes pinned locals through load() and store() */
         return true;
     const uint64_t *v = o->v;
     unsigned id = o->id;
@@ -676,11 +676,12 @@ static bool translate(x64_emit *x, const xop *o)
             fstore(x, n == 8, v[1], XMM0);
             return true;
         }
+        /* Into rax, where the next op finds it (the address is read first). */
         if (n == 8)
-            x64_mov_rm(&x->a, true, X64_RCX, m);
+            x64_mov_rm(&x->a, true, X64_RAX, m);
         else /* i64 results sign-extend to 64 bits; the rest zero-extends */
-            x64_load_ext(&x->a, sign && wb__ops[id].out == WB_I64, sign, n, X64_RCX, m);
-        store(x, v[1], X64_RCX);
+            x64_load_ext(&x->a, sign && wb__ops[id].out == WB_I64, sign, n, X64_RAX, m);
+        store(x, v[1], X64_RAX);
         return true;
     }
     if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
