@@ -1,19 +1,20 @@
 /*
- * emit_x64.c - the x86-64 emitter (issue 15), driven by the frontend through
- * emit.h: WASMBOX_JIT=2 turns it on; by default jit.c still translates the
- * slot code.  Here: integer arithmetic, compares, copies, select, globals,
- * loads and stores, memory.fill/copy, branches, br_table, loops, returns,
- * calls; emit_x64_num.c: the numeric ops.
+ * emit_x64.c - the x86-64 emitter, driven by the frontend through emit.h
+ * beside the slot-code emitter (WASMBOX_JIT=0 turns it off).  Here: integer
+ * arithmetic, compares, copies, select, globals, loads and stores,
+ * memory.fill/copy, branches, br_table, loops, returns, calls, and the
+ * function's layout (its entries from C and from callers, the tail that
+ * leaves, the stubs); emit_x64_num.c, _rt.c and _simd.c translate the rest.
  *
- * Until it covers every op, it works beside the slot-code emitter, which it
- * wraps: every call goes on to that emitter (the slot code is unchanged, and
- * positions are its cell indexes), and the machine code keeps jit.c's
- * contract (code.h): frame slots are the operands' home, so machine code and
- * interpreter hand over at any op boundary; an op not translated yet leaves
- * to the interpreter at its cell, which finishes the activation; a taken
- * back-edge charges the loop's fuel and reads the interrupt flags, and when
- * that check fails the interpreter runs the branch again and stops there.
- * Traps, fuel, suspension and backtraces thus stay exactly the interpreter's.
+ * It wraps the slot-code emitter: every call goes on to that emitter (the
+ * slot code is unchanged, and positions are its cell indexes), and the
+ * machine code keeps the contract of code.h: frame slots are the operands'
+ * home wherever the interpreter may look, so machine code and interpreter
+ * hand over at any op boundary; an op that cannot go on leaves to the
+ * interpreter at its cell; a taken back-edge charges the loop's fuel and
+ * reads the interrupt flags, and when that check fails the interpreter runs
+ * the branch again and stops there.  Traps, fuel, suspension and backtraces
+ * thus stay exactly the interpreter's.
  *
  * What it knows that a translator of slot code does not: the frontend's
  * constants, used as immediates.  The ops are recorded as the frontend

@@ -5,17 +5,20 @@
  * floats, conversions), emit_x64_rt.c (runtime ops and host calls) and
  * emit_x64_simd.c (v128).
  *
- * A translated op reads its operands from their frame slots (or a
- * constant, as an immediate) and writes its result to its slot; an op that
- * cannot go on (a trap, a failed check) leaves to the interpreter at its
- * own cell (wb__x64e_leave), which runs it again and so traps or stops
- * exactly as it would have.
+ * A translated op reads its operands through load()/fload() (a pinned
+ * local's register, a constant as an immediate, the value the op before
+ * left in rax or xmm0, or the frame slot) and writes its result through
+ * store()/fstore(); an op that cannot go on (a trap, a failed check) leaves
+ * to the interpreter at its own cell (wb__x64e_leave), which runs it again
+ * and so traps or stops exactly as it would have.  Code that reads slots
+ * itself (the C helpers of emit_x64_rt.c) runs inside unpinned(), which
+ * writes the pinned locals it reads to their slots first.
  *
  * Registers: rbx = frame, rbp = where the next engine frame goes, r12 =
  * memory base, r13 = memory size, r14 = the wb__jit_ctx, r15 = fuel left;
- * rsi, rdi, r8-r11 the pinned locals; rax, rcx, rdx scratch.  emit_x64_num.c sees plain slots: the pinned locals an
- * op reads are written to their slots before it, those it writes read back
- * after, and it must keep rsi, rdi and r8-r11 (save them around a call to C).
+ * rsi, rdi, r8-r11 the pinned integer locals, xmm10-xmm15 the float ones;
+ * rax, rcx, rdx, xmm0-xmm2 scratch.  Every file keeps the pinned registers
+ * (wb__x64e_save_pinned around a call to C).
  */
 #ifndef WB_COMPILE_EMIT_X64_H
 #define WB_COMPILE_EMIT_X64_H
