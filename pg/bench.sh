@@ -7,12 +7,14 @@
 # noise, and every variant gets the same treatment.  Anchors are measured
 # here, not quoted: a C-language UDF (pg/bench/wasm_bench.c, the same
 # algorithms as examples/pg) and, when postgresql-15-pllua is installed
-# (`scripts/install-deps.sh bench`), pllua.  The issue's targets:
+# (`scripts/install-deps.sh bench`), pllua.  The targets (the extension's
+# issue, raised by issue 15's compiler where it says so):
 #   call overhead  wasm add over 2M rows     <= 1.25 x the C UDF
-#   compute        wasm fib(30)              >= 4 x faster than pllua
-#   text           wasm reverse, 1M x 100 B  <= 2 x the C UDF (both
-#                  reverse16, the 16-bytes-at-a-time version; the plain
-#                  loops and PostgreSQL's own reverse() are printed too)
+#   compute        wasm fib(30)              >= 20 x faster than pllua (15; was 4 x)
+#   text           wasm reverse, 1M x 100 B: the plain byte loop <= 1.5 x
+#                  the same loop in C (15), and reverse16, the
+#                  16-bytes-at-a-time version, <= 2 x its C (PostgreSQL's
+#                  own reverse() is printed too)
 
 BENCH_RUNS=${BENCH_RUNS:-5}
 
@@ -139,11 +141,13 @@ EOF
     # The target compares like with like: the faster wasm version against
     # the C UDF running the same algorithm (utf8_reverse.h).
     r_txt=$(awk -v w="$v_wasm16" -v c="$v_c16" 'BEGIN { printf "%.2f", w / c }')
+    r_loop=$(awk -v w="$(nth 1 "$t")" -v c="$(nth 2 "$t")" 'BEGIN { printf "%.2f", w / c }')
     echo " targets:"
     verdict() { if awk -v x="$2" -v t="$3" -v op="$4" 'BEGIN { exit !(op == "le" ? x <= t : x >= t) }'; then
         echo "  $1: met"; else echo "  $1: MISSED"; fi; }
     verdict "call overhead ${r_add}x C (target <= 1.25x)" "$r_add" 1.25 le
-    verdict "fib(30) ${r_fib}x faster than pllua, $lua_src (target >= 4x)" "$r_fib" 4 ge
-    verdict "text reverse ${r_txt}x the same algorithm in C (target <= 2x)" "$r_txt" 2 le
+    verdict "fib(30) ${r_fib}x faster than pllua, $lua_src (target >= 20x)" "$r_fib" 20 ge
+    verdict "text reverse, plain byte loop, ${r_loop}x the same loop in C (target <= 1.5x)" "$r_loop" 1.5 le
+    verdict "text reverse16 ${r_txt}x the same algorithm in C (target <= 2x)" "$r_txt" 2 le
     ok "bench: ran (figures above)"
 }
