@@ -10,7 +10,8 @@
 #      scan subtracted, best of 5, the languages taking turns;
 #   3. in PostgreSQL (tests/guests/pg.sh bench, a throwaway cluster):
 #      sum(length(ns_reverse(t))) over 50,000 rows, the scan subtracted.
-# The target: the SDKs add at most 20% over C's per-call cost.
+# The target: the SDKs add at most 20% over C's per-call cost (the
+# Rust and AssemblyScript examples take the fast text path, docs/guests.md).
 # `make bench-guests` (part of `make bench`) builds what it needs first.
 G=build/guests
 TEXT=$(printf '%100s' '' | tr ' ' 'x')

@@ -4,7 +4,7 @@
 //     node sdk/assemblyscript/build.mjs examples/assemblyscript/udfs.ts -o udfs.wasm
 // Each `// @sql` line declares an export's SQL signature (the module's
 // wasmbox.sql section); functions on integers and floats need none.
-import { text, bytes, returnText, returnBytes, post } from "../../sdk/assemblyscript/udf";
+import { text, bytes, returnText, returnBytes, resultRoom, returnUtf8, post } from "../../sdk/assemblyscript/udf";
 export { cabi_realloc, wasmbox_trap_message } from "../../sdk/assemblyscript/udf";
 
 /** The call-overhead example: two integers in, one out. */
@@ -17,27 +17,28 @@ export function fib(n: i32): i32 {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
 
-/** Text reversed by characters (a surrogate pair stays in order). */
-function reverseString(s: string): string {
-  let n = s.length;
-  let buf = new Uint16Array(n);
-  for (let i = 0; i < n; ) {
-    let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < n) {
-      buf[n - i - 2] = <u16>c;
-      buf[n - i - 1] = <u16>s.charCodeAt(i + 1);
-      i += 2;
-    } else {
-      buf[n - i - 1] = <u16>c;
-      i += 1;
-    }
-  }
-  return String.UTF16.decodeUnsafe(buf.dataStart, <usize>n << 1);
-}
-
+/** Text reversed by characters: each character's UTF-8 bytes keep their
+ *  order.  On the bytes where the host wrote them, into the result room:
+ *  no string, no allocation (docs/guests.md, "The fast text path").  Bytes
+ *  that are not UTF-8 go as examples/pg/utf8_reverse.h has them: a stray
+ *  continuation byte is a character, a sequence cut short stays whole. */
 // @sql reverse(text) -> text
 export function reverse(p: usize, n: usize): usize {
-  return returnText(reverseString(text(p, n)));
+  let out = resultRoom(n);
+  for (let i: usize = 0; i < n; ) {
+    let b = load<u8>(p + i);
+    if (b < 0x80) {
+      store<u8>(out + n - 1 - i, b);
+      i++;
+      continue;
+    }
+    let len: usize = 1 + <usize>(b >= 0xc0) + <usize>(b >= 0xe0) + <usize>(b >= 0xf0);
+    if (len > n - i) len = n - i;
+    let to = out + n - i - len;
+    for (let k: usize = 0; k < len; k++) store<u8>(to + k, load<u8>(p + i + k));
+    i += len;
+  }
+  return returnUtf8(out, n);
 }
 export function cabi_post_reverse(_: usize): void {
   post();

@@ -7,6 +7,8 @@
 //!     /usr/bin/rustc --edition 2021 --target wasm32-unknown-unknown --crate-type cdylib -O \
 //!         --extern wasmbox_udf=build/libwasmbox_udf.rlib examples/rust/udfs.rs -o udfs.wasm
 
+use wasmbox_udf::{Utf8, Utf8Buf};
+
 wasmbox_udf::udf! {
     /// The call-overhead example: two integers in, one out.
     fn add(a: i32, b: i32) -> i32 {
@@ -18,9 +20,31 @@ wasmbox_udf::udf! {
         if n < 2 { n } else { fib(n - 1).wrapping_add(fib(n - 2)) }
     }
 
-    /// Text reversed by characters (each character's UTF-8 bytes stay in order).
-    fn reverse(s: &str) -> String {
-        s.chars().rev().collect()
+    /// Text reversed by characters: each character's UTF-8 bytes keep their
+    /// order.  On the bytes where the host wrote them, into the SDK's result
+    /// buffer: no check, no copy, no allocation (docs/guests.md, "The fast
+    /// text path"; `s.chars().rev().collect()` on a `&str` gives the same).
+    /// Bytes that are not UTF-8 go as examples/pg/utf8_reverse.h has them: a
+    /// stray continuation byte is a character, a sequence cut short stays
+    /// whole.
+    fn reverse(s: Utf8) -> Utf8Buf {
+        let n = s.len();
+        let mut out = Utf8Buf::with_len(n);
+        let mut i = 0;
+        while i < n {
+            let b = s[i];
+            if b < 0x80 {
+                out[n - 1 - i] = b;
+                i += 1;
+                continue;
+            }
+            let len = (1 + (b >= 0xc0) as usize + (b >= 0xe0) as usize + (b >= 0xf0) as usize).min(n - i);
+            for k in 0..len {
+                out[n - i - len + k] = s[i + k];
+            }
+            i += len;
+        }
+        out
     }
 
     /// FNV-1a (64 bits) of a byte string.

@@ -34,6 +34,7 @@
 //! | `bool`        | `bool`             | `boolean`          | i32                |
 //! | `&str`        | `String`, `&'static str` | `text`       | (ptr, len) / ptr to (ptr, len) |
 //! | `&[u8]`       | `Vec<u8>`          | `bytea`            | (ptr, len) / ptr to (ptr, len) |
+//! | [`Utf8`]      | [`Utf8Buf`]        | `text`             | (ptr, len) / ptr to (ptr, len) |
 //! |               | `()`               | `void`             | none               |
 //! |               | `Result<T, E: Display>` | as `T`; `Err` traps with its message | |
 //!
@@ -47,6 +48,22 @@
 //! Text arguments are checked to be UTF-8 (a host that sends anything else
 //! gets a trap, never undefined behaviour); text results are UTF-8 because
 //! they are `String`s.
+//!
+//! The fast text path skips the check and the copies: a [`Utf8`] argument
+//! is the text's bytes where the host wrote them (hosts send only UTF-8),
+//! and a [`Utf8Buf`] result is written once into a buffer the SDK keeps
+//! from call to call, which the host reads in place (and checks: bytes
+//! that are not UTF-8 are refused, never changed).  No allocation per call:
+//!
+//! ```ignore
+//! wasmbox_udf::udf! {
+//!     fn shout(s: Utf8) -> Utf8Buf {
+//!         let mut out = Utf8Buf::new();
+//!         out.extend(s.iter().map(|b| b.to_ascii_uppercase()));
+//!         out
+//!     }
+//! }
+//! ```
 //!
 //! Panics: a panic becomes a trap (`unreachable`), and its message
 //! ("panicked at 'index out of bounds...', src/udfs.rs:12:5") is left where
@@ -113,6 +130,9 @@ impl Arg for &str {
 impl Arg for &[u8] {
     const SQL: &'static str = "bytea";
 }
+impl Arg for Utf8<'_> {
+    const SQL: &'static str = "text";
+}
 impl Ret for () {
     type Abi = ();
     const SQL: &'static str = "void";
@@ -135,6 +155,14 @@ impl Ret for &'static str {
         __private::point_at(self.as_bytes())
     }
 }
+impl Ret for Utf8Buf {
+    type Abi = *const RetArea;
+    const SQL: &'static str = "text";
+    #[inline]
+    fn lower(self) -> *const RetArea {
+        __private::keep(self.0)
+    }
+}
 impl Ret for Vec<u8> {
     type Abi = *const RetArea;
     const SQL: &'static str = "bytea";
@@ -152,6 +180,86 @@ impl<T: Ret, E: fmt::Display> Ret for Result<T, E> {
             Ok(v) => v.lower(),
             Err(e) => trap(format_args!("{}", e)),
         }
+    }
+}
+
+/// A text argument as its UTF-8 bytes, where the host wrote them: no copy,
+/// no check.  Hosts send only UTF-8 (PostgreSQL converts from the
+/// database's encoding, SQLite refuses other bytes), so every character's
+/// bytes are whole; nothing here relies on it (it is a `&[u8]`), and
+/// [`Utf8::to_str`] checks.  Derefs to `[u8]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Utf8<'a>(&'a [u8]);
+
+impl<'a> Utf8<'a> {
+    /// The bytes, for as long as the call.
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+    /// The text as a `&str`, checked (what a `&str` argument does).
+    #[inline]
+    pub fn to_str(&self) -> Result<&'a str, std::str::Utf8Error> {
+        std::str::from_utf8(self.0)
+    }
+}
+
+impl std::ops::Deref for Utf8<'_> {
+    type Target = [u8];
+    #[inline(always)]
+    fn deref(&self) -> &[u8] {
+        self.0
+    }
+}
+
+/// A text result written as UTF-8 bytes, in a buffer the SDK keeps from
+/// call to call (its room is reused: no allocation once it is big enough).
+/// The host reads the bytes in place and refuses them if they are not
+/// UTF-8 (an error, 22021 in PostgreSQL), so writing whole characters is
+/// up to you.  Derefs to `Vec<u8>`: `push`, `extend_from_slice`,
+/// indexing.
+#[derive(Debug)]
+pub struct Utf8Buf(Vec<u8>);
+
+impl Utf8Buf {
+    /// An empty result, with the room earlier results left.
+    #[inline]
+    pub fn new() -> Utf8Buf {
+        Utf8Buf(__private::take_room())
+    }
+    /// A result of `len` zero bytes, to overwrite by index.
+    #[inline]
+    pub fn with_len(len: usize) -> Utf8Buf {
+        let mut v = __private::take_room();
+        v.resize(len, 0);
+        Utf8Buf(v)
+    }
+}
+
+impl Default for Utf8Buf {
+    fn default() -> Utf8Buf {
+        Utf8Buf::new()
+    }
+}
+
+impl From<String> for Utf8Buf {
+    fn from(s: String) -> Utf8Buf {
+        Utf8Buf(s.into_bytes())
+    }
+}
+
+impl std::ops::Deref for Utf8Buf {
+    type Target = Vec<u8>;
+    #[inline(always)]
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Utf8Buf {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
     }
 }
 
@@ -202,6 +310,13 @@ macro_rules! __udf_munch {
             [$($c)* let $a: &str = $crate::__private::text_arg(ptr, len);]
             [$($fr)* $crate::__private::free_arg(ptr, len);]
             [$($t)* $a: &str,]}
+    };
+    (@munch $f:tt ($a:ident : Utf8 $(, $($rest:tt)*)?) [$($p:tt)*] [$($c:tt)*] [$($fr:tt)*] [$($t:tt)*]) => {
+        $crate::__udf_munch!{@munch $f ($($($rest)*)?)
+            [$($p)* ptr: usize, len: usize,]
+            [$($c)* let $a = $crate::__private::utf8_arg(ptr, len);]
+            [$($fr)* $crate::__private::free_arg(ptr, len);]
+            [$($t)* $a: Utf8<'_>,]}
     };
     (@munch $f:tt ($a:ident : &[u8] $(, $($rest:tt)*)?) [$($p:tt)*] [$($c:tt)*] [$($fr:tt)*] [$($t:tt)*]) => {
         $crate::__udf_munch!{@munch $f ($($($rest)*)?)
@@ -340,6 +455,12 @@ pub mod __private {
         unsafe { std::slice::from_raw_parts(ptr as *const u8, len) }
     }
 
+    /// The text argument at (ptr, len) as bytes.
+    #[inline(always)]
+    pub fn utf8_arg<'a>(ptr: usize, len: usize) -> Utf8<'a> {
+        Utf8(bytes_arg(ptr, len))
+    }
+
     /// After the call: give an argument's room back.
     #[inline(always)]
     pub fn free_arg(ptr: usize, len: usize) {
@@ -349,8 +470,23 @@ pub mod __private {
     }
 
     static mut RET: RetArea = RetArea { ptr: 0 as *const u8, len: 0 };
-    /// The result the host is reading: freed by cabi_post_<name>.
+    /// The result the host is reading: kept as ROOM by cabi_post_<name>.
     static mut KEPT: Vec<u8> = Vec::new();
+    /// The room results are written in (Utf8Buf), reused from call to call.
+    static mut ROOM: Vec<u8> = Vec::new();
+    /// Past this, a result's room is freed rather than kept, so that one
+    /// huge result does not pin its memory.
+    const ROOM_KEEP: usize = 1 << 20;
+
+    /// The result room, empty, for a Utf8Buf.
+    #[inline]
+    pub fn take_room() -> Vec<u8> {
+        unsafe {
+            let mut v = std::mem::take(&mut ROOM);
+            v.clear();
+            v
+        }
+    }
 
     /// A text or bytes result into the return area.
     #[inline]
@@ -371,12 +507,16 @@ pub mod __private {
         }
     }
 
-    /// cabi_post_<name>: the host has copied the result.
+    /// cabi_post_<name>: the host has copied the result; its buffer
+    /// becomes the room of the next Utf8Buf.
     #[inline]
     pub fn post() {
         unsafe {
             if KEPT.capacity() != 0 {
-                KEPT = Vec::new();
+                let v = std::mem::take(&mut KEPT);
+                if v.capacity() <= ROOM_KEEP && v.capacity() >= ROOM.capacity() {
+                    ROOM = v;
+                }
             }
         }
     }

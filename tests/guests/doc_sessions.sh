@@ -7,7 +7,11 @@
 # whole transcript must be the block.  A line of the block ending in "..."
 # matches any line that starts with what comes before it (for code offsets,
 # which move whenever a compiler or an SDK changes).
-# Prints one line per session, then "N passed, M failed".
+# Code excerpts too: a fenced block whose first line is "// from FILE" must
+# be FILE's lines as they are, one run of them; a line "..." (indented or
+# not) in the block stands for any number of the file's lines.  The examples
+# so quoted are the ones tests/guests/run.sh runs in every host.
+# Prints one line per session or excerpt, then "N passed, M failed".
 DOC=${1:-docs/guests.md}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -38,6 +42,39 @@ for s in "$tmp"/s*; do
         fail=$((fail + 1))
         echo "FAIL $DOC: sqlite3 session $n differs (- the guide, + sqlite3):"
         diff -u "$s" "$s.out" | sed -n '3,$p' | head -30
+    fi
+done
+# Each excerpt into $tmp/x<N>, its file's name first.
+awk -v dir="$tmp" '
+    /^```/ { if (inblock) { inblock = 0; if (f) close(f); f = ""; next }
+             inblock = 1; first = 1; next }
+    inblock && first { first = 0; if ($0 ~ /^\/\/ from [^ ]+$/) { f = sprintf("%s/x%d", dir, ++n); print $3 > f }; next }
+    inblock && f { print > f }' "$DOC"
+for x in "$tmp"/x*; do
+    [ -e "$x" ] || break
+    src=$(head -1 "$x")
+    # The excerpt matches where its first line is in the file, lines in
+    # turn, a "..." skipping to the next line that matches what follows it.
+    if [ -f "$src" ] && awk 'NR == FNR { if (FNR > 1) want[++nw] = $0; next }
+            { line[++nl] = $0 }
+            END {
+                for (s = 1; s <= nl; s++) {
+                    if (line[s] != want[1]) continue
+                    i = s; k = 1
+                    while (k <= nw && i <= nl) {
+                        if (want[k] ~ /^ *\.\.\.$/) { k++; while (i <= nl && line[i] != want[k]) i++; continue }
+                        if (line[i] != want[k]) break
+                        i++; k++
+                    }
+                    if (k > nw) exit 0
+                }
+                exit 1
+            }' "$x" "$src"; then
+        pass=$((pass + 1))
+        echo "ok   $DOC: the excerpt of $src is the file's"
+    else
+        fail=$((fail + 1))
+        echo "FAIL $DOC: the excerpt of $src ($(sed -n 2p "$x" | cut -c1-50)...) is not in the file as shown"
     fi
 done
 [ $((pass + fail)) -gt 0 ] || { fail=1; echo "FAIL $DOC: no sqlite3 session found"; }

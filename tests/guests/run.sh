@@ -6,7 +6,7 @@
 #     lowering and lifting as pg/call.c): add, fib, reverse, hash, the avg
 #     aggregate; a Rust panic and an AssemblyScript abort trap with their
 #     messages readable by the host; text that is not UTF-8 is refused in
-#     both directions;
+#     both directions; the SDKs' fast text path (tests/guests/bad.*);
 #   - the WASI command under `wasmbox run` (arguments, stdin, exit status)
 #     and under wasmboxd;
 #   - the Rust SDK builds with -D warnings (#![deny(warnings)]);
@@ -109,6 +109,49 @@ case "$out" in
 esac
 got=$($CALL $G/as/bad.wasm echo "añb€ 😀x" 2>&1)
 [ "$got" = "añb€ 😀x" ] && ok "as UTF-8 round trip" || bad "as echo: $got"
+
+# The fast text path (Rust: Utf8, Utf8Buf; AssemblyScript: the argument in
+# place, resultRoom, returnUtf8): multi-byte characters, the empty text, the
+# biggest argument a command line takes (120,000 bytes), two arguments of
+# which the second makes the AssemblyScript arena grow midway.
+BIG=$(awk 'BEGIN { for (i = 0; i < 10000; i++) printf "añb€😀x" }')
+fast() { # NAME EXPECTED FUNC ARGS...: in both bad.wasm
+    name=$1 want=$2
+    shift 2
+    for l in rust as; do
+        got=$($CALL $G/$l/bad.wasm "$@" 2>&1)
+        if [ "$got" = "$want" ]; then ok "$l fast path: $name"; else bad "$l fast path: $name: expected '$(echo "$want" | cut -c1-60)', got '$(echo "$got" | cut -c1-200)'"; fi
+    done
+}
+fast "echo of 2-, 3- and 4-byte characters" "añb€ 😀x" echo_utf8 "añb€ 😀x"
+fast "echo of ''" "" echo_utf8 ""
+fast "echo of 120,000 bytes" "$BIG" echo_utf8 "$BIG"
+fast "two arguments" "añb€ 😀xü!" concat "añb€ 😀x" "ü!"
+fast "two empty arguments" "" concat "" ""
+fast "a small argument, then a big one" "é$BIG" concat "é" "$BIG"
+fast "characters counted on the bytes" 7 chars "añb€ 😀x"
+fast "characters of ''" 0 chars ""
+fast "characters of 120,000 bytes" 60000 chars "$BIG"
+got=$($CALL $G/as/bad.wasm echo_in_place "añb€ 😀x" 2>&1)
+[ "$got" = "añb€ 😀x" ] && ok "as fast path: the argument returned in place" || bad "as echo_in_place: $got"
+got=$($CALL $G/rust/bad.wasm checked "añb€ 😀x" 2>&1)
+[ "$got" = "añb€ 😀x" ] && ok "rust Utf8::to_str of UTF-8" || bad "rust checked: $got"
+# What the fast path must not let through: bytes that are not UTF-8, from
+# a Utf8Buf or the result room (the host refuses them: status 3), or from an
+# argument (a host that sent them gets them back, refused; to_str says why).
+for c in rust:bad_utf8_buf as:bad_utf8_raw; do
+    out=$($CALL $G/${c%%:*}/bad.wasm ${c#*:} 2>&1)
+    [ $? = 3 ] && ok "${c%%:*} fast path: a result that is not UTF-8 refused" || bad "${c#*:}: $out"
+done
+for l in rust as; do
+    out=$($CALL $G/$l/bad.wasm echo_utf8 "$(printf 'a\377b')" 2>&1)
+    [ $? = 3 ] && ok "$l fast path: an argument that is not UTF-8 does not come back as text" || bad "$l echo_utf8 of a\377b: $out"
+done
+out=$($CALL $G/rust/bad.wasm checked "$(printf 'a\377b')" 2>&1)
+case "$?:$out" in
+2:*"message: invalid utf-8 sequence of 1 bytes from index 1"*) ok "rust Utf8::to_str refuses bytes that are not UTF-8" ;;
+*) bad "rust checked of a\377b: $out" ;;
+esac
 
 # The Rust SDK with every warning an error.
 if /usr/bin/rustc --edition 2021 -O -D warnings --target wasm32-unknown-unknown --crate-type rlib \

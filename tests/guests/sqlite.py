@@ -10,7 +10,9 @@ asc:
   - a Rust panic and an AssemblyScript abort: an SQLITE_ERROR whose message
     has the guest's own text, and the connection goes on;
   - text that is not UTF-8, from a guest (refused) or to one (refused
-    before the guest sees it).
+    before the guest sees it);
+  - the SDKs' fast text path (tests/guests/bad.rs, bad.ts) over texts from
+    0 bytes to 1.2 MB, and reverse over the same in every language.
 
 Usage: /usr/bin/python3 tests/guests/sqlite.py GUESTS EXTENSION [RESULTS]
 (Debian's python3: its sqlite3 module can load extensions).  RESULTS, if
@@ -209,6 +211,25 @@ for ns in LANGS:
           f"{ns} a text argument that is not UTF-8 is refused", f"code {code}, {msg}")
     check(one(f"SELECT {ns}_hash(x'61ff62')") == py_hash(b"a\xffb"), f"{ns} the same bytes as a blob are hashed")
 check(one("SELECT ascbad_echo(?)", MULTI) == MULTI, "ascbad UTF-8 round trip")
+
+# The fast text path (bad.wasm: Rust Utf8/Utf8Buf, AssemblyScript's result
+# room and argument arena) over texts of every size in turn, one instance
+# each: the 1000 texts, then big ones (past the 1 MiB the SDKs keep between
+# calls) and small ones again; and reverse, on the same texts, in all three.
+SIZES = ["", "é", "añb€😀" * 100000, "x", "😀" * 300000 + "a", MULTI]
+for ns in ("rsbad", "ascbad"):
+    check(col(f"SELECT {ns}_echo_utf8(t) FROM texts ORDER BY rowid") == TEXTS, f"{ns} echo_utf8 of 1000 texts")
+    check(col(f"SELECT {ns}_concat(t, t) FROM texts ORDER BY rowid") == [t + t for t in TEXTS],
+          f"{ns} concat(t, t) of 1000 texts")
+    check(col(f"SELECT {ns}_chars(t) FROM texts ORDER BY rowid") == [len(t) for t in TEXTS],
+          f"{ns} chars of 1000 texts")
+    check([one(f"SELECT {ns}_echo_utf8(?)", t) for t in SIZES] == SIZES, f"{ns} echo_utf8 of 0 B to 1.2 MB and back")
+    check([one(f"SELECT {ns}_concat(?, ?)", t, u) for t, u in zip(SIZES, SIZES[1:])] ==
+          [t + u for t, u in zip(SIZES, SIZES[1:])], f"{ns} concat of 0 B to 1.2 MB and back")
+check([one("SELECT ascbad_echo_in_place(?)", t) for t in SIZES] == SIZES, "ascbad echo_in_place of 0 B to 1.2 MB")
+for ns in LANGS:
+    check([one(f"SELECT {ns}_reverse(?)", t) for t in SIZES] == [py_reverse(t) for t in SIZES],
+          f"{ns} reverse of 0 B to 1.2 MB and back")
 
 # C's answers to the queries pg.sh runs, in PostgreSQL's text form.
 if RESULTS:
