@@ -193,14 +193,28 @@ static void alu_b(x64_emit *x, int alu, bool w, uint64_t b) { alu_to(x, alu, w, 
 
 /* d = a op b: in d's register when d is a pinned local that b is not (a
  * 32-bit op there zero-extends, as the slot would hold it); else in rax. */
+static bool commutes(int alu) { return alu == -1 || alu == X64_ADD || alu == X64_AND || alu == X64_OR || alu == X64_XOR; }
+
 static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
 {
     int d = pinned(x, v[2]);
+    bool b_held = x->held_ok && x->held == v[1] && v[0] != v[1]; /* b is in rax */
     if (d >= 0 && pinned(x, v[1]) != d && !(x->held_ok && x->held == v[0])) {
         x->held_ok = false;
         if (pinned(x, v[0]) != d)
             load(x, w, d, v[0]);
-        alu_to(x, alu, w, d, v[1]);
+        if (b_held && alu >= 0)
+            x64_alu_rr(&x->a, alu, w, d, X64_RAX);
+        else if (b_held)
+            x64_imul_rr(&x->a, w, d, X64_RAX);
+        else
+            alu_to(x, alu, w, d, v[1]);
+        return;
+    }
+    if (b_held && commutes(alu)) { /* b op a, from rax */
+        x->held_ok = false;
+        alu_to(x, alu, w, X64_RAX, v[0]);
+        store_last(x, v[2]);
         return;
     }
     load_first(x, w, X64_RAX, v[0]);
@@ -823,12 +837,18 @@ static bool translate(x64_emit *x, const xop *o)
 static bool overwrites_held(const xop *o, uint64_t loc)
 {
     unsigned id = o->id;
+    switch (id) {
+    case WB__OP_I32_ADD: case WB__OP_I32_AND: case WB__OP_I32_OR: case WB__OP_I32_XOR: case WB__OP_I32_MUL:
+    case WB__OP_I64_ADD: case WB__OP_I64_AND: case WB__OP_I64_OR: case WB__OP_I64_XOR: case WB__OP_I64_MUL:
+        /* either operand (alu3 takes b from rax too) */
+        return (o->v[0] == loc) != (o->v[1] == loc) && o->v[2] == loc;
+    default:
+        break;
+    }
     if (o->v[0] != loc)
         return false;
     switch (id) {
-    case WB__OP_I32_ADD: case WB__OP_I32_SUB: case WB__OP_I32_AND: case WB__OP_I32_OR: case WB__OP_I32_XOR:
-    case WB__OP_I32_MUL: case WB__OP_I64_ADD: case WB__OP_I64_SUB: case WB__OP_I64_AND: case WB__OP_I64_OR:
-    case WB__OP_I64_XOR: case WB__OP_I64_MUL:
+    case WB__OP_I32_SUB: case WB__OP_I64_SUB:
         return o->v[1] != loc && o->v[2] == loc;
     case WB__OP_I32_SHL: case WB__OP_I32_SHR_S: case WB__OP_I32_SHR_U: case WB__OP_I32_ROTL: case WB__OP_I32_ROTR:
     case WB__OP_I64_SHL: case WB__OP_I64_SHR_S: case WB__OP_I64_SHR_U: case WB__OP_I64_ROTL: case WB__OP_I64_ROTR:
