@@ -414,9 +414,10 @@ void wb_host_charge(wb_host_ctx *ctx, uint64_t units)
 
 enum { RUN_DONE, RUN_TRAP, RUN_FUEL, RUN_INTERRUPT, RUN_YIELD, RUN_EXIT };
 
-/* code.h.  It mirrors call_func's host branch in run() below; a host call
- * and its effects (results, fuel, stops) must be the same from both. */
-/* The host function f from machine code, its arguments at s. */
+/* The host function f from machine code, its arguments at s (code.h's
+ * wb__interp_host_call).  It mirrors call_func's host branch in run()
+ * below; a host call and its effects (results, fuel, stops) must be the
+ * same from both. */
 static uint32_t jit_host(wb__jit_ctx *jc, wb_func *f, wb__slot *s)
 {
     wb_call *c = jc->call;
