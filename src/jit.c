@@ -18,6 +18,7 @@
  * everything is interpreted, as on any platform but x86-64 Linux.
  */
 #include "code.h"
+#include "compile/x64.h" /* its buffer: the functions' code joined */
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -26,30 +27,6 @@
 #if defined(__x86_64__) && defined(__linux__)
 
 #include <sys/mman.h>
-
-typedef struct buf {
-    uint8_t *b;
-    size_t n, cap;
-    bool bad; /* out of memory */
-} buf;
-
-static void put(buf *j, const void *p, size_t k)
-{
-    if (j->n + k > j->cap) {
-        size_t n = j->cap ? j->cap * 2 : 4096;
-        while (n < j->n + k)
-            n *= 2;
-        uint8_t *q = realloc(j->b, n);
-        if (!q) {
-            j->bad = true;
-            return;
-        }
-        j->b = q;
-        j->cap = n;
-    }
-    memcpy(j->b + j->n, p, k);
-    j->n += k;
-}
 
 static void free_x64(wb_module *m)
 {
@@ -67,16 +44,7 @@ static void free_x64(wb_module *m)
     }
 }
 
-static void set_rel(buf *j, size_t at, size_t target)
-{
-    int32_t rel = (int32_t)((int64_t)target - (int64_t)(at + 4));
-    memcpy(j->b + at, &rel, 4);
-}
-
-/* The emitter's calls between functions (compile/emit_x64.c): each to its
- * callee's direct entry, its guard opened; a call to a function without
- * code keeps its guard, which leaves to the interpreter. */
-static void link_calls(buf *j, const wb_module *m, const size_t *start)
+static void link_calls(wb__x64 *j, const wb_module *m, const size_t *start)
 {
     for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++) {
         const wb__func *f = &m->funcs[i];
@@ -87,7 +55,7 @@ static void link_calls(buf *j, const wb_module *m, const size_t *start)
             size_t callee = (size_t)(r->callee - m->funcs);
             if (start[callee] == SIZE_MAX)
                 continue;
-            set_rel(j, start[i] + r->call, start[callee] + r->callee->x64_direct);
+            x64_patch(j, (uint32_t)(start[i] + r->call), (uint32_t)(start[callee] + r->callee->x64_direct));
             /* The guard's jmp becomes a 5-byte nop: the call goes on. */
             static const uint8_t nop5[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
             memcpy(j->b + start[i] + r->guard - 1, nop5, 5);
@@ -103,14 +71,14 @@ void wb__jit_module(wb_module *m)
         free_x64(m);
         return;
     }
-    buf j = {0};
+    wb__x64 j = {0};
     for (uint32_t i = 0; i < ndef && !j.bad; i++) {
         const wb__func *f = &m->funcs[i];
         start[i] = SIZE_MAX;
         if (!f->x64)
             continue;
         start[i] = j.n;
-        put(&j, f->x64, f->nx64);
+        x64_bytes(&j, f->x64, f->nx64);
     }
     if (!j.bad)
         link_calls(&j, m, start);

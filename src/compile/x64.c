@@ -29,6 +29,8 @@ static void put(wb__x64 *a, const void *p, size_t k)
     a->n += k;
 }
 
+void x64_bytes(wb__x64 *a, const void *p, size_t n) { put(a, p, n); }
+
 static void b1(wb__x64 *a, uint8_t v) { put(a, &v, 1); }
 static void b4(wb__x64 *a, uint32_t v) { put(a, &v, 4); } /* x86 is little-endian */
 static void b8(wb__x64 *a, uint64_t v) { put(a, &v, 8); }

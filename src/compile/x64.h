@@ -92,6 +92,7 @@ void x64_jmp_r(wb__x64 *a, int reg);
 void x64_movsxd_rm(wb__x64 *a, int dst, wb__x64_mem m);
 /* Four bytes of data (a jump table's entry). */
 void x64_data4(wb__x64 *a, uint32_t v);
+void x64_bytes(wb__x64 *a, const void *p, size_t n); /* code made elsewhere (jit.c joins functions) */
 /* rep stosq / rep movsq: rcx quadwords from rax / [rsi] to [rdi]. */
 void x64_rep_stosq(wb__x64 *a);
 void x64_rep_movsq(wb__x64 *a);
