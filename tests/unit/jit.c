@@ -483,6 +483,17 @@ TEST(which_functions_get_machine_code)
 #endif
 }
 
+/* Module `name` compiled, every function of it with machine code (checked),
+ * or NULL. */
+static wb_module *load_compiled(const char *name)
+{
+    wb_module *m = load_with(name, "2");
+    CHECK(m != NULL);
+    for (uint32_t i = 0; m && i < m->nfuncs - m->nimported_funcs; i++)
+        CHECK(m->funcs[i].jit != NULL);
+    return m;
+}
+
 /* A call in fuel slices (wasmboxd's guests) runs as machine code in every
  * slice: after a resume the interpreter goes back to the machine code at the
  * next back-edge, so each slice ends with machine code leaving for fuel.
@@ -627,12 +638,9 @@ TEST(interrupt_from_another_thread_stops_compiled_calls)
 TEST(runtime_ops_stay_in_machine_code)
 {
 #if defined(__x86_64__) && defined(__linux__)
-    wb_module *m = load_with("runtime", "2");
-    CHECK(m != NULL);
+    wb_module *m = load_compiled("runtime");
     if (!m)
         return;
-    for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++)
-        CHECK(m->funcs[i].jit != NULL);
     static const struct {
         const char *name;
         int32_t arg;
@@ -662,12 +670,9 @@ TEST(runtime_ops_stay_in_machine_code)
 TEST(simd_ops_stay_in_machine_code)
 {
 #if defined(__x86_64__) && defined(__linux__)
-    wb_module *m = load_with("simd_loops", "2");
-    CHECK(m != NULL);
+    wb_module *m = load_compiled("simd_loops");
     if (!m)
         return;
-    for (uint32_t i = 0; i < m->nfuncs - m->nimported_funcs; i++)
-        CHECK(m->funcs[i].jit != NULL);
     static const struct {
         const char *name;
         int32_t arg;
