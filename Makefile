@@ -227,6 +227,10 @@ build/bench/density.wasm: bench/density.wat $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	wat2wasm $< -o $@
 
+build/bench/add.wasm: bench/add.wat $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	wat2wasm $< -o $@
+
 # The native anchor: gcc -O2, as the issue names it.
 build/bench/kernels_native.o: bench/kernels.c
 	@mkdir -p $(@D)
@@ -239,7 +243,7 @@ build/bench/sqlite_bench: bench/sqlite_bench.c examples/pg/utf8_reverse.h
 	@mkdir -p $(@D)
 	$(CC) -D_DEFAULT_SOURCE $(WFLAGS) -O2 $< -lsqlite3 -o $@
 
-bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/wasmbox all build/bench/native_hello build/bench/sqlite_bench
+bench: build/bench/bench build/bench/kernels.wasm build/bench/density.wasm build/bench/add.wasm build/wasmbox all build/bench/native_hello build/bench/sqlite_bench
 	build/bench/bench
 	@build/bench/sqlite_bench
 	@B=$(B) sh bench/containerd.sh

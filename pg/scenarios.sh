@@ -272,9 +272,13 @@ EOF
     $PSQL -d sc_held >/dev/null <<'EOF' || { bad "held: start function setup"; return; }
 CREATE FUNCTION sdiff(float8, float8) RETURNS float8 LANGUAGE wasm IMMUTABLE AS $$
 (module
-  (func $start (local i64)
+  (func $start (local i64 i64)
+    ;; A dependent division an iteration, as fdiff's: as machine code a
+    ;; plain loop spends the largest fuel budget before the timer fires.
     (loop $l
       (local.set 0 (i64.add (local.get 0) (i64.const 1)))
+      (local.set 1 (i64.div_u (i64.const 0x7fffffffffffffff)
+                              (i64.or (i64.add (local.get 1) (local.get 0)) (i64.const 1))))
       (br_if $l (i64.lt_u (local.get 0) (i64.const 2000000000)))))
   (start $start)
   (func (export "sdiff") (param f64 f64) (result f64) (f64.sub (local.get 0) (local.get 1))))

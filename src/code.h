@@ -329,7 +329,20 @@ typedef struct wb__jit_ctx {
     wb_call *call;              /* for the C helpers of compile/emit_x64_rt.c */
     const void *resume;         /* in, for the entry at a loop's head: where */
     wb__frame *frames_end;      /* frames + nframes_max */
+    int64_t reserve;            /* fuel beyond `fuel`: see wb__jit_set_fuel */
 } wb__jit_ctx;
+
+/* The fuel machine code runs with: at most WB_JIT_FUEL_CHUNK of it in
+ * ctx->fuel (r15), the rest in ctx->reserve.  Where r15 goes negative, the
+ * machine code looks at the interrupt flags and, if neither is up, takes
+ * the next chunk and goes on; so it need not look at every back-edge and
+ * call.  C code that charges fuel takes the sum and splits it again. */
+static inline int64_t wb__jit_fuel(const wb__jit_ctx *jc) { return jc->fuel + jc->reserve; }
+static inline void wb__jit_set_fuel(wb__jit_ctx *jc, int64_t fuel)
+{
+    jc->fuel = fuel < WB_JIT_FUEL_CHUNK ? fuel : WB_JIT_FUEL_CHUNK;
+    jc->reserve = fuel - jc->fuel;
+}
 
 /* The offsets machine code uses (checked where the struct is built). */
 #define WB__JCTX_FUEL 0
@@ -346,6 +359,7 @@ typedef struct wb__jit_ctx {
 #define WB__JCTX_CALL 80
 #define WB__JCTX_RESUME 88
 #define WB__JCTX_FRAMES_END 96
+#define WB__JCTX_RESERVE 104
 
 /* What a C helper called from machine code (compile/emit_x64_rt.c) hands
  * back: go on after the op; leave at the op (nothing was done, so the

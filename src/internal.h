@@ -203,12 +203,14 @@ typedef struct wb__func {
     uint32_t nx64;
     uint32_t x64_direct;   /* offset of the entry compiled callers call */
     uint32_t x64_resume;   /* offset of the entry at a loop's head (ctx->resume says which) */
+    uint32_t x64_start;    /* offset of the entry that makes the frame itself (a host's call) */
     /* The loops' heads that machine code can be entered at, by the
      * interpreter at a back-edge (after a slice ran out, or after a leave):
      * pairs of (cell, offset in the function's code), by cell. */
     uint32_t *loop_entry;
     uint32_t nloop_entry;
     wb__jit_fn jit_resume; /* jit.c: that entry, mapped */
+    wb__jit_fn jit_start;  /* and this one: the arguments in place, nothing else of the frame */
     struct wb__x64_call *x64_calls; /* its calls to other functions, for jit.c to link */
     uint32_t nx64_calls;
     const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */

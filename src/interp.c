@@ -35,7 +35,8 @@ _Static_assert(offsetof(wb__jit_ctx, fuel) == WB__JCTX_FUEL && offsetof(wb__jit_
                    offsetof(wb__jit_ctx, fn) == WB__JCTX_FN && offsetof(wb__jit_ctx, fpb) == WB__JCTX_FPB &&
                    offsetof(wb__jit_ctx, call) == WB__JCTX_CALL &&
                    offsetof(wb__jit_ctx, resume) == WB__JCTX_RESUME &&
-                   offsetof(wb__jit_ctx, frames_end) == WB__JCTX_FRAMES_END,
+                   offsetof(wb__jit_ctx, frames_end) == WB__JCTX_FRAMES_END &&
+                   offsetof(wb__jit_ctx, reserve) == WB__JCTX_RESERVE,
                "the context's layout, as machine code reads it");
 _Static_assert(sizeof(wb__frame) == 32, "a frame push, as machine code writes it");
 
@@ -80,6 +81,9 @@ struct wb_call {
      * a RUN_* for the interpreter to take, 0 when it goes on. */
     int jit_stop;
     wb_result jit_trap; /* RUN_TRAP's code */
+    /* What machine code runs in (jit_ctx): the fields that follow the stacks
+     * and the options are kept (jc_fixed), so entering sets only the rest. */
+    wb__jit_ctx jc;
 };
 
 static const int never = 0;
@@ -206,8 +210,20 @@ static inline uint64_t sat_u64(double x)
 
 /* ---- stacks -------------------------------------------------------------------------- */
 
+/* The machine code's context, as far as it follows from the stacks and the
+ * options: set again whenever they change. */
+static void jc_fixed(wb_call *c)
+{
+    c->jc.ext = c->opts.interrupt ? c->opts.interrupt : &never;
+    c->jc.ireq = &c->interrupt_req;
+    c->jc.frames = c->frames;
+    c->jc.stack = (char *)c->stack;
+    c->jc.stack_end = c->stack ? (char *)(c->stack + c->cap) : NULL;
+    c->jc.call = c;
+}
+
 /* Make room for `need` slots; the stack may move. */
-static bool stack_reserve(wb_call *c, uint64_t need)
+static __attribute__((noinline)) bool stack_reserve(wb_call *c, uint64_t need)
 {
     if (need <= c->cap)
         return true;
@@ -223,10 +239,11 @@ static bool stack_reserve(wb_call *c, uint64_t need)
         return false;
     c->stack = s;
     c->cap = n;
+    jc_fixed(c);
     return true;
 }
 
-static bool frames_reserve(wb_call *c)
+static __attribute__((noinline)) bool frames_reserve(wb_call *c)
 {
     if (c->nframes < c->fcap)
         return true;
@@ -240,6 +257,7 @@ static bool frames_reserve(wb_call *c)
         return false;
     c->frames = f;
     c->fcap = n;
+    jc_fixed(c);
     return true;
 }
 
@@ -431,9 +449,10 @@ static uint32_t jit_host(wb__jit_ctx *jc, wb_func *f, wb__slot *s)
         c->jit_trap = wb_result_is_trap(r) ? r : WB_TRAP_HOST;
         return WB__RT_LEAVE;
     }
-    jc->fuel -= (int64_t)(WB_FUEL_HOST_CALL + (host_fuel > INT64_MAX / 2 ? INT64_MAX / 2 : host_fuel));
-    if (WB_UNLIKELY(jc->fuel < 0 || *jc->ext || *jc->ireq)) {
-        c->jit_stop = jc->fuel < 0 ? RUN_FUEL : RUN_INTERRUPT;
+    int64_t left = wb__jit_fuel(jc) - (int64_t)(WB_FUEL_HOST_CALL + (host_fuel > INT64_MAX / 2 ? INT64_MAX / 2 : host_fuel));
+    wb__jit_set_fuel(jc, left);
+    if (WB_UNLIKELY(left < 0 || *jc->ext || *jc->ireq)) {
+        c->jit_stop = left < 0 ? RUN_FUEL : RUN_INTERRUPT;
         return WB__RT_STOP_AFTER;
     }
     return WB__RT_ON;
@@ -495,22 +514,21 @@ static const void *const *handler_table;
  * nested compiled calls, each a return address on the C stack).  The
  * caller sets fn and fpb to the entered function's: machine code that
  * leaves in the frame it was entered in need not say so. */
-static inline void jit_ctx(wb_call *c, wb__jit_ctx *jc, int64_t fuel, const volatile int *ext, wb_instance *inst)
+static inline wb__jit_ctx *jit_ctx(wb_call *c, int64_t fuel, wb_instance *inst, const wb__func *fn, char *fpb)
 {
+    wb__jit_ctx *jc = &c->jc;
     uint32_t max = c->fcap;
     if (max - c->nframes > WB_JIT_NATIVE_DEPTH)
         max = c->nframes + WB_JIT_NATIVE_DEPTH;
-    *jc = (wb__jit_ctx){.fuel = fuel,
-                        .ext = ext,
-                        .ireq = &c->interrupt_req,
-                        .inst = inst,
-                        .frames = c->frames,
-                        .nframes = c->nframes,
-                        .nframes_max = max,
-                        .frames_end = c->frames + max,
-                        .stack = (char *)c->stack,
-                        .stack_end = (char *)(c->stack + c->cap),
-                        .call = c};
+    wb__jit_set_fuel(jc, fuel);
+    jc->inst = inst;
+    jc->nframes = c->nframes;
+    jc->nframes_max = max;
+    jc->frames_end = c->frames + max;
+    jc->fn = fn;
+    jc->fpb = fpb;
+    jc->resume = NULL;
+    return jc;
 }
 
 /* The machine code at the loop's head at pc, or NULL. */
@@ -611,21 +629,18 @@ jit_resume: {
     /* The function's machine code runs from cell 0 (or a loop's head) and
      * hands back the op at which interpretation goes on (jit.c), in fn
      * itself or, when a compiled callee left, in that callee (jc.fn, jc.fpb). */
-    wb__jit_ctx jc;
-    jit_ctx(c, &jc, fuel, ext, inst);
-    jc.fn = fn;
-    jc.fpb = fpb;
-    jc.resume = resume;
-    uint32_t k = (resume ? fn->jit_resume : fn->jit)(fpb, mem, memsize, &jc);
-    fuel = jc.fuel;
-    c->nframes = jc.nframes;
+    wb__jit_ctx *jc = jit_ctx(c, fuel, inst, fn, fpb);
+    jc->resume = resume;
+    uint32_t k = (resume ? fn->jit_resume : fn->jit)(fpb, mem, memsize, jc);
+    fuel = wb__jit_fuel(jc);
+    c->nframes = jc->nframes;
     RELOAD_MEM(); /* machine code grows memory and calls hosts too */
     if (k == WB__JIT_RETURNED)
         goto L_RETURN;
     /* At cell 0 of the frame it entered, JIT_ENTER holds the op's place. */
-    bool same = jc.fpb == fpb;
-    fn = jc.fn;
-    fpb = jc.fpb;
+    bool same = jc->fpb == fpb;
+    fn = jc->fn;
+    fpb = jc->fpb;
     pc = fn->code + k;
     if (WB_UNLIKELY(c->jit_stop))
         goto jit_stop;
@@ -1349,6 +1364,7 @@ static void apply_opts(wb_call *c, const wb_call_opts *opts)
             c->fcap = 0;
         }
     }
+    jc_fixed(c);
 }
 
 wb_call *wb_call_new(const wb_call_opts *opts)
@@ -1376,7 +1392,7 @@ int wb_call_exit_code(const wb_call *c) { return c->exit_code; }
 uint32_t wb__call_jit_leaves(const wb_call *c) { return c->jit_leaves; }
 const wb_error *wb_call_error(const wb_call *c) { return c->has_err ? &c->err : NULL; }
 
-static wb_result trap_now(wb_call *c, wb_result code, const wb__func *fn)
+static __attribute__((noinline, cold)) wb_result trap_now(wb_call *c, wb_result code, const wb__func *fn)
 {
     record_trap(c, code, c->inst, fn, fn ? fn->code : NULL);
     c->state = ST_TRAPPED;
@@ -1395,7 +1411,7 @@ static inline void spend(wb_call *c, uint64_t used)
 }
 
 /* Run segments until the call ends or must stop. */
-static inline wb_result drive(wb_call *c)
+static __attribute__((noinline)) wb_result drive(wb_call *c)
 {
     for (;;) {
         int64_t allot = c->fuel_left > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)c->fuel_left;
@@ -1459,48 +1475,20 @@ static inline void reset(wb_call *c, wb_func *f)
 }
 
 /* Room for f's frame on the stack (for its arguments and results if it is
- * a host function).  The checks inline: after a wb_call's first use both
- * stacks fit. */
+ * a host function, or has no slots at all: the stack exists then too).
+ * The checks inline: after a wb_call's first use both stacks fit. */
 static inline bool reserve(wb_call *c, wb_func *f)
 {
     const wb_functype *ft = f->type;
-    uint64_t need = 2 * (uint64_t)(ft->nparams + ft->nresults) + 2;
-    if (f->code && f->code->frame_slots > need)
-        need = f->code->frame_slots;
+    uint64_t need = f->code && f->code->frame_slots ? f->code->frame_slots
+                                                    : 2 * (uint64_t)(ft->nparams + ft->nresults) + 2;
     return (need <= c->cap || stack_reserve(c, need)) && (c->fcap != 0 || frames_reserve(c));
 }
 
-/* A host call of a function with machine code (jit.c) runs it without the
- * interpreter, which takes over only where the machine code stops short of
- * the function's return (a call, an untranslated op, a trap, fuel or an
- * interrupt at a back-edge).  Without slicing only: the machine code and
- * the interpreter are then two segments of one allotment.  Returns what
- * the machine code returned, its fuel charged. */
-static inline __attribute__((always_inline)) uint32_t run_machine_code(wb_call *c, const wb__func *fn)
-{
-    int64_t allot = c->fuel_left > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)c->fuel_left;
-    wb_instance *inst = c->inst;
-    wb__jit_ctx jc;
-    jit_ctx(c, &jc, allot, c->opts.interrupt ? c->opts.interrupt : &never, inst);
-    jc.fn = fn;
-    jc.fpb = (char *)c->stack;
-    const wb_memory *m = inst->mem;
-    uint32_t k = fn->jit((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, &jc);
-    spend(c, (uint64_t)(allot - jc.fuel));
-    c->nframes = jc.nframes;
-    if (k != WB__JIT_RETURNED) { /* the interpreter goes on (or stops: run() sees jit_stop) where it left */
-        c->jit_leaves += !c->jit_stop;
-        c->fn = jc.fn;
-        c->fp = (uint32_t)((wb__slot *)jc.fpb - c->stack);
-        c->pc = jc.fn->code + k;
-    }
-    return k;
-}
-
-/* Run f, its arguments in the first slots of the stack.  (Inlined into
- * both starts: a UDF's call is a few dozen instructions, and a level of
- * calls less is a tenth of them.) */
-static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func *f)
+/* Run f, its arguments in the first slots of the stack: the way for every
+ * function and call (a host function, fuel short of the entry, slicing,
+ * no machine code). */
+static __attribute__((noinline)) wb_result enter_any(wb_call *c, wb_func *f)
 {
     if (!f->code) {
         /* A host function called directly: nothing to interpret. */
@@ -1529,14 +1517,41 @@ static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func
     c->pc = fn->code;
     c->fn = fn;
     c->fp = 0;
-    if (fn->jit && !c->slice) {
-        /* At cell 0 of f, JIT_ENTER or the op itself runs again. */
-        if (run_machine_code(c, fn) == WB__JIT_RETURNED) {
-            c->nframes--;
-            c->state = ST_DONE;
-            return WB_OK;
-        }
+    return drive(c);
+}
+
+/* The same for the common case, inlined into both starts: a function with
+ * machine code, the fuel for its entry, no slicing.  The machine code makes
+ * the frame and runs without the interpreter, which takes over only where
+ * it stops short of the return (a call it cannot make, a trap, fuel or an
+ * interrupt at a back-edge): the two are segments of one allotment.  A
+ * UDF's call is a few dozen instructions here, so every one counts. */
+static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func *f)
+{
+    const wb__func *fn = f->code;
+    if (WB_UNLIKELY(!fn || !fn->jit || c->slice || fn->entry_fuel > c->fuel_left))
+        return enter_any(c, f);
+    uint64_t rest = c->fuel_left - fn->entry_fuel; /* the entry's fuel is charged with the rest */
+    int64_t allot = rest > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)rest;
+    wb_instance *inst = c->inst;
+    c->frames[0] = (frame){NULL, 0, NULL, inst}; /* the interpreter's entry frame: its return ends the call */
+    c->nframes = 1;
+    wb__jit_ctx *jc = jit_ctx(c, allot, inst, fn, (char *)c->stack);
+    const wb_memory *m = inst->mem;
+    uint32_t k = fn->jit_start((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, jc);
+    spend(c, fn->entry_fuel + (uint64_t)(allot - wb__jit_fuel(jc)));
+    if (WB_LIKELY(k == WB__JIT_RETURNED)) {
+        c->nframes = 0;
+        c->state = ST_DONE;
+        return WB_OK;
     }
+    /* The interpreter goes on (or stops: run() sees jit_stop) where it left;
+     * at cell 0 of f, JIT_ENTER or the op itself runs again. */
+    c->nframes = jc->nframes;
+    c->jit_leaves += !c->jit_stop;
+    c->fn = jc->fn;
+    c->fp = (uint32_t)((wb__slot *)jc->fpb - c->stack);
+    c->pc = jc->fn->code + k;
     return drive(c);
 }
 

@@ -102,6 +102,7 @@ void wb__jit_module(wb_module *m)
                 continue;
             f->jit = (wb__jit_fn)((uintptr_t)x + start[i]);
             f->jit_resume = (wb__jit_fn)((uintptr_t)x + start[i] + f->x64_resume);
+            f->jit_start = (wb__jit_fn)((uintptr_t)x + start[i] + f->x64_start);
             f->jit_enter = true; /* interp.c puts JIT_ENTER in cell 0 */
         }
     }

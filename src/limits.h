@@ -99,6 +99,11 @@
  * code was entered (80 KB); a deeper call goes through the interpreter,
  * which counts depth against max_call_depth on the engine's own stack. */
 #define WB_JIT_NATIVE_DEPTH 10000u
+/* Machine code charges fuel in a register and looks at the interrupt flags
+ * only when that register runs out: it holds at most this much of the
+ * fuel at a time (code.h), so an interrupt stops compiled code within about
+ * a millisecond, and a back-edge or call costs a subtraction and a branch. */
+#define WB_JIT_FUEL_CHUNK ((int64_t)1 << 20)
 
 /* WASI (wasi.c). */
 /* Open file descriptors per context, preopens and stdio included: a

@@ -160,6 +160,9 @@ static void alu_to(x64_emit *x, int alu, bool w, int dst, uint64_t b)
     if (is_const(b)) {
         uint64_t v = const_of(x, b);
         bool fits = w ? (int64_t)v == (int32_t)v : true; /* a 32-bit op reads the low half */
+        bool nothing = (w ? v : (uint32_t)v) == 0 && (alu == X64_ADD || alu == X64_SUB || alu == X64_OR || alu == X64_XOR);
+        if (nothing) /* dst holds its operand as it is (an i32 zero-extended, as everywhere) */
+            return;
         if (alu >= 0 && fits) {
             x64_alu_ri(&x->a, alu, w, dst, (int32_t)(uint32_t)v);
             return;
@@ -199,6 +202,17 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
 {
     int d = pinned(x, v[2]);
     bool b_held = x->held_ok && x->held == v[1] && v[0] != v[1]; /* b is in rax */
+    if (d >= 0 && pinned(x, v[1]) == d && pinned(x, v[0]) != d && commutes(alu)) { /* d = d op a */
+        bool a_held = x->held_ok && x->held == v[0];
+        x->held_ok = false;
+        if (a_held && alu >= 0)
+            x64_alu_rr(&x->a, alu, w, d, X64_RAX);
+        else if (a_held)
+            x64_imul_rr(&x->a, w, d, X64_RAX);
+        else
+            alu_to(x, alu, w, d, v[0]);
+        return;
+    }
     if (d >= 0 && pinned(x, v[1]) != d && !(x->held_ok && x->held == v[0])) {
         x->held_ok = false;
         if (pinned(x, v[0]) != d)
@@ -217,7 +231,10 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
         store_last(x, v[2]);
         return;
     }
-    load_first(x, w, X64_RAX, v[0]);
+    if (!w && x->held_ok && x->held == v[0] && pinned(x, v[0]) < 0 && fpinned(x, v[0], NULL) < 0)
+        x->held_ok = false; /* a in eax: the 32-bit op reads the low half and clears the rest */
+    else
+        load_first(x, w, X64_RAX, v[0]);
     alu_b(x, alu, w, v[1]);
     store_last(x, v[2]);
 }
@@ -260,16 +277,20 @@ static void fill(x64_emit *x)
 void wb__x64e_save_pinned(x64_emit *x)
 {
     for (unsigned i = 0; i < x->npin; i++)
-        x64_push(&x->a, wb__pin_reg[i]);
+        if (!(x->dead >> i & 1))
+            x64_push(&x->a, wb__pin_reg[i]);
     for (unsigned i = 0; i < x->nfpin; i++)
-        fspill(x, i);
+        if (!(x->dead >> (8 + i) & 1))
+            fspill(x, i);
 }
 void wb__x64e_restore_pinned(x64_emit *x)
 {
     for (unsigned i = x->npin; i-- > 0;)
-        x64_pop(&x->a, wb__pin_reg[i]);
+        if (!(x->dead >> i & 1))
+            x64_pop(&x->a, wb__pin_reg[i]);
     for (unsigned i = 0; i < x->nfpin; i++)
-        ffill(x, i);
+        if (!(x->dead >> (8 + i) & 1))
+            ffill(x, i);
 }
 
 /* The role of each of an op's operands (as op() takes them): 'r' 'R' 'w'
@@ -287,6 +308,49 @@ static unsigned operand_roles(const wb__opformat *f, char *role)
                 role[n++] = r[j];
     }
     return n;
+}
+
+/* The pinned locals a call at ops[i] need not keep (bit p: pin p, bit 8 + p:
+ * float pin p): those that the straight line of ops after it writes before
+ * it reads them, or that it returns without reading.  A branch, a call or
+ * an op with other operands than slots and immediates ends the scan; what
+ * it has not decided by then is kept.  (A leave on the way is no read: the
+ * interpreter goes on along the same line.) */
+static uint16_t dead_after(x64_emit *x, uint32_t i)
+{
+    uint16_t all = (uint16_t)(((1u << x->npin) - 1) | ((1u << x->nfpin) - 1) << 8), seen = 0, dead = 0;
+    for (uint32_t j = i + 1; j < x->nops && seen != all; j++) {
+        const xop *o = &x->ops[j];
+        char role[MAXV + 8];
+        unsigned n = operand_roles(wb__op_format(o->id), role);
+        bool ret = o->id == WB__OP_RETURN || o->id == WB__OP_RETURN1;
+        if (o->target != WB__NO_TARGET || o->table || (wb__ops[o->id].flags & WB__OPF_END && !ret))
+            break;
+        for (unsigned k = 0; k < n; k++)
+            if (!strchr("rwRWi-", role[k]))
+                return dead;
+        for (int pass = 0; pass < 2; pass++) /* reads, then writes */
+            for (unsigned k = 0; k < n; k++) {
+                if (!strchr(pass ? "wW" : "rR", role[k]))
+                    continue;
+                int p = pinned(x, o->v[k]), f = fpinned(x, o->v[k], NULL);
+                unsigned bit = p >= 0 ? (unsigned)(p == X64_RSI ? 0 : p == X64_RDI ? 1 : p - X64_R8 + 2)
+                                      : f >= 0 ? 8u + (unsigned)(f - 10) : 16;
+                if (bit < 16 && !(seen >> bit & 1)) {
+                    seen |= (uint16_t)(1u << bit);
+                    dead |= (uint16_t)(pass << bit);
+                }
+            }
+        if (o->id == WB__OP_RETURN) { /* it reads the results, which are at slots 0.. */
+            for (unsigned p = 0; p < x->npin; p++)
+                seen |= (uint16_t)((x->pin_off[p] < x->f->type->result_slots * 8u) << p);
+            for (unsigned p = 0; p < x->nfpin; p++)
+                seen |= (uint16_t)((x->fpin_off[p] < x->f->type->result_slots * 8u) << (8 + p));
+        }
+        if (ret)
+            return dead | (all & ~seen);
+    }
+    return dead;
 }
 
 /* An op that reads and writes slots itself: the pinned locals it reads go
@@ -315,32 +379,26 @@ static bool unpinned(x64_emit *x, const xop *o, bool (*tr)(x64_emit *, const xop
 }
 
 /* rax = fuel left after a charge, the flags from computing it: leave at
- * cell if it is negative or an interrupt is asked for, else keep it (the
- * interpreter's CHECK). */
+ * cell if it is negative, else keep it.  (The interrupt flags wait for the
+ * chunk's end, code.h's wb__jit_set_fuel; a charge the chunk cannot pay
+ * leaves, and the interpreter pays it from the whole.) */
 static void commit(x64_emit *x, uint32_t cell)
 {
-    wb__x64 *a = &x->a;
     wb__x64e_leave(x, X64_CC_L, cell);
-    _Static_assert(offsetof(wb__jit_ctx, ext) == 8 && offsetof(wb__jit_ctx, ireq) == 16, "ctx layout");
-    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 8));
-    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
-    wb__x64e_leave(x, X64_CC_NE, cell);
-    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, 16));
-    x64_alu_mi(a, X64_CMP, false, x64_mem(X64_RCX, 0), 0);
-    wb__x64e_leave(x, X64_CC_NE, cell);
-    x64_mov_rr(a, true, X64_R15, X64_RAX);
+    x64_mov_rr(&x->a, true, X64_R15, X64_RAX);
 }
 
-/* After r15 -= cost: when it went negative, give cost back (out of line)
- * and leave at cell.  Returns the record, for a second jump to it. */
-static struct refund *refund(x64_emit *x, int32_t cost, uint32_t cell)
+/* After r15 -= cost: when it went negative, out of line, the function's
+ * refill; back here if that gave fuel, else give cost back and leave at
+ * cell, so that the interpreter charges it again and stops. */
+static void refund(x64_emit *x, int32_t cost, uint32_t cell)
 {
     if (x->nrefund == x->crefund) {
         uint32_t n = x->crefund ? x->crefund * 2 : 16;
         struct refund *p = realloc(x->refund, n * sizeof *p);
         if (!p) {
             x->a.bad = true;
-            return NULL;
+            return;
         }
         x->refund = p;
         x->crefund = n;
@@ -348,14 +406,36 @@ static struct refund *refund(x64_emit *x, int32_t cost, uint32_t cell)
     struct refund *r = &x->refund[x->nrefund++];
     r->cell = cell;
     r->cost = cost;
-    r->at[0] = x64_jcc(&x->a, X64_CC_L);
-    r->at[1] = UINT32_MAX;
-    return r;
+    r->at = x64_jcc(&x->a, X64_CC_L);
+    r->back = x64_pos(&x->a);
 }
 
-/* A taken back-edge: charge cost.  The common case in two instructions on
- * r15 and one branch on both interrupt flags; a failed check refunds out
- * of line and leaves, so the interpreter charges it again. */
+/* The refill the refunds call (once a function, out of line): unless an
+ * interrupt flag is up, r15 += the next chunk of ctx->reserve; SF then
+ * says whether r15 is still negative.  rcx and rdx are free where fuel is
+ * charged. */
+static void refill(x64_emit *x)
+{
+    wb__x64 *a = &x->a;
+    x->refill = x64_pos(a);
+    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, WB__JCTX_EXT));
+    x64_mov_rm(a, false, X64_RCX, x64_mem(X64_RCX, 0));
+    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_IREQ));
+    x64_alu_rm(a, X64_OR, false, X64_RCX, x64_mem(X64_RDX, 0));
+    uint32_t flag = x64_jcc(a, X64_CC_NE);
+    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, WB__JCTX_RESERVE));
+    x64_mov_ri(a, X64_RDX, (uint64_t)WB_JIT_FUEL_CHUNK);
+    x64_alu_rr(a, X64_CMP, true, X64_RCX, X64_RDX);
+    x64_cmov_rr(a, X64_CC_B, true, X64_RDX, X64_RCX); /* rdx = min(reserve, chunk) */
+    x64_alu_rr(a, X64_ADD, true, X64_R15, X64_RDX);
+    x64_alu_rr(a, X64_SUB, true, X64_RCX, X64_RDX);
+    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_RESERVE), X64_RCX);
+    x64_patch(a, flag, x64_pos(a));
+    x64_test_rr(a, true, X64_R15, X64_R15);
+    x64_ret(a);
+}
+
+/* A taken back-edge: charge cost, two instructions in the common case. */
 static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
 {
     wb__x64 *a = &x->a;
@@ -367,13 +447,7 @@ static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
         return;
     }
     x64_alu_ri(a, X64_SUB, true, X64_R15, (int32_t)cost);
-    struct refund *r = refund(x, (int32_t)cost, cell);
-    x64_mov_rm(a, true, X64_RCX, x64_mem(X64_R14, WB__JCTX_EXT));
-    x64_mov_rm(a, false, X64_RCX, x64_mem(X64_RCX, 0));
-    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_IREQ));
-    x64_alu_rm(a, X64_OR, false, X64_RCX, x64_mem(X64_RDX, 0));
-    if (r)
-        r->at[1] = x64_jcc(a, X64_CC_NE);
+    refund(x, (int32_t)cost, cell);
 }
 
 /* A conditional branch (cc in the flags) to target; a back-edge (fuel)
@@ -546,11 +620,6 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     }
     x64_alu_rm(a, X64_CMP, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_STACK_END));
     wb__x64e_leave(x, X64_CC_A, k);
-    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_EXT));
-    x64_mov_rm(a, false, X64_RDX, x64_mem(X64_RDX, 0));
-    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_IREQ));
-    x64_alu_rm(a, X64_OR, false, X64_RDX, x64_mem(X64_RAX, 0));
-    wb__x64e_leave(x, X64_CC_NE, k);
     x64_alu_rm(a, X64_CMP, true, X64_RBP, x64_mem(X64_R14, WB__JCTX_FRAMES_END));
     wb__x64e_leave(x, X64_CC_AE, k);
     if (known) {
@@ -577,6 +646,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
     x64_mov_mr(a, true, x64_mem(X64_RBP, 24), X64_RAX);
     x64_alu_ri(a, X64_ADD, true, X64_RBP, 32);
+    x->dead = dead_after(x, x->cur);
     wb__x64e_save_pinned(x);
     if (!callee) { /* rcx's direct entry: its code, and there */
         x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, jit)));
@@ -590,6 +660,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
         x64_call_r(a, X64_RAX);
     x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, -base));
     wb__x64e_restore_pinned(x);
+    x->dead = 0;
     x64_alu_ri(a, X64_CMP, false, X64_RAX, -1);
     _Static_assert(WB__JIT_RETURNED == UINT32_MAX, "the compare above");
     uint32_t out = x64_jcc(a, X64_CC_NE);
@@ -691,29 +762,36 @@ static bool translate(x64_emit *x, const xop *o)
             fstore(x, n == 8, v[1], XMM0);
             return true;
         }
-        /* Into rax, where the next op finds it (the address is read first). */
+        /* Into a pinned local's register, or into rax, where the next op
+         * finds it (the address is read first). */
+        int d = fpinned(x, v[1], NULL) < 0 ? pinned(x, v[1]) : -1;
         if (n == 8)
-            x64_mov_rm(&x->a, true, X64_RAX, m);
+            x64_mov_rm(&x->a, true, d >= 0 ? d : X64_RAX, m);
         else /* i64 results sign-extend to 64 bits; the rest zero-extends */
-            x64_load_ext(&x->a, sign && wb__ops[id].out == WB_I64, sign, n, X64_RAX, m);
-        store(x, v[1], X64_RAX);
+            x64_load_ext(&x->a, sign && wb__ops[id].out == WB_I64, sign, n, d >= 0 ? d : X64_RAX, m);
+        if (d < 0)
+            store(x, v[1], X64_RAX);
         return true;
     }
     if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
         unsigned n = wb__ops[id].bytes;
         wb__x64e_address(x, v[0], (uint32_t)v[2], n, k);
+        wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
         if (id == WB__OP_F32_STORE || id == WB__OP_F64_STORE) {
-            x64_movs_mr(&x->a, n == 8, x64_mem_idx(X64_R12, X64_RAX, 1, 0), fsrc(x, n == 8, v[1], XMM1));
+            x64_movs_mr(&x->a, n == 8, m, fsrc(x, n == 8, v[1], XMM1));
             return true;
         }
-        wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
         uint64_t c = is_const(v[1]) ? const_of(x, v[1]) : 0;
         if (is_const(v[1]) && (n < 8 || (int64_t)c == (int32_t)c)) {
             x64_store_i(&x->a, n, m, (int32_t)(uint32_t)c);
             return true;
         }
-        load(x, n == 8, X64_RDX, v[1]);
-        x64_store(&x->a, n, m, X64_RDX);
+        int p = fpinned(x, v[1], NULL) < 0 ? pinned(x, v[1]) : -1;
+        if (p < 0) {
+            load(x, n == 8, X64_RDX, v[1]);
+            p = X64_RDX;
+        }
+        x64_store(&x->a, n, m, p);
         return true;
     }
     switch (id) {
@@ -799,11 +877,16 @@ static bool translate(x64_emit *x, const xop *o)
         wb__x64e_jump(x, -1, (uint32_t)o->target);
         return true;
     case WB__OP_BR_IF:
-    case WB__OP_BR_UNLESS: /* [c|-][delta][fuel] */
-        load_first(x, false, X64_RAX, v[0]);
-        x64_test_rr(&x->a, false, X64_RAX, X64_RAX);
+    case WB__OP_BR_UNLESS: { /* [c|-][delta][fuel] */
+        int p = pinned(x, v[0]);
+        if (p < 0) {
+            load_first(x, false, X64_RAX, v[0]);
+            p = X64_RAX;
+        }
+        x64_test_rr(&x->a, false, p, p);
         branch(x, id == WB__OP_BR_IF ? X64_CC_NE : X64_CC_E, (uint32_t)o->target, v[2], k);
         return true;
+    }
     case WB__OP_RETURN1: /* the result to slot 0, in memory, where the caller reads it */
         load_first(x, true, X64_RAX, v[0]);
         x64_mov_mr(&x->a, true, x64_mem(X64_RBX, 0), X64_RAX);
@@ -832,16 +915,20 @@ static bool translate(x64_emit *x, const xop *o)
     }
 }
 
-/* Does o read loc first from rax (held) and then overwrite it, leaving
- * nowhere in between?  Then the store of loc before it is dead. */
+/* Does o read loc first from rax (held), leaving nowhere, and is loc dead
+ * after it (o overwrites it, or returns; or loc is an operand stack slot,
+ * which an arithmetic op pops)?  Then the store of loc before o is dead. */
 static bool overwrites_held(const xop *o, uint64_t loc)
 {
     unsigned id = o->id;
+    bool popped = ((uint32_t)loc & WB__LOC_MASK) == WB__LOC_STACK;
     switch (id) {
     case WB__OP_I32_ADD: case WB__OP_I32_AND: case WB__OP_I32_OR: case WB__OP_I32_XOR: case WB__OP_I32_MUL:
     case WB__OP_I64_ADD: case WB__OP_I64_AND: case WB__OP_I64_OR: case WB__OP_I64_XOR: case WB__OP_I64_MUL:
         /* either operand (alu3 takes b from rax too) */
-        return (o->v[0] == loc) != (o->v[1] == loc) && o->v[2] == loc;
+        return (o->v[0] == loc) != (o->v[1] == loc) && (o->v[2] == loc || popped);
+    case WB__OP_RETURN1:
+        return o->v[0] == loc;
     default:
         break;
     }
@@ -849,10 +936,10 @@ static bool overwrites_held(const xop *o, uint64_t loc)
         return false;
     switch (id) {
     case WB__OP_I32_SUB: case WB__OP_I64_SUB:
-        return o->v[1] != loc && o->v[2] == loc;
+        return o->v[1] != loc && (o->v[2] == loc || popped);
     case WB__OP_I32_SHL: case WB__OP_I32_SHR_S: case WB__OP_I32_SHR_U: case WB__OP_I32_ROTL: case WB__OP_I32_ROTR:
     case WB__OP_I64_SHL: case WB__OP_I64_SHR_S: case WB__OP_I64_SHR_U: case WB__OP_I64_ROTL: case WB__OP_I64_ROTR:
-        return is_const(o->v[1]) && o->v[2] == loc;
+        return is_const(o->v[1]) && (o->v[2] == loc || popped);
     default:
         return false;
     }
@@ -994,6 +1081,8 @@ static void loop_heads(x64_emit *x, wb__func *f, const uint32_t *mpos)
  *            fuel back
  *   resume   another such entry, for the interpreter at a loop's head: the
  *            pinned locals from their slots, then to ctx->resume
+ *   start    another, for a host's call (interp.c's enter): to the direct
+ *            entry, which makes the frame beyond the arguments
  *   ret      where a callee's leaving is passed on: the pinned locals
  *            and the constants to their slots, return
  *   body     the pinned locals from their slots, then the ops
@@ -1001,7 +1090,7 @@ static void loop_heads(x64_emit *x, wb__func *f, const uint32_t *mpos)
  *            their slots, in which function and frame (ctx->fn, ctx->fpb)
  *   direct   the entry compiled callers call: the frame's locals (those
  *            pinned in their registers), the constants if the ops read
- *            their slots, then the ops (the entry from C skips that: the
+ *            their slots, then the ops (the entry at 0 skips that: the
  *            interpreter made the frame)
  *   stubs    one per cell left at: eax = the cell, then the tail (a
  *            refund first for a back-edge that charged) */
@@ -1013,6 +1102,8 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     uint32_t body = c_entry(x);
     f->x64_resume = x64_pos(a);
     uint32_t resume = c_entry(x);
+    f->x64_start = x64_pos(a);
+    uint32_t start = c_entry(x);
     x64_patch(a, resume, x64_pos(a));
     fill(x);
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_RESUME));
@@ -1046,6 +1137,7 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         mpos[i] = x64_pos(a);
         x->held_ok = !target[i] && x->held_at == mpos[i] && i > 0;
         x->xheld_ok = !target[i] && x->xheld_at == mpos[i] && i > 0;
+        x->cur = i;
         bool done = translate(x, &x->ops[i]);
         x->held_ok = x->xheld_ok = false;
         if (!done) {
@@ -1074,13 +1166,16 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x64_ret(a);
     /* The direct entry last: it knows whether the code read a constant's slot. */
     f->x64_direct = x64_pos(a);
+    x64_patch(a, start, f->x64_direct);
     init_frame(x);
     x64_patch(a, x64_jmp(a), ops);
+    if (x->nrefund)
+        refill(x);
     for (uint32_t i = 0; i < x->nrefund; i++) {
         const struct refund *r = &x->refund[i];
-        x64_patch(a, r->at[0], x64_pos(a));
-        if (r->at[1] != UINT32_MAX)
-            x64_patch(a, r->at[1], x64_pos(a));
+        x64_patch(a, r->at, x64_pos(a));
+        x64_patch(a, x64_call_rel(a), x->refill);
+        x64_patch(a, x64_jcc(a, X64_CC_NS), r->back);
         x64_alu_ri(a, X64_ADD, true, X64_R15, r->cost);
         wb__x64e_leave(x, -1, r->cell);
     }

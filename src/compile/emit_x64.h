@@ -56,14 +56,17 @@ typedef struct {
     wb__x64_call *calls;
     uint32_t ncalls, ccalls;
     uint32_t ret; /* where callers pass a callee's leaving on */
-    /* Back-edges whose check failed after charging: give the fuel back,
-     * then leave (out of line, after the body). */
+    /* Back-edges and calls whose charge made r15 negative: out of line
+     * (after the body), the next chunk of fuel (the function's refill) and
+     * back, or give the fuel back and leave. */
     struct refund {
-        uint32_t at[2]; /* their rel32s */
+        uint32_t at; /* the jl's rel32 */
+        uint32_t back; /* where to go on after a refill */
         uint32_t cell;
         int32_t cost;
     } *refund;
     uint32_t nrefund, crefund;
+    uint32_t refill; /* where the function's refill is (emit_x64.c) */
     /* Hot integer locals live in registers for the whole function (their
      * slots are written back wherever the interpreter or a caller may read
      * them: leaving, returning, around calls). */
@@ -75,6 +78,8 @@ typedef struct {
     uint32_t fpin_off[6];
     bool fpin_dbl[6];
     uint8_t nfpin;
+    uint16_t dead; /* pins a call need not keep (dead_after): bit p, 8 + p for float pin p */
+    uint32_t cur;  /* the op being translated, by index */
     bool nopin; /* load/store see plain slots (an op that the pinned locals are synced around) */
     /* The value the last op stored from rax, still there when the next op
      * starts right after that store (and is no branch target). */

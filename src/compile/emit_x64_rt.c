@@ -49,10 +49,10 @@ static void wr64(char *fp, uint32_t off, uint64_t v) { memcpy(fp + off, &v, 8); 
  * must then run in the interpreter, which stops after it); else charged. */
 static bool afford(wb__jit_ctx *jc, uint64_t cost)
 {
-    int64_t left = jc->fuel - (int64_t)cost;
+    int64_t left = wb__jit_fuel(jc) - (int64_t)cost;
     if (left < 0 || *jc->ext || *jc->ireq)
         return false;
-    jc->fuel = left;
+    wb__jit_set_fuel(jc, left);
     return true;
 }
 

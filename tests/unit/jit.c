@@ -99,6 +99,16 @@ static void report_calls(FILE *out)
     run_opts(out, "calls", "grow", 9, (wb_call_opts){0}, 0); /* past the maximum: -1, memory as it was */
     run_opts(out, "calls", "down", 0, (wb_call_opts){.max_depth = 50}, 0);
     run_opts(out, "calls", "down", 0, (wb_call_opts){0}, 0); /* the default depth */
+    for (int32_t n = 0; n <= 6; n += 2) /* a trap in the callee in each round, or none */
+        run_opts(out, "calls", "live", n, (wb_call_opts){0}, 0);
+    for (uint64_t fuel = 1; fuel < 300; fuel += 13) /* fuel out in callees and callers */
+        run_opts(out, "calls", "live", 9, (wb_call_opts){.fuel = fuel}, 0);
+    for (uint64_t slice = 2; slice < 100; slice += 9) /* and the rest interpreted, resumed */
+        run_opts(out, "calls", "live", 9, (wb_call_opts){0}, slice);
+    /* Recursion without loops over several of the machine code's chunks of
+     * fuel (limits.h): to the end, and out of fuel in the second. */
+    run_opts(out, "calls", "fib", 27, (wb_call_opts){0}, 0);
+    run_opts(out, "calls", "fib", 27, (wb_call_opts){.fuel = WB_JIT_FUEL_CHUNK + 999}, 0);
     run_opts(out, "calls", "rec", 2000, (wb_call_opts){.max_depth = 2001}, 0);
     run_opts(out, "calls", "rec", 1000, (wb_call_opts){.max_depth = 999}, 0);
 }
@@ -304,6 +314,7 @@ static void report(FILE *out)
     run(out, "divz", 50, 0, 0);
     run(out, "spin", 0, 12345, 0);
     run(out, "spin", 0, 1000000, 1000); /* fuel in slices, then out of fuel */
+    run(out, "spin", 0, 3 * WB_JIT_FUEL_CHUNK + 12345, 0); /* over several chunks, out in the fourth */
     static const int32_t as[] = {0, 5, -7, 65535, 65536, 65530, 65529};
     for (size_t i = 0; i < sizeof as / sizeof as[0]; i++) {
         run(out, "line", as[i], 0, 0);
@@ -413,6 +424,10 @@ TEST(machine_code_matches_interpreter)
     CHECK(mine && strstr(mine, "oob(4) fuel") && strstr(mine, "out of bounds memory access"));
     CHECK(mine && strstr(mine, "divz(50) fuel") && strstr(mine, "integer divide by zero"));
     CHECK(mine && strstr(mine, "spin(0) fuel 1234") && strstr(mine, "fuel exhausted"));
+    CHECK(has_line(mine, "spin(0) fuel 3158073: ", "fuel exhausted%")); /* 3 chunks + 12345 */
+    CHECK(has_line(mine, "fib(27) fuel ", ": 196418"));
+    CHECK(has_line(mine, "fib(27) fuel 1049575: ", "fuel exhausted%"));
+    CHECK(has_line(mine, "live(6) ", ": 16450072"));
     CHECK(has_line(mine, "line(5) ", ": 15"));
     CHECK(has_line(mine, "pair(-7) ", ": 107 -7"));
     CHECK(has_line(mine, "calls(0) ", ": 23131"));
@@ -557,7 +572,8 @@ TEST(interrupt_stops_machine_code_loop)
 {
     if (!fresh())
         return;
-    /* The flag is already up: the first back-edge must see it. */
+    /* The flag is already up: the machine code sees it where its chunk of
+     * fuel (limits.h) runs out, and the interpreter stops at that back-edge. */
     flag = 1;
     wb_call *c = wb_call_new(&(wb_call_opts){.interrupt = &flag});
     CHECK_EQ_INT(wb_call_start(c, wb_instance_func(inst, "spin"), NULL, 0), WB_SUSPENDED);
