@@ -308,7 +308,7 @@ typedef struct wb__frame {
  *
  * Compiled functions call each other directly (compile/emit_x64.c), pushing
  * engine frames as the interpreter does, within what is allocated: frames
- * below nframes_max, values below stack_end (neither array moves while
+ * below frames_end, values below stack_end (neither array moves while
  * machine code runs).  When machine code leaves to the interpreter from a
  * callee, every compiled caller returns at once and fn / fpb say in which
  * function and frame the interpreter goes on; the callers' frames are on
@@ -321,14 +321,13 @@ typedef struct wb__jit_ctx {
     wb_instance *inst;
     wb__frame *frames;          /* the engine's frame stack */
     uint32_t nframes;           /* in and out */
-    uint32_t nframes_max;       /* a call at this depth leaves (to grow or trap) */
     char *stack;                /* the value stack: frame slot indexes count from here */
     char *stack_end;            /* a callee's frame must end at or below */
-    const struct wb__func *fn;  /* out, on leaving: the function to go on in */
+    const struct wb__func *fn;  /* out, on leaving (set on every way out): the function to go on in */
     char *fpb;                  /*   and its frame */
     wb_call *call;              /* for the C helpers of compile/emit_x64_rt.c */
     const void *resume;         /* in, for the entry at a loop's head: where */
-    wb__frame *frames_end;      /* frames + nframes_max */
+    wb__frame *frames_end;      /* a call with its frame at or past this leaves (to grow or trap) */
     int64_t reserve;            /* fuel beyond `fuel`: see wb__jit_set_fuel */
 } wb__jit_ctx;
 
@@ -351,7 +350,6 @@ static inline void wb__jit_set_fuel(wb__jit_ctx *jc, int64_t fuel)
 #define WB__JCTX_INST 24
 #define WB__JCTX_FRAMES 32
 #define WB__JCTX_NFRAMES 40
-#define WB__JCTX_NFRAMES_MAX 44
 #define WB__JCTX_STACK 48
 #define WB__JCTX_STACK_END 56
 #define WB__JCTX_FN 64

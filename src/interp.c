@@ -29,7 +29,6 @@ _Static_assert(offsetof(wb__jit_ctx, fuel) == WB__JCTX_FUEL && offsetof(wb__jit_
                    offsetof(wb__jit_ctx, ireq) == WB__JCTX_IREQ && offsetof(wb__jit_ctx, inst) == WB__JCTX_INST &&
                    offsetof(wb__jit_ctx, frames) == WB__JCTX_FRAMES &&
                    offsetof(wb__jit_ctx, nframes) == WB__JCTX_NFRAMES &&
-                   offsetof(wb__jit_ctx, nframes_max) == WB__JCTX_NFRAMES_MAX &&
                    offsetof(wb__jit_ctx, stack) == WB__JCTX_STACK &&
                    offsetof(wb__jit_ctx, stack_end) == WB__JCTX_STACK_END &&
                    offsetof(wb__jit_ctx, fn) == WB__JCTX_FN && offsetof(wb__jit_ctx, fpb) == WB__JCTX_FPB &&
@@ -84,6 +83,7 @@ struct wb_call {
     /* What machine code runs in (jit_ctx): the fields that follow the stacks
      * and the options are kept (jc_fixed), so entering sets only the rest. */
     wb__jit_ctx jc;
+    wb__frame *entry_end; /* frames_end() for a host's call: one frame in use */
 };
 
 static const int never = 0;
@@ -210,6 +210,17 @@ static inline uint64_t sat_u64(double x)
 
 /* ---- stacks -------------------------------------------------------------------------- */
 
+/* Where a compiled call must leave with nframes frames in use: the frames
+ * allocated, and no deeper than WB_JIT_NATIVE_DEPTH more nested compiled
+ * calls (each a return address on the C stack). */
+static inline wb__frame *frames_end(const wb_call *c, uint32_t nframes)
+{
+    uint32_t max = c->fcap;
+    if (max - nframes > WB_JIT_NATIVE_DEPTH)
+        max = nframes + WB_JIT_NATIVE_DEPTH;
+    return c->frames + max;
+}
+
 /* The machine code's context, as far as it follows from the stacks and the
  * options: set again whenever they change. */
 static void jc_fixed(wb_call *c)
@@ -220,6 +231,7 @@ static void jc_fixed(wb_call *c)
     c->jc.stack = (char *)c->stack;
     c->jc.stack_end = c->stack ? (char *)(c->stack + c->cap) : NULL;
     c->jc.call = c;
+    c->entry_end = c->frames ? frames_end(c, 1) : NULL;
 }
 
 /* Make room for `need` slots; the stack may move. */
@@ -255,6 +267,8 @@ static __attribute__((noinline)) bool frames_reserve(wb_call *c)
     frame *f = realloc(c->frames, n * sizeof *f);
     if (!f)
         return false;
+    if (!c->fcap) /* the entry frame: a host's call sets only its instance (enter) */
+        f[0] = (frame){NULL, 0, NULL, NULL};
     c->frames = f;
     c->fcap = n;
     jc_fixed(c);
@@ -510,24 +524,15 @@ static const void *const *handler_table;
     }
 
 /* The context machine code runs in: the call's frame and value stacks, as
- * far as they are allocated (and no deeper than WB_JIT_NATIVE_DEPTH more
- * nested compiled calls, each a return address on the C stack).  The
- * caller sets fn and fpb to the entered function's: machine code that
- * leaves in the frame it was entered in need not say so. */
-static inline wb__jit_ctx *jit_ctx(wb_call *c, int64_t fuel, wb_instance *inst, const wb__func *fn, char *fpb)
+ * far as they are allocated (frames_end).  Machine code says on every way
+ * out in which function and frame the interpreter goes on (fn, fpb). */
+static inline wb__jit_ctx *jit_ctx(wb_call *c, int64_t fuel, wb_instance *inst)
 {
     wb__jit_ctx *jc = &c->jc;
-    uint32_t max = c->fcap;
-    if (max - c->nframes > WB_JIT_NATIVE_DEPTH)
-        max = c->nframes + WB_JIT_NATIVE_DEPTH;
     wb__jit_set_fuel(jc, fuel);
     jc->inst = inst;
     jc->nframes = c->nframes;
-    jc->nframes_max = max;
-    jc->frames_end = c->frames + max;
-    jc->fn = fn;
-    jc->fpb = fpb;
-    jc->resume = NULL;
+    jc->frames_end = frames_end(c, c->nframes);
     return jc;
 }
 
@@ -629,7 +634,7 @@ jit_resume: {
     /* The function's machine code runs from cell 0 (or a loop's head) and
      * hands back the op at which interpretation goes on (jit.c), in fn
      * itself or, when a compiled callee left, in that callee (jc.fn, jc.fpb). */
-    wb__jit_ctx *jc = jit_ctx(c, fuel, inst, fn, fpb);
+    wb__jit_ctx *jc = jit_ctx(c, fuel, inst);
     jc->resume = resume;
     uint32_t k = (resume ? fn->jit_resume : fn->jit)(fpb, mem, memsize, jc);
     fuel = wb__jit_fuel(jc);
@@ -1534,9 +1539,13 @@ static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func
     uint64_t rest = c->fuel_left - fn->entry_fuel; /* the entry's fuel is charged with the rest */
     int64_t allot = rest > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)rest;
     wb_instance *inst = c->inst;
-    c->frames[0] = (frame){NULL, 0, NULL, inst}; /* the interpreter's entry frame: its return ends the call */
+    c->frames[0].inst = inst; /* the interpreter's entry frame (the rest stays as made): its return ends the call */
     c->nframes = 1;
-    wb__jit_ctx *jc = jit_ctx(c, allot, inst, fn, (char *)c->stack);
+    wb__jit_ctx *jc = &c->jc;
+    wb__jit_set_fuel(jc, allot);
+    jc->inst = inst;
+    jc->nframes = 1;
+    jc->frames_end = c->entry_end;
     const wb_memory *m = inst->mem;
     uint32_t k = fn->jit_start((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, jc);
     spend(c, fn->entry_fuel + (uint64_t)(allot - wb__jit_fuel(jc)));

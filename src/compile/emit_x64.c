@@ -160,9 +160,8 @@ static void alu_to(x64_emit *x, int alu, bool w, int dst, uint64_t b)
     if (is_const(b)) {
         uint64_t v = const_of(x, b);
         bool fits = w ? (int64_t)v == (int32_t)v : true; /* a 32-bit op reads the low half */
-        bool nothing = (w ? v : (uint32_t)v) == 0 && (alu == X64_ADD || alu == X64_SUB || alu == X64_OR || alu == X64_XOR);
-        if (nothing) /* dst holds its operand as it is (an i32 zero-extended, as everywhere) */
-            return;
+        if (w && v == 0 && (alu == X64_ADD || alu == X64_SUB || alu == X64_OR || alu == X64_XOR))
+            return; /* (a 32-bit op still runs: it clears the upper half, which held32 may count on) */
         if (alu >= 0 && fits) {
             x64_alu_ri(&x->a, alu, w, dst, (int32_t)(uint32_t)v);
             return;
@@ -229,6 +228,7 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
         x->held_ok = false;
         alu_to(x, alu, w, X64_RAX, v[0]);
         store_last(x, v[2]);
+        x->held32 = !w;
         return;
     }
     if (!w && x->held_ok && x->held == v[0] && pinned(x, v[0]) < 0 && fpinned(x, v[0], NULL) < 0)
@@ -237,6 +237,7 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
         load_first(x, w, X64_RAX, v[0]);
     alu_b(x, alu, w, v[1]);
     store_last(x, v[2]);
+    x->held32 = !w;
 }
 
 /* A pinned float local to its slot, and back. */
@@ -487,6 +488,11 @@ static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
 void wb__x64e_address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell)
 {
     wb__x64 *a = &x->a;
+    bool late = x->leave_store == loc && x->held_ok && offset <= INT32_MAX;
+    if (x->leave_store != UINT64_MAX && !late) { /* (function() asks only where it can be late) */
+        x64_mov_mr(a, true, slot(x, x->leave_store), X64_RAX);
+        x->leave_store = UINT64_MAX;
+    }
     load_first(x, false, X64_RAX, loc);
     if (offset <= INT32_MAX) {
         if (offset)
@@ -495,9 +501,31 @@ void wb__x64e_address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size,
         x64_mov_ri(a, X64_RCX, offset);
         x64_alu_rr(a, X64_ADD, true, X64_RAX, X64_RCX);
     }
-    x64_lea(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)size));
-    x64_alu_rr(a, X64_CMP, true, X64_RCX, X64_R13);
-    wb__x64e_leave(x, X64_CC_A, cell);
+    int cc = X64_CC_A; /* rax + size > the size */
+    if (size == 1) {   /* rax >= the size: an instruction less */
+        x64_alu_rr(a, X64_CMP, true, X64_RAX, X64_R13);
+        cc = X64_CC_AE;
+    } else {
+        x64_lea(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)size));
+        x64_alu_rr(a, X64_CMP, true, X64_RCX, X64_R13);
+    }
+    if (!late) {
+        wb__x64e_leave(x, cc, cell);
+        return;
+    }
+    /* The address's slot is written only on the way out (function()). */
+    x->leave_store = UINT64_MAX;
+    if (x->nlate == x->clate) {
+        uint32_t n = x->clate ? x->clate * 2 : 16;
+        struct late *p = realloc(x->late, n * sizeof *p);
+        if (!p) {
+            a->bad = true;
+            return;
+        }
+        x->late = p;
+        x->clate = n;
+    }
+    x->late[x->nlate++] = (struct late){x64_jcc(a, cc), cell, slot(x, loc).disp, (int32_t)offset};
 }
 
 /* rax = the u32 address at loc; leave at cell unless rax + rdx (a length)
@@ -852,9 +880,21 @@ static bool translate(x64_emit *x, const xop *o)
         load_first(x, true, X64_RAX, v[0]);
         store(x, v[1], X64_RAX);
         return true;
-    case WB__OP_BR:
+    case WB__OP_BR: {
+        /* To a conditional branch (a loop's test, typically): a copy of
+         * it here, then on to what follows it, a jump less each time round. */
+        const xop *t = find(x, (uint32_t)o->target);
+        unsigned f = t ? wb__ops[t->id].format : 0;
+        if (t && t->at > o->at && (f == WB__FMT_BR_CMP || f == WB__FMT_BR_COND)) {
+            x->held_ok = x->xheld_ok = false;
+            if (translate(x, t)) {
+                wb__x64e_jump(x, -1, t->at + wb__op_format(t->id)->cells);
+                return true;
+            }
+        }
         wb__x64e_jump(x, -1, (uint32_t)o->target);
         return true;
+    }
     case WB__OP_BR_TABLE: { /* [i|n], then n + 1 targets: a jump table of rel32s from its start */
         uint32_t n = (uint32_t)v[1];
         load_first(x, false, X64_RCX, v[0]);
@@ -943,6 +983,16 @@ static bool overwrites_held(const xop *o, uint64_t loc)
     default:
         return false;
     }
+}
+
+/* Does o (a scalar load or store) read loc, an operand stack slot, only
+ * as its address, first from rax?  Then loc's slot need be written only
+ * where o leaves (wb__x64e_address), for the interpreter to run it again. */
+static bool address_only(const xop *o, uint64_t loc)
+{
+    unsigned f = wb__ops[o->id].format;
+    return ((uint32_t)loc & WB__LOC_MASK) == WB__LOC_STACK && o->v[0] == loc && o->v[2] <= INT32_MAX &&
+           (f == WB__FMT_LOAD || (f == WB__FMT_STORE && o->v[1] != loc));
 }
 
 /* The op at or after cell, by position: its index in ops, or nops. */
@@ -1129,7 +1179,10 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     for (uint32_t i = 0; i < x->nops; i++) {
         if (x->pend) { /* the last op's result, unless this op makes it dead */
             x->pend = false;
-            if (target[i] || x->held_at != x64_pos(a) || !overwrites_held(&x->ops[i], x->held)) {
+            bool next = !target[i] && x->held_at == x64_pos(a);
+            if (next && address_only(&x->ops[i], x->held)) {
+                x->leave_store = x->held;
+            } else if (!next || !overwrites_held(&x->ops[i], x->held)) {
                 x64_mov_mr(a, true, slot(x, x->held), X64_RAX);
                 x->held_at = x64_pos(a);
             }
@@ -1140,6 +1193,10 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         x->cur = i;
         bool done = translate(x, &x->ops[i]);
         x->held_ok = x->xheld_ok = false;
+        if (x->leave_store != UINT64_MAX) { /* not taken up: written now */
+            x64_mov_mr(a, true, slot(x, x->leave_store), X64_RAX);
+            x->leave_store = UINT64_MAX;
+        }
         if (!done) {
             if (i == 0) {
                 free(target);
@@ -1171,6 +1228,14 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x64_patch(a, x64_jmp(a), ops);
     if (x->nrefund)
         refill(x);
+    for (uint32_t i = 0; i < x->nlate; i++) {
+        const struct late *l = &x->late[i];
+        x64_patch(a, l->at, x64_pos(a));
+        if (l->offset)
+            x64_alu_ri(a, X64_SUB, true, X64_RAX, l->offset);
+        x64_mov_mr(a, true, x64_mem(X64_RBX, l->disp), X64_RAX);
+        wb__x64e_leave(x, -1, l->cell);
+    }
     for (uint32_t i = 0; i < x->nrefund; i++) {
         const struct refund *r = &x->refund[i];
         x64_patch(a, r->at, x64_pos(a));
@@ -1315,6 +1380,7 @@ static void free_emit(wb__emit *e)
     free(x->ex);
     free(x->tab);
     free(x->refund);
+    free(x->late);
     free(x->calls);
     free(x);
 }
@@ -1328,5 +1394,6 @@ wb__emit *wb__emit_x64_new(struct wb__comp *c, const uint32_t *ioff, wb__emit *s
         return NULL;
     x->e = (wb__emit){&x64_ops, c, ioff};
     x->in = slot;
+    x->leave_store = UINT64_MAX;
     return &x->e;
 }

@@ -67,6 +67,16 @@ typedef struct {
     } *refund;
     uint32_t nrefund, crefund;
     uint32_t refill; /* where the function's refill is (emit_x64.c) */
+    /* Memory ops whose address (an operand stack slot, in rax) is written to
+     * its slot only on the way out of their bounds check: rax less the
+     * offset, then leave at cell.  leave_store: the op being translated's. */
+    struct late {
+        uint32_t at, cell; /* the ja's rel32; the op */
+        int32_t disp;      /* the slot */
+        int32_t offset;
+    } *late;
+    uint32_t nlate, clate;
+    uint64_t leave_store;
     /* Hot integer locals live in registers for the whole function (their
      * slots are written back wherever the interpreter or a caller may read
      * them: leaving, returning, around calls). */
@@ -87,6 +97,7 @@ typedef struct {
     uint32_t held_at;  /* the code position just after that store */
     bool held_ok;      /* for the op being translated */
     bool pend;         /* that store is not written yet (store_last) */
+    bool held32;       /* rax's upper half is zero (a 32-bit op wrote it) */
     /* Likewise the float the last op stored from xmm0; xheld_ok until the
      * op being translated writes xmm0. */
     bool const_mem; /* an op read a constant's slot: the direct entry puts them */
@@ -219,6 +230,7 @@ static inline void store(x64_emit *x, uint64_t loc, int reg)
     if (reg == X64_RAX) {
         x->held = loc;
         x->held_at = x64_pos(&x->a);
+        x->held32 = false;
     }
 }
 
@@ -233,6 +245,7 @@ static inline void store_last(x64_emit *x, uint64_t loc)
     }
     x->held = loc;
     x->held_at = x64_pos(&x->a);
+    x->held32 = false;
     x->pend = true;
 }
 
@@ -245,7 +258,7 @@ static inline void load_first(x64_emit *x, bool w, int reg, uint64_t loc)
     x->held_ok = false;
     if (!hit) {
         load(x, w, reg, loc);
-    } else if (reg != X64_RAX || !w) {
+    } else if (reg != X64_RAX || (!w && !x->held32)) {
         x64_mov_rr(&x->a, w, reg, X64_RAX);
     }
 }

@@ -125,7 +125,21 @@
   ;; A float op, which is not translated, after integer ones.
   (func (export "floaty") (param $a i32) (result i32)
     (i32.trunc_f64_s (f64.mul (f64.convert_i32_s (i32.add (local.get $a) (i32.const 1))) (f64.const 2.5))))
-;; memory.fill and memory.copy in a loop (calls to memset/memmove in machine
+;; Addresses computed just before a load or a store: the compiler writes
+  ;; such an operand stack slot only where the access leaves (out of bounds),
+  ;; for the interpreter, which runs it again from there.  The rounds before
+  ;; left in-bounds addresses in the same slots.
+  (func (export "late") (param $n i32) (result i32)
+    (local $i i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s)
+        (i32.load8_u offset=3 (i32.add (i32.mul (local.get $i) (local.get $n)) (i32.const 100)))))
+      (i32.store16 offset=5 (i32.sub (i32.const 65500) (i32.mul (local.get $i) (local.get $n)))
+                            (i32.add (local.get $s) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 5))))
+    (local.get $s))
+  ;; memory.fill and memory.copy in a loop (calls to memset/memmove in machine
   ;; code), the fill going out of bounds once i * 1000 passes the memory's end.
   (func (export "bulk") (param $n i32) (result i32)
     (local $i i32) (local $acc i32)

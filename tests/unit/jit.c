@@ -323,6 +323,9 @@ static void report(FILE *out)
         run(out, "calls", as[i], 0, 0);
         run(out, "floaty", as[i], 0, 0);
     }
+    static const int32_t ls[] = {0, 100, 16000, 16400, -5, -10};
+    for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++)
+        run(out, "late", ls[i], 0, 0);
     run(out, "bulk", 50, 0, 0);
     run(out, "bulk", 100, 0, 0); /* the fill at 66,000 is out of bounds */
     run(out, "bulk", 0, 0, 0);   /* a copy of 0 bytes at the end of memory */
@@ -428,6 +431,9 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "fib(27) fuel ", ": 196418"));
     CHECK(has_line(mine, "fib(27) fuel 1049575: ", "fuel exhausted%"));
     CHECK(has_line(mine, "live(6) ", ": 16450072"));
+    CHECK(has_line(mine, "late(16000) ", ": 0"));                       /* in bounds to the end */
+    CHECK(has_line(mine, "late(16400) ", "out of bounds memory access%")); /* the load, at i = 4 */
+    CHECK(has_line(mine, "late(-10) ", "out of bounds memory access%"));   /* the store, at i = 3 */
     CHECK(has_line(mine, "line(5) ", ": 15"));
     CHECK(has_line(mine, "pair(-7) ", ": 107 -7"));
     CHECK(has_line(mine, "calls(0) ", ": 23131"));
