@@ -297,7 +297,12 @@ const void *const *wb__op_handlers(void);
  * (the interpreter's, or compiled code's calling a compiled function). */
 typedef struct wb__frame {
     const wb__cell *pc; /* return address; NULL for the host's entry */
-    uint32_t fp;        /* caller's frame, slot index in the value stack */
+    union {
+        uint32_t fp; /* caller's frame, slot index in the value stack */
+        char *fpb;   /* the same as a pointer, as machine code pushes it (and
+                      * no inst: the interpreter fills both in when it takes
+                      * over, interp.c's take_frames) */
+    };
     const struct wb__func *fn;
     wb_instance *inst;
 } wb__frame;

@@ -268,7 +268,7 @@ static __attribute__((noinline)) bool frames_reserve(wb_call *c)
     if (!f)
         return false;
     if (!c->fcap) /* the entry frame: a host's call sets only its instance (enter) */
-        f[0] = (frame){NULL, 0, NULL, NULL};
+        f[0] = (frame){.pc = NULL, .fp = 0, .fn = NULL, .inst = NULL};
     c->frames = f;
     c->fcap = n;
     jc_fixed(c);
@@ -523,6 +523,19 @@ static const void *const *handler_table;
         NEXT(3);                                                                                 \
     }
 
+/* The frames machine code pushed (from `from` on) hold its frame pointer
+ * and no instance (code.h): the interpreter's form, now that it takes over
+ * in the instance the machine code ran in. */
+static void take_frames(wb_call *c, uint32_t from, wb_instance *inst)
+{
+    for (uint32_t i = from; i < c->nframes; i++) {
+        frame *f = &c->frames[i];
+        uint32_t fp = (uint32_t)((f->fpb - (char *)c->stack) / 8);
+        f->fp = fp;
+        f->inst = inst;
+    }
+}
+
 /* The context machine code runs in: the call's frame and value stacks, as
  * far as they are allocated (frames_end).  Machine code says on every way
  * out in which function and frame the interpreter goes on (fn, fpb). */
@@ -638,10 +651,12 @@ jit_resume: {
     jc->resume = resume;
     uint32_t k = (resume ? fn->jit_resume : fn->jit)(fpb, mem, memsize, jc);
     fuel = wb__jit_fuel(jc);
-    c->nframes = jc->nframes;
     RELOAD_MEM(); /* machine code grows memory and calls hosts too */
     if (k == WB__JIT_RETURNED)
         goto L_RETURN;
+    uint32_t from = c->nframes;
+    c->nframes = jc->nframes;
+    take_frames(c, from, inst);
     /* At cell 0 of the frame it entered, JIT_ENTER holds the op's place. */
     bool same = jc->fpb == fpb;
     fn = jc->fn;
@@ -768,7 +783,7 @@ enter:
             fpb = (char *)(c->stack + cur);
             nfp = (char *)(c->stack + base);
         }
-        c->frames[c->nframes++] = (frame){next, (uint32_t)((wb__slot *)fpb - c->stack), fn, inst};
+        c->frames[c->nframes++] = (frame){.pc = next, .fp = (uint32_t)((wb__slot *)fpb - c->stack), .fn = fn, .inst = inst};
     }
     init_frame(nfp, callee);
     fpb = nfp;
@@ -1518,7 +1533,7 @@ static __attribute__((noinline)) wb_result enter_any(wb_call *c, wb_func *f)
     if (short_of_fuel)
         return trap_now(c, WB_TRAP_OUT_OF_FUEL, fn);
     /* The interpreter's entry frame: its return ends the call. */
-    c->frames[c->nframes++] = (frame){NULL, 0, NULL, f->inst};
+    c->frames[c->nframes++] = (frame){.pc = NULL, .fp = 0, .fn = NULL, .inst = f->inst};
     c->pc = fn->code;
     c->fn = fn;
     c->fp = 0;
@@ -1557,6 +1572,7 @@ static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func
     /* The interpreter goes on (or stops: run() sees jit_stop) where it left;
      * at cell 0 of f, JIT_ENTER or the op itself runs again. */
     c->nframes = jc->nframes;
+    take_frames(c, 1, inst);
     c->jit_leaves += !c->jit_stop;
     c->fn = jc->fn;
     c->fp = (uint32_t)((wb__slot *)jc->fpb - c->stack);

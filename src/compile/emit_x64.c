@@ -659,20 +659,15 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
         wb__x64e_leave(x, X64_CC_L, k);
         x64_mov_rr(a, true, X64_R15, X64_RAX);
     }
-    /* *rbp++ = {return cell, fp, fn, inst}: the frame the interpreter pushes */
-    _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, fp) == 8 && offsetof(wb__frame, fn) == 16 &&
-                       offsetof(wb__frame, inst) == 24,
+    /* *rbp++ = {return cell, fpb, fn}: the frame the interpreter pushes, in
+     * the form it turns into its own if it takes over (code.h) */
+    _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, fpb) == 8 && offsetof(wb__frame, fn) == 16,
                    "the frame push below");
     x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)(x->f->code + next));
     x64_mov_mr(a, true, x64_mem(X64_RBP, 0), X64_RAX);
-    x64_mov_rr(a, true, X64_RAX, X64_RBX);
-    x64_alu_rm(a, X64_SUB, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_STACK));
-    x64_shift_ri(a, X64_SHR, true, X64_RAX, 3);
-    x64_mov_mr(a, false, x64_mem(X64_RBP, 8), X64_RAX);
+    x64_mov_mr(a, true, x64_mem(X64_RBP, 8), X64_RBX);
     x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)x->f);
     x64_mov_mr(a, true, x64_mem(X64_RBP, 16), X64_RAX);
-    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
-    x64_mov_mr(a, true, x64_mem(X64_RBP, 24), X64_RAX);
     x64_alu_ri(a, X64_ADD, true, X64_RBP, 32);
     x->dead = dead_after(x, x->cur);
     wb__x64e_save_pinned(x);
