@@ -74,7 +74,8 @@ struct wb_call {
     wb_error err;
     bool has_err;
     int exit_code;
-    char host_msg[200];
+    const char *host_msg; /* a host trap's message, or NULL: a literal, or host_buf */
+    char *host_buf;       /* made when a host first sets a message: most calls never do */
     uint32_t jit_leaves; /* wb__call_jit_leaves */
     /* How machine code that left ended an op it ran (wb__interp_host_call):
      * a RUN_* for the interpreter to take, 0 when it goes on. */
@@ -329,7 +330,7 @@ static void record_trap(wb_call *c, wb_result code, wb_instance *inst, const wb_
         if (f->pc)
             add_frame(e, f->inst, f->fn, f->pc - 1);
     }
-    const char *msg = code == WB_TRAP_HOST && c->host_msg[0] ? c->host_msg : wb_result_message(code);
+    const char *msg = code == WB_TRAP_HOST && c->host_msg && c->host_msg[0] ? c->host_msg : wb_result_message(code);
     if (fn) {
         uint32_t len = 0;
         const char *name = inst ? wb__func_name(inst->module, fn->index, &len) : NULL;
@@ -420,7 +421,7 @@ static wb_result host_call(wb_call *c, wb_func *f, wb_instance *caller, wb__slot
         res[i].type = ft->types[ft->nparams + i];
     }
     wb_host_ctx ctx = {c, caller, f, 0};
-    c->host_msg[0] = 0;
+    c->host_msg = NULL;
     wb_result r = f->host(&ctx, args, res);
     *fuel = ctx.fuel;
     if (r == WB_OK)
@@ -434,7 +435,12 @@ wb_instance *wb_host_instance(wb_host_ctx *ctx) { return ctx->inst; }
 void *wb_host_user(wb_host_ctx *ctx) { return ctx->func->user; }
 void wb_host_set_message(wb_host_ctx *ctx, const char *msg)
 {
-    snprintf(ctx->call->host_msg, sizeof ctx->call->host_msg, "%s", msg ? msg : "");
+    wb_call *c = ctx->call;
+    enum { MAX = 200 };
+    if (!c->host_buf && !(c->host_buf = malloc(MAX)))
+        return; /* the trap keeps its generic message */
+    snprintf(c->host_buf, MAX, "%s", msg ? msg : "");
+    c->host_msg = c->host_buf;
 }
 void wb_host_set_exit_code(wb_host_ctx *ctx, int code) { ctx->call->exit_code = code; }
 void wb_host_charge(wb_host_ctx *ctx, uint64_t units)
@@ -885,7 +891,7 @@ L_REF_IS_NULL:
 L_REF_FUNC: {
     wb_func *f = wb__instance_funcref(inst, A1);
     if (!f) {
-        snprintf(c->host_msg, sizeof c->host_msg, "out of host memory");
+        c->host_msg = "out of host memory";
         TRAP(WB_TRAP_HOST);
     }
     W(u64, B1, (uint64_t)(uintptr_t)f);
@@ -1402,6 +1408,7 @@ void wb_call_free(wb_call *c)
         return;
     free(c->stack);
     free(c->frames);
+    free(c->host_buf);
     free(c);
 }
 
