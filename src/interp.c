@@ -545,13 +545,13 @@ static void take_frames(wb_call *c, uint32_t from, wb_instance *inst)
 /* The context machine code runs in: the call's frame and value stacks, as
  * far as they are allocated (frames_end).  Machine code says on every way
  * out in which function and frame the interpreter goes on (fn, fpb). */
-static inline wb__jit_ctx *jit_ctx(wb_call *c, int64_t fuel, wb_instance *inst)
+static inline wb__jit_ctx *jit_ctx(wb_call *c, int64_t fuel, wb_instance *inst, wb__frame *end)
 {
     wb__jit_ctx *jc = &c->jc;
     wb__jit_set_fuel(jc, fuel);
     jc->inst = inst;
     jc->nframes = c->nframes;
-    jc->frames_end = frames_end(c, c->nframes);
+    jc->frames_end = end;
     return jc;
 }
 
@@ -653,7 +653,7 @@ jit_resume: {
     /* The function's machine code runs from cell 0 (or a loop's head) and
      * hands back the op at which interpretation goes on (jit.c), in fn
      * itself or, when a compiled callee left, in that callee (jc.fn, jc.fpb). */
-    wb__jit_ctx *jc = jit_ctx(c, fuel, inst);
+    wb__jit_ctx *jc = jit_ctx(c, fuel, inst, frames_end(c, c->nframes));
     jc->resume = resume;
     uint32_t k = (resume ? fn->jit_resume : fn->jit)(fpb, mem, memsize, jc);
     fuel = wb__jit_fuel(jc);
@@ -1563,11 +1563,7 @@ static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func
     wb_instance *inst = c->inst;
     c->frames[0].inst = inst; /* the interpreter's entry frame (the rest stays as made): its return ends the call */
     c->nframes = 1;
-    wb__jit_ctx *jc = &c->jc;
-    wb__jit_set_fuel(jc, allot);
-    jc->inst = inst;
-    jc->nframes = 1;
-    jc->frames_end = c->entry_end;
+    wb__jit_ctx *jc = jit_ctx(c, allot, inst, c->entry_end);
     const wb_memory *m = inst->mem;
     uint32_t k = fn->jit_start((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, jc);
     spend(c, fn->entry_fuel + (uint64_t)(allot - wb__jit_fuel(jc)));

@@ -197,6 +197,18 @@ static void alu_b(x64_emit *x, int alu, bool w, uint64_t b) { alu_to(x, alu, w, 
  * 32-bit op there zero-extends, as the slot would hold it); else in rax. */
 static bool commutes(int alu) { return alu == -1 || alu == X64_ADD || alu == X64_AND || alu == X64_OR || alu == X64_XOR; }
 
+/* dst op= the operand at loc, taken from rax when the op before left it
+ * there (held). */
+static void op_to(x64_emit *x, int alu, bool w, int dst, uint64_t loc, bool held)
+{
+    if (held && alu >= 0)
+        x64_alu_rr(&x->a, alu, w, dst, X64_RAX);
+    else if (held)
+        x64_imul_rr(&x->a, w, dst, X64_RAX);
+    else
+        alu_to(x, alu, w, dst, loc);
+}
+
 static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
 {
     int d = pinned(x, v[2]);
@@ -204,24 +216,14 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
     if (d >= 0 && pinned(x, v[1]) == d && pinned(x, v[0]) != d && commutes(alu)) { /* d = d op a */
         bool a_held = x->held_ok && x->held == v[0];
         x->held_ok = false;
-        if (a_held && alu >= 0)
-            x64_alu_rr(&x->a, alu, w, d, X64_RAX);
-        else if (a_held)
-            x64_imul_rr(&x->a, w, d, X64_RAX);
-        else
-            alu_to(x, alu, w, d, v[0]);
+        op_to(x, alu, w, d, v[0], a_held);
         return;
     }
     if (d >= 0 && pinned(x, v[1]) != d && !(x->held_ok && x->held == v[0])) {
         x->held_ok = false;
         if (pinned(x, v[0]) != d)
             load(x, w, d, v[0]);
-        if (b_held && alu >= 0)
-            x64_alu_rr(&x->a, alu, w, d, X64_RAX);
-        else if (b_held)
-            x64_imul_rr(&x->a, w, d, X64_RAX);
-        else
-            alu_to(x, alu, w, d, v[1]);
+        op_to(x, alu, w, d, v[1], b_held);
         return;
     }
     if (b_held && commutes(alu)) { /* b op a, from rax */
@@ -334,9 +336,8 @@ static uint16_t dead_after(x64_emit *x, uint32_t i)
             for (unsigned k = 0; k < n; k++) {
                 if (!strchr(pass ? "wW" : "rR", role[k]))
                     continue;
-                int p = pinned(x, o->v[k]), f = fpinned(x, o->v[k], NULL);
-                unsigned bit = p >= 0 ? (unsigned)(p == X64_RSI ? 0 : p == X64_RDI ? 1 : p - X64_R8 + 2)
-                                      : f >= 0 ? 8u + (unsigned)(f - 10) : 16;
+                int p = pin_index(x, o->v[k]), f = fpinned(x, o->v[k], NULL);
+                unsigned bit = p >= 0 ? (unsigned)p : f >= 0 ? 8u + (unsigned)(f - wb__fpin_reg[0]) : 16;
                 if (bit < 16 && !(seen >> bit & 1)) {
                     seen |= (uint16_t)(1u << bit);
                     dead |= (uint16_t)(pass << bit);

@@ -110,14 +110,19 @@ typedef struct {
 static const int wb__pin_reg[6] = {X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11};
 
 /* The register holding the value at loc, or -1 (it is in its slot). */
-static inline int pinned(const x64_emit *x, uint64_t loc)
+static inline int pin_index(const x64_emit *x, uint64_t loc) /* in pin_off, or -1 */
 {
     if (x->nopin || ((uint32_t)loc & WB__LOC_MASK))
         return -1;
     for (unsigned i = 0; i < x->npin; i++)
         if (x->pin_off[i] == (uint32_t)loc)
-            return wb__pin_reg[i];
+            return (int)i;
     return -1;
+}
+static inline int pinned(const x64_emit *x, uint64_t loc)
+{
+    int i = pin_index(x, loc);
+    return i < 0 ? -1 : wb__pin_reg[i];
 }
 
 static const int wb__fpin_reg[6] = {10, 11, 12, 13, 14, 15};
