@@ -210,7 +210,11 @@ typedef struct wb__func {
     uint32_t *loop_entry;
     uint32_t nloop_entry;
     wb__jit_fn jit_resume; /* jit.c: that entry, mapped */
-    wb__jit_fn jit_start;  /* and this one: the arguments in place, nothing else of the frame */
+    /* And this one, a host's call: the arguments in place, nothing else of
+     * the frame; one engine frame in use (ctx->nframes is not read), the
+     * memory the instance's (the arguments for it are not read), all the
+     * call's fuel in the context (it charges the entry's). */
+    wb__jit_fn jit_start;
     struct wb__x64_call *x64_calls; /* its calls to other functions, for jit.c to link */
     uint32_t nx64_calls;
     const void *jit_op0; /* cell 0's own handler when JIT_ENTER replaced it, else NULL */

@@ -58,8 +58,16 @@ struct wb_call {
     uint64_t cap; /* slots */
     frame *frames;
     uint32_t nframes, fcap;
+    uint64_t entry_cap; /* cap where a start may take the compiled entry (frames made, no slicing), else 0 */
 
+    /* What every call starts afresh (reset): side by side, so a few stores. */
     int state;
+    int exit_code;
+    uint32_t jit_leaves; /* wb__call_jit_leaves */
+    /* How machine code that left ended an op it ran (wb__interp_host_call):
+     * a RUN_* for the interpreter to take, 0 when it goes on. */
+    int jit_stop;
+    bool has_err;
     bool trap_on_interrupt; /* wb_invoke: an interrupt ends the call */
     wb_func *entry;
     /* Registers of a suspended call. */
@@ -68,18 +76,12 @@ struct wb_call {
     const wb__func *fn;
     wb_instance *inst;
 
-    uint64_t fuel_left; /* of opts.fuel; UINT64_MAX when unlimited */
-    uint64_t fuel_used;
+    uint64_t fuel_used; /* of opts.fuel (UINT64_MAX when unlimited, as apply_opts leaves it): fuel_left() */
+    int64_t fuel0, reserve0; /* what a start gives machine code: ctx->fuel, ctx->reserve (apply_opts) */
     volatile int interrupt_req;
     wb_error err;
-    bool has_err;
-    int exit_code;
     const char *host_msg; /* a host trap's message, or NULL: a literal, or host_buf */
     char *host_buf;       /* made when a host first sets a message: most calls never do */
-    uint32_t jit_leaves; /* wb__call_jit_leaves */
-    /* How machine code that left ended an op it ran (wb__interp_host_call):
-     * a RUN_* for the interpreter to take, 0 when it goes on. */
-    int jit_stop;
     wb_result jit_trap; /* RUN_TRAP's code */
     /* What machine code runs in (jit_ctx): the fields that follow the stacks
      * and the options are kept (jc_fixed), so entering sets only the rest. */
@@ -233,6 +235,7 @@ static void jc_fixed(wb_call *c)
     c->jc.stack_end = c->stack ? (char *)(c->stack + c->cap) : NULL;
     c->jc.call = c;
     c->entry_end = c->frames ? frames_end(c, 1) : NULL;
+    c->entry_cap = c->fcap && !c->slice ? c->cap : 0;
 }
 
 /* Make room for `need` slots; the stack may move. */
@@ -268,8 +271,6 @@ static __attribute__((noinline)) bool frames_reserve(wb_call *c)
     frame *f = realloc(c->frames, n * sizeof *f);
     if (!f)
         return false;
-    if (!c->fcap) /* the entry frame: a host's call sets only its instance (enter) */
-        f[0] = (frame){.pc = NULL, .fp = 0, .fn = NULL, .inst = NULL};
     c->frames = f;
     c->fcap = n;
     jc_fixed(c);
@@ -550,7 +551,6 @@ static inline wb__jit_ctx *jit_ctx(wb_call *c, int64_t fuel, wb_instance *inst, 
     wb__jit_ctx *jc = &c->jc;
     wb__jit_set_fuel(jc, fuel);
     jc->inst = inst;
-    jc->nframes = c->nframes;
     jc->frames_end = end;
     return jc;
 }
@@ -654,6 +654,7 @@ jit_resume: {
      * hands back the op at which interpretation goes on (jit.c), in fn
      * itself or, when a compiled callee left, in that callee (jc.fn, jc.fpb). */
     wb__jit_ctx *jc = jit_ctx(c, fuel, inst, frames_end(c, c->nframes));
+    jc->nframes = c->nframes;
     jc->resume = resume;
     uint32_t k = (resume ? fn->jit_resume : fn->jit)(fpb, mem, memsize, jc);
     fuel = wb__jit_fuel(jc);
@@ -1363,6 +1364,11 @@ static void apply_opts(wb_call *c, const wb_call_opts *opts)
         c->opts = *opts;
     else
         memset(&c->opts, 0, sizeof c->opts);
+    if (!c->opts.fuel)
+        c->opts.fuel = UINT64_MAX; /* no limit: so a call's start needs no test */
+    wb__jit_set_fuel(&c->jc, c->opts.fuel > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)c->opts.fuel);
+    c->fuel0 = c->jc.fuel;
+    c->reserve0 = c->jc.reserve;
     c->max_depth = c->opts.max_depth ? c->opts.max_depth : WB_DEFAULT_MAX_DEPTH;
     uint64_t bytes = c->opts.max_stack ? c->opts.max_stack : WB_DEFAULT_MAX_STACK;
     c->max_slots = bytes / 8 < WB_MIN_STACK_SLOTS ? WB_MIN_STACK_SLOTS : bytes / 8;
@@ -1412,7 +1418,11 @@ void wb_call_free(wb_call *c)
     free(c);
 }
 
-void wb_call_set_slice(wb_call *c, uint64_t slice) { c->slice = slice; }
+void wb_call_set_slice(wb_call *c, uint64_t slice)
+{
+    c->slice = slice;
+    jc_fixed(c);
+}
 void wb_call_interrupt(wb_call *c) { c->interrupt_req = 1; }
 uint64_t wb_call_fuel_used(const wb_call *c) { return c->fuel_used; }
 int wb_call_exit_code(const wb_call *c) { return c->exit_code; }
@@ -1426,22 +1436,25 @@ static __attribute__((noinline, cold)) wb_result trap_now(wb_call *c, wb_result 
     return code;
 }
 
+/* The fuel left of the call's limit, UINT64_MAX when unlimited. */
+static inline uint64_t fuel_left(const wb_call *c)
+{
+    return c->opts.fuel == UINT64_MAX ? UINT64_MAX : c->opts.fuel - c->fuel_used;
+}
+
 /* Charge fuel used; a charge that failed takes only what was left. */
 static inline void spend(wb_call *c, uint64_t used)
 {
-    if (c->fuel_left != UINT64_MAX) {
-        if (used > c->fuel_left)
-            used = c->fuel_left;
-        c->fuel_left -= used;
-    }
-    c->fuel_used += used;
+    uint64_t l = fuel_left(c);
+    c->fuel_used += used > l ? l : used;
 }
 
 /* Run segments until the call ends or must stop. */
 static __attribute__((noinline)) wb_result drive(wb_call *c)
 {
     for (;;) {
-        int64_t allot = c->fuel_left > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)c->fuel_left;
+        uint64_t l = fuel_left(c);
+        int64_t allot = l > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)l;
         if (c->slice && c->slice < (uint64_t)allot)
             allot = (int64_t)c->slice;
         int64_t left = allot;
@@ -1470,7 +1483,7 @@ static __attribute__((noinline)) wb_result drive(wb_call *c)
             c->state = ST_SUSPENDED;
             return WB_SUSPENDED;
         case RUN_FUEL:
-            if (c->fuel_left == 0) {
+            if (fuel_left(c) == 0) {
                 record_trap(c, WB_TRAP_OUT_OF_FUEL, c->inst, c->fn, c->pc);
                 c->state = ST_TRAPPED;
                 return WB_TRAP_OUT_OF_FUEL;
@@ -1484,26 +1497,30 @@ static __attribute__((noinline)) wb_result drive(wb_call *c)
     }
 }
 
-/* A new call of f: no error, no fuel used, no frame. */
+/* A new call of f: no error yet.  What only the interpreter reads (fuel
+ * so far, frames, the function it is in) is set by begin(), on every way
+ * but the compiled entry's, which sets the fuel when it returns. */
 static inline void reset(wb_call *c, wb_func *f)
 {
     c->state = ST_IDLE;
-    c->has_err = false;
-    c->err.nframes = 0;
     c->exit_code = 0;
     c->jit_leaves = 0;
     c->jit_stop = 0;
-    c->fuel_used = 0;
-    c->fuel_left = c->opts.fuel ? c->opts.fuel : UINT64_MAX;
-    c->nframes = 0;
+    c->has_err = false;
     c->entry = f;
     c->inst = f->inst;
+}
+
+/* ... no fuel used, no frame. */
+static void begin(wb_call *c)
+{
+    c->fuel_used = 0;
+    c->nframes = 0;
     c->fn = NULL;
 }
 
 /* Room for f's frame on the stack (for its arguments and results if it is
- * a host function, or has no slots at all: the stack exists then too).
- * The checks inline: after a wb_call's first use both stacks fit. */
+ * a host function, or has no slots at all: the stack exists then too). */
 static inline bool reserve(wb_call *c, wb_func *f)
 {
     const wb_functype *ft = f->type;
@@ -1535,7 +1552,7 @@ static __attribute__((noinline)) wb_result enter_any(wb_call *c, wb_func *f)
     const wb__func *fn = f->code;
     init_frame(c->stack, fn);
     /* Entry fuel, charged as a call charges it. */
-    bool short_of_fuel = c->fuel_left != UINT64_MAX && fn->entry_fuel > c->fuel_left;
+    bool short_of_fuel = fn->entry_fuel > fuel_left(c);
     spend(c, fn->entry_fuel);
     if (short_of_fuel)
         return trap_now(c, WB_TRAP_OUT_OF_FUEL, fn);
@@ -1547,35 +1564,29 @@ static __attribute__((noinline)) wb_result enter_any(wb_call *c, wb_func *f)
     return drive(c);
 }
 
-/* The same for the common case, inlined into both starts: a function with
- * machine code, the fuel for its entry, no slicing.  The machine code makes
- * the frame and runs without the interpreter, which takes over only where
- * it stops short of the return (a call it cannot make, a trap, fuel or an
- * interrupt at a back-edge): the two are segments of one allotment.  A
- * UDF's call is a few dozen instructions here, so every one counts. */
-static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func *f)
+/* The common case, inlined into both starts: f has machine code, its frame
+ * fits the stacks as allocated, the fuel covers its entry, no slicing
+ * (entry_cap says both of the call; the test sends a frame of no slots the
+ * long way, where the stack is made). */
+static inline bool compiled(const wb_call *c, const wb__func *fn)
 {
-    const wb__func *fn = f->code;
-    if (WB_UNLIKELY(!fn || !fn->jit || c->slice || fn->entry_fuel > c->fuel_left))
-        return enter_any(c, f);
-    uint64_t rest = c->fuel_left - fn->entry_fuel; /* the entry's fuel is charged with the rest */
-    int64_t allot = rest > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)rest;
-    wb_instance *inst = c->inst;
-    c->frames[0].inst = inst; /* the interpreter's entry frame (the rest stays as made): its return ends the call */
-    c->nframes = 1;
-    wb__jit_ctx *jc = jit_ctx(c, allot, inst, c->entry_end);
-    const wb_memory *m = inst->mem;
-    uint32_t k = fn->jit_start((char *)c->stack, m ? m->data : NULL, m ? m->size : 0, jc);
-    spend(c, fn->entry_fuel + (uint64_t)(allot - wb__jit_fuel(jc)));
-    if (WB_LIKELY(k == WB__JIT_RETURNED)) {
-        c->nframes = 0;
-        c->state = ST_DONE;
-        return WB_OK;
-    }
-    /* The interpreter goes on (or stops: run() sees jit_stop) where it left;
-     * at cell 0 of f, JIT_ENTER or the op itself runs again. */
+    return fn && fn->jit && (uint64_t)(fn->frame_slots - 1u) < c->entry_cap && fn->entry_fuel <= c->opts.fuel;
+}
+
+/* Where the compiled entry's machine code stopped short of the return (a
+ * call it cannot make, a trap, fuel or an interrupt at a back-edge), the
+ * interpreter goes on (or stops: run() sees jit_stop) in the same
+ * allotment; at cell 0 of f, JIT_ENTER or the op itself runs again. */
+static __attribute__((noinline)) wb_result leave(wb_call *c, uint32_t k)
+{
+    wb__jit_ctx *jc = &c->jc;
+    /* A host call's charge may overdraw (the machine code stops after it):
+     * a charge takes only what was left (spend). */
+    if (c->fuel_used > c->opts.fuel)
+        c->fuel_used = c->opts.fuel;
+    c->frames[0] = (frame){.pc = NULL, .fp = 0, .fn = NULL, .inst = jc->inst}; /* its return ends the call */
     c->nframes = jc->nframes;
-    take_frames(c, 1, inst);
+    take_frames(c, 1, jc->inst);
     c->jit_leaves += !c->jit_stop;
     c->fn = jc->fn;
     c->fp = (uint32_t)((wb__slot *)jc->fpb - c->stack);
@@ -1583,10 +1594,35 @@ static inline __attribute__((always_inline)) wb_result enter(wb_call *c, wb_func
     return drive(c);
 }
 
-wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nargs)
+/* Run fn's machine code, the arguments in place: the machine code makes the
+ * frame and runs without the interpreter.  A UDF's call is a few dozen
+ * instructions here, so every one counts.  It gets all of the call's fuel
+ * as apply_opts split it (a limit past INT64_MAX gives INT64_MAX: drive()
+ * gives the rest if it is ever needed), and its entry charges the entry's
+ * fuel (compiled() saw that it is there). */
+static inline __attribute__((always_inline)) wb_result enter(wb_call *c, const wb__func *fn)
+{
+    wb_instance *inst = c->inst;
+    wb__jit_ctx *jc = &c->jc;
+    jc->fuel = c->fuel0;
+    jc->reserve = c->reserve0;
+    jc->inst = inst;
+    jc->frames_end = c->entry_end; /* one frame in use: jit_start knows */
+    uint32_t k = fn->jit_start((char *)c->stack, NULL, 0, jc); /* it takes the memory from jc->inst */
+    /* From here on c's fields, read again, hold less in registers across
+     * the call (fewer to save and restore).  Returned, the machine code had
+     * all the fuel it charged: each charge that found too little left. */
+    c->fuel_used = (uint64_t)(c->fuel0 + c->reserve0 - wb__jit_fuel(jc));
+    if (WB_UNLIKELY(k != WB__JIT_RETURNED))
+        return leave(c, k);
+    c->state = ST_DONE;
+    return WB_OK;
+}
+
+static __attribute__((noinline)) wb_result start_vals(wb_call *c, wb_func *f, const wb_val *args, uint32_t nargs)
 {
     const wb_functype *ft = f->type;
-    reset(c, f);
+    begin(c);
     if (nargs != ft->nparams) {
         c->state = ST_TRAPPED;
         return wb__error(&c->err, WB_ERR_ARG, 0, "expected %u arguments, got %u", ft->nparams, nargs);
@@ -1600,22 +1636,66 @@ wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nar
     if (!reserve(c, f))
         return trap_now(c, WB_TRAP_STACK_EXHAUSTED, f->code);
     vals_to_slots(ft, 0, nargs, args, c->stack);
-    return enter(c, f);
+    return compiled(c, f->code) ? enter(c, f->code) : enter_any(c, f);
 }
 
-/* The cells are the engine's own slots, so they cross by plain copies. */
+wb_result wb_call_start(wb_call *c, wb_func *f, const wb_val *args, uint32_t nargs)
+{
+    const wb_functype *ft = f->type;
+    const wb__func *fn = f->code;
+    reset(c, f);
+    if (!compiled(c, fn) || nargs != ft->nparams)
+        return start_vals(c, f, args, nargs);
+    for (uint32_t i = 0; i < nargs; i++)
+        if (args[i].type != ft->types[i])
+            return start_vals(c, f, args, nargs);
+    vals_to_slots(ft, 0, nargs, args, c->stack);
+    return enter(c, fn);
+}
+
+/* The cells are the engine's own slots, so they cross by plain copies: of
+ * one or two most often, which a loop would take twice the instructions for. */
+static inline void copy_cells(uint64_t *to, const uint64_t *from, uint32_t n)
+{
+    switch (n) {
+    case 2:
+        to[1] = from[1];
+        /* fallthrough */
+    case 1:
+        to[0] = from[0];
+        /* fallthrough */
+    case 0:
+        return;
+    default:
+        for (uint32_t i = 0; i < n; i++)
+            to[i] = from[i];
+    }
+}
+
+static __attribute__((noinline)) wb_result start_cells(wb_call *c, wb_func *f, uint64_t *io)
+{
+    const wb__type *t = (const wb__type *)f->type;
+    begin(c);
+    if (!reserve(c, f))
+        return trap_now(c, WB_TRAP_STACK_EXHAUSTED, f->code);
+    copy_cells(c->stack, io, t->param_slots);
+    wb_result r = compiled(c, f->code) ? enter(c, f->code) : enter_any(c, f);
+    if (r == WB_OK)
+        copy_cells(io, c->stack, t->result_slots);
+    return r;
+}
+
 wb_result wb_call_start_cells(wb_call *c, wb_func *f, uint64_t *io)
 {
     const wb__type *t = (const wb__type *)f->type;
+    const wb__func *fn = f->code;
     reset(c, f);
-    if (!reserve(c, f))
-        return trap_now(c, WB_TRAP_STACK_EXHAUSTED, f->code);
-    for (uint32_t i = 0; i < t->param_slots; i++)
-        c->stack[i] = io[i];
-    wb_result r = enter(c, f);
+    if (WB_UNLIKELY(!compiled(c, fn)))
+        return start_cells(c, f, io);
+    copy_cells(c->stack, io, t->param_slots);
+    wb_result r = enter(c, fn);
     if (r == WB_OK)
-        for (uint32_t i = 0; i < t->result_slots; i++)
-            io[i] = c->stack[i];
+        copy_cells(io, c->stack, ((const wb__type *)c->entry->type)->result_slots);
     return r;
 }
 
@@ -1628,7 +1708,7 @@ wb_result wb_call_resume(wb_call *c)
          * with the arguments still in their slots (a host call writes its
          * results back only when it succeeds). */
         c->state = ST_IDLE;
-        return enter(c, c->entry);
+        return enter_any(c, c->entry);
     }
     return drive(c);
 }
@@ -1670,8 +1750,8 @@ wb_result wb_invoke(wb_func *f, const wb_val *args, uint32_t nargs, wb_val *resu
     spare = NULL;
     if (!c && !(c = wb_call_new(opts)))
         return wb__error(err, WB_ERR_NOMEM, 0, "out of memory");
-    apply_opts(c, opts);
     c->slice = 0;
+    apply_opts(c, opts);
     c->trap_on_interrupt = true;
     c->interrupt_req = 0;
     wb_result r = wb_call_start(c, f, args, nargs);

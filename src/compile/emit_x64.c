@@ -1072,21 +1072,40 @@ static void init_frame(x64_emit *x)
 /* An entry from C (jit.c's contract): save rbx, rbp, r12-r15, take the
  * frame, memory and context (rbp: where the next engine frame goes), call
  * (the rel32 returned), give the fuel back.  The frame count goes back to
- * the context only on leaving (the tail): a return leaves it as it was. */
-static uint32_t c_entry(x64_emit *x)
+ * the context only on leaving (the tail): a return leaves it as it was.
+ * A host's call (`host`) has one frame in use, the interpreter's entry
+ * frame, so it need not say so in the context; it takes the memory from
+ * the instance itself (rsi and rdx are not read); and its fuel is all the
+ * call's, of which the entry charges the function's entry fuel (the host
+ * saw that there is that much: r15 may go negative, the reserve covers it). */
+static uint32_t c_entry(x64_emit *x, bool host)
 {
     wb__x64 *a = &x->a;
     static const int saved[6] = {X64_RBX, X64_RBP, X64_R12, X64_R13, X64_R14, X64_R15};
     for (int i = 0; i < 6; i++)
         x64_push(a, saved[i]);
     x64_mov_rr(a, true, X64_RBX, X64_RDI);
-    x64_mov_rr(a, true, X64_R12, X64_RSI);
-    x64_mov_rr(a, true, X64_R13, X64_RDX);
+    if (!host) {
+        x64_mov_rr(a, true, X64_R12, X64_RSI);
+        x64_mov_rr(a, true, X64_R13, X64_RDX);
+    }
     x64_mov_rr(a, true, X64_R14, X64_RCX);
     x64_mov_rm(a, true, X64_R15, x64_mem(X64_RCX, WB__JCTX_FUEL));
-    x64_mov_rm(a, false, X64_RBP, x64_mem(X64_RCX, WB__JCTX_NFRAMES));
-    x64_shift_ri(a, X64_SHL, true, X64_RBP, 5);
-    x64_alu_rm(a, X64_ADD, true, X64_RBP, x64_mem(X64_RCX, WB__JCTX_FRAMES));
+    if (host) {
+        wb__x64e_reload_mem(x);
+        x64_mov_rm(a, true, X64_RBP, x64_mem(X64_RCX, WB__JCTX_FRAMES));
+        x64_alu_ri(a, X64_ADD, true, X64_RBP, (int32_t)sizeof(wb__frame));
+        if (x->f->entry_fuel <= INT32_MAX) {
+            x64_alu_ri(a, X64_SUB, true, X64_R15, (int32_t)x->f->entry_fuel);
+        } else {
+            x64_mov_ri(a, X64_RAX, x->f->entry_fuel);
+            x64_alu_rr(a, X64_SUB, true, X64_R15, X64_RAX);
+        }
+    } else {
+        x64_mov_rm(a, false, X64_RBP, x64_mem(X64_RCX, WB__JCTX_NFRAMES));
+        x64_shift_ri(a, X64_SHL, true, X64_RBP, 5);
+        x64_alu_rm(a, X64_ADD, true, X64_RBP, x64_mem(X64_RCX, WB__JCTX_FRAMES));
+    }
     uint32_t body = x64_call_rel(a);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FUEL), X64_R15);
     for (int i = 6; i-- > 0;)
@@ -1145,11 +1164,11 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     wb__x64 *a = &x->a;
     if (!x->nops)
         return false;
-    uint32_t body = c_entry(x);
+    uint32_t body = c_entry(x, false);
     f->x64_resume = x64_pos(a);
-    uint32_t resume = c_entry(x);
+    uint32_t resume = c_entry(x, false);
     f->x64_start = x64_pos(a);
-    uint32_t start = c_entry(x);
+    uint32_t start = c_entry(x, true);
     x64_patch(a, resume, x64_pos(a));
     fill(x);
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_RESUME));
@@ -1217,11 +1236,16 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FN), X64_RCX);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FPB), X64_RBX);
     x64_ret(a);
-    /* The direct entry last: it knows whether the code read a constant's slot. */
+    /* The direct entry last: it knows whether the code read a constant's slot.
+     * Where the frame needs nothing beyond the arguments, callers go straight
+     * to the ops. */
     f->x64_direct = x64_pos(a);
-    x64_patch(a, start, f->x64_direct);
     init_frame(x);
-    x64_patch(a, x64_jmp(a), ops);
+    if (x64_pos(a) == f->x64_direct)
+        f->x64_direct = ops;
+    else
+        x64_patch(a, x64_jmp(a), ops);
+    x64_patch(a, start, f->x64_direct);
     if (x->nrefund)
         refill(x);
     for (uint32_t i = 0; i < x->nlate; i++) {

@@ -87,6 +87,12 @@ static void report_calls(FILE *out)
     run_opts(out, "calls", "deep3", 7, (wb_call_opts){0}, 0);
     run_opts(out, "calls", "deep3", 0, (wb_call_opts){0}, 0); /* the trap three frames down */
     run_opts(out, "calls", "rec", 300, (wb_call_opts){0}, 0);
+    /* Fuel just short of the entry's, just enough, and a little more; and
+     * limits past INT64_MAX (machine code is given INT64_MAX of them). */
+    for (uint64_t fuel = 1; fuel < 40; fuel++)
+        run_opts(out, "calls", "fib", 1, (wb_call_opts){.fuel = fuel}, 0);
+    run_opts(out, "calls", "fib", 15, (wb_call_opts){.fuel = UINT64_MAX - 1}, 0);
+    run_opts(out, "calls", "fib", 15, (wb_call_opts){.fuel = ((uint64_t)1 << 63) + 5}, 0);
     /* Fuel running out along the recursion, at every few units... */
     for (uint64_t fuel = 1; fuel < 400; fuel += 23)
         run_opts(out, "calls", "rec", 20, (wb_call_opts){.fuel = fuel}, 0);
@@ -570,6 +576,52 @@ TEST(emitted_machine_code_matches_interpreter)
     CHECK(with >= 3 && entered >= 2);
     wb_module_free(m2);
 #endif
+}
+
+/* One call object for call after call, as the database extensions keep
+ * one: nothing a call leaves behind (a trap's frames, fuel used, a slice
+ * set or taken off in between) shows in the next, whichever way it starts
+ * (the compiled entry or the interpreter's). */
+TEST(reused_call_starts_afresh)
+{
+    if (!fresh_of("calls"))
+        return;
+    wb_func *fib = wb_instance_func(inst, "fib"), *deep3 = wb_instance_func(inst, "deep3"),
+            *indirect = wb_instance_func(inst, "indirect");
+    wb_call *c = wb_call_new(&(wb_call_opts){.fuel = 1000000});
+    uint64_t io[1] = {20};
+    CHECK_EQ_INT(wb_call_start_cells(c, fib, io), WB_OK);
+    CHECK_EQ_INT(io[0], 6765);
+    uint64_t fuel = wb_call_fuel_used(c);
+    CHECK(fuel > 1000 && wb_call_error(c) == NULL);
+    /* A trap three frames down: three frames in its backtrace... */
+    io[0] = 0;
+    CHECK_EQ_INT(wb_call_start_cells(c, deep3, io), WB_TRAP_DIV_ZERO);
+    CHECK(wb_call_error(c) && wb_call_error(c)->nframes == 3);
+    /* ...then one in the function called: one. */
+    io[0] = 3;
+    CHECK_EQ_INT(wb_call_start_cells(c, indirect, io), WB_TRAP_UNINITIALIZED_ELEMENT);
+    CHECK(wb_call_error(c) && wb_call_error(c)->nframes == 1);
+    io[0] = 20;
+    CHECK_EQ_INT(wb_call_start_cells(c, fib, io), WB_OK);
+    CHECK_EQ_INT(io[0], 6765);
+    CHECK(wb_call_fuel_used(c) == fuel && wb_call_error(c) == NULL);
+    /* A slice set now holds for the next start, and taken off, no more. */
+    wb_call_set_slice(c, 500);
+    io[0] = 20;
+    CHECK_EQ_INT(wb_call_start_cells(c, fib, io), WB_SUSPENDED);
+    uint32_t resumes = 0;
+    wb_result r = WB_SUSPENDED;
+    while (r == WB_SUSPENDED && resumes++ < 10000)
+        r = wb_call_resume(c);
+    CHECK_EQ_INT(r, WB_OK);
+    CHECK(resumes > 10 && wb_call_fuel_used(c) == fuel);
+    CHECK(wb_call_result_cells(c, io, 1) == 1 && io[0] == 6765);
+    wb_call_set_slice(c, 0);
+    io[0] = 20;
+    CHECK_EQ_INT(wb_call_start_cells(c, fib, io), WB_OK);
+    CHECK(io[0] == 6765 && wb_call_fuel_used(c) == fuel);
+    wb_call_free(c);
 }
 
 static volatile int flag;
