@@ -81,7 +81,7 @@ static const struct {
     {"matmul", k_matmul, 20}, {"hash", k_hash, 2000},      {"mixed", k_mixed, 200000},
 };
 
-#define RUNS 3
+#define RUNS 5
 
 /* wasm3 and WAMR (fast interpreter) as they ran side by side with wasmbox on
  * this machine in an earlier session.  They replace the figures this file

@@ -293,10 +293,21 @@ const void *const *wb__op_handlers(void);
  * slots 0..), instead of a cell index. */
 #define WB__JIT_RETURNED UINT32_MAX
 
+/* A call site in machine code: what its frame pushes in place of the
+ * return address, which with the caller the record holds (one store less
+ * a call). */
+typedef struct wb__site {
+    const wb__cell *pc;
+    const struct wb__func *fn;
+} wb__site;
+
 /* A frame of the engine's frame stack: the caller's state, pushed by a call
  * (the interpreter's, or compiled code's calling a compiled function). */
 typedef struct wb__frame {
-    const wb__cell *pc; /* return address; NULL for the host's entry */
+    union {
+        const wb__cell *pc;    /* return address; NULL for the host's entry */
+        const wb__site *site;  /* machine code pushes this instead (and no fn) */
+    };
     union {
         uint32_t fp; /* caller's frame, slot index in the value stack */
         char *fpb;   /* the same as a pointer, as machine code pushes it (and

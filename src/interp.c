@@ -530,14 +530,17 @@ static const void *const *handler_table;
         NEXT(3);                                                                                 \
     }
 
-/* The frames machine code pushed (from `from` on) hold its frame pointer
- * and no instance (code.h): the interpreter's form, now that it takes over
- * in the instance the machine code ran in. */
+/* The frames machine code pushed (from `from` on) hold its call site, its
+ * frame pointer and no instance (code.h): the interpreter's form, now that
+ * it takes over in the instance the machine code ran in. */
 static void take_frames(wb_call *c, uint32_t from, wb_instance *inst)
 {
     for (uint32_t i = from; i < c->nframes; i++) {
         frame *f = &c->frames[i];
+        const wb__site *site = f->site;
         uint32_t fp = (uint32_t)((f->fpb - (char *)c->stack) / 8);
+        f->pc = site->pc;
+        f->fn = site->fn;
         f->fp = fp;
         f->inst = inst;
     }

@@ -58,7 +58,8 @@ static void link_calls(wb__x64 *j, const wb_module *m, const size_t *start)
             x64_patch(j, (uint32_t)(start[i] + r->call), (uint32_t)(start[callee] + r->callee->x64_direct));
             /* The guard's jmp becomes a 5-byte nop: the call goes on. */
             static const uint8_t nop5[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00};
-            memcpy(j->b + start[i] + r->guard - 1, nop5, 5);
+            if (r->guard)
+                memcpy(j->b + start[i] + r->guard - 1, nop5, 5);
         }
     }
 }
@@ -77,6 +78,8 @@ void wb__jit_module(wb_module *m)
         start[i] = SIZE_MAX;
         if (!f->x64)
             continue;
+        while (j.n % 8) /* its call sites' records are 8-aligned within it (compile/emit_x64.c) */
+            x64_bytes(&j, "\xcc", 1);
         start[i] = j.n;
         x64_bytes(&j, f->x64, f->nx64);
     }

@@ -393,7 +393,13 @@ static void commit(x64_emit *x, uint32_t cell)
 /* After r15 -= cost: when it went negative, out of line, the function's
  * refill; back here if that gave fuel, else give cost back and leave at
  * cell, so that the interpreter charges it again and stops. */
-static void refund(x64_emit *x, int32_t cost, uint32_t cell)
+static void refund_at(x64_emit *x, int32_t cost, uint32_t cell, uint32_t back);
+static void refund(x64_emit *x, int32_t cost, uint32_t cell) { refund_at(x, cost, cell, UINT32_MAX); }
+
+/* The same where the charge is followed by the jump it pays for at back,
+ * taken when r15 is not negative: a jump to the stub, and the stub comes
+ * back to that jump (the refill's test leaves the flags it reads). */
+static void refund_at(x64_emit *x, int32_t cost, uint32_t cell, uint32_t back)
 {
     if (x->nrefund == x->crefund) {
         uint32_t n = x->crefund ? x->crefund * 2 : 16;
@@ -408,8 +414,8 @@ static void refund(x64_emit *x, int32_t cost, uint32_t cell)
     struct refund *r = &x->refund[x->nrefund++];
     r->cell = cell;
     r->cost = cost;
-    r->at = x64_jcc(&x->a, X64_CC_L);
-    r->back = x64_pos(&x->a);
+    r->at = back == UINT32_MAX ? x64_jcc(&x->a, X64_CC_L) : x64_jmp(&x->a);
+    r->back = back == UINT32_MAX ? x64_pos(&x->a) : back;
 }
 
 /* The refill the refunds call (once a function, out of line): unless an
@@ -452,6 +458,21 @@ static void charge(x64_emit *x, uint64_t cost, uint32_t cell)
     refund(x, (int32_t)cost, cell);
 }
 
+/* A back-edge to target that charges cost: two instructions in the common
+ * case, the subtraction and the jump taken. */
+static void charge_jump(x64_emit *x, uint64_t cost, uint32_t cell, uint32_t target)
+{
+    if (cost > INT32_MAX) {
+        charge(x, cost, cell);
+        wb__x64e_jump(x, -1, target);
+        return;
+    }
+    x64_alu_ri(&x->a, X64_SUB, true, X64_R15, (int32_t)cost);
+    uint32_t back = x64_pos(&x->a);
+    wb__x64e_jump(x, X64_CC_GE, target);
+    refund_at(x, (int32_t)cost, cell, back);
+}
+
 /* A conditional branch (cc in the flags) to target; a back-edge (fuel)
  * charges it when taken. */
 static void branch(x64_emit *x, int cc, uint32_t target, uint64_t fuel, uint32_t cell)
@@ -461,8 +482,7 @@ static void branch(x64_emit *x, int cc, uint32_t target, uint64_t fuel, uint32_t
         return;
     }
     uint32_t skip = x64_jcc(&x->a, cc ^ 1);
-    charge(x, fuel, cell);
-    wb__x64e_jump(x, -1, target);
+    charge_jump(x, fuel, cell, target);
     x64_patch(&x->a, skip, x64_pos(&x->a));
 }
 
@@ -607,6 +627,22 @@ static void global_at(x64_emit *x, uint32_t idx)
     x64_mov_rm(&x->a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)(idx * 8)));
 }
 
+/* How a function's machine code returns to a compiled caller, in the flags
+ * as well as in eax, so that the caller needs one branch after the call:
+ * returned, eax = WB__JIT_RETURNED and SF set; left for the interpreter,
+ * eax = the cell (below 2^31) and SF clear. */
+static void returned(x64_emit *x)
+{
+    _Static_assert(WB__JIT_RETURNED == UINT32_MAX, "or eax, -1");
+    x64_alu_ri(&x->a, X64_OR, false, X64_RAX, -1);
+    x64_ret(&x->a);
+}
+static void left(x64_emit *x)
+{
+    x64_test_rr(&x->a, false, X64_RAX, X64_RAX);
+    x64_ret(&x->a);
+}
+
 /* A call to a defined function (callee; NULL: the wb__func in rcx, which
  * has machine code), the op at cell k, its arguments at rbx + base: the interpreter's checks (fuel with the interrupt flags,
  * frame and value stack room; leaving before anything is done when one
@@ -631,9 +667,13 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
         }
         r = &x->calls[x->ncalls++];
         r->callee = callee;
-        /* The guard: jit.c points it on to here when the callee has code. */
-        r->guard = x64_pos(a) + 1;
-        wb__x64e_leave(x, -1, k);
+        /* The guard: jit.c points it on to here when the callee has code
+         * (which a call of the function itself has, if it runs at all). */
+        r->guard = 0;
+        if (callee != x->f) {
+            r->guard = x64_pos(a) + 1;
+            wb__x64e_leave(x, -1, k);
+        }
     }
     /* A callee compiled before (or this function): its frame size and entry
      * fuel as immediates. */
@@ -660,15 +700,23 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
         wb__x64e_leave(x, X64_CC_L, k);
         x64_mov_rr(a, true, X64_R15, X64_RAX);
     }
-    /* *rbp++ = {return cell, fpb, fn}: the frame the interpreter pushes, in
-     * the form it turns into its own if it takes over (code.h) */
-    _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, fpb) == 8 && offsetof(wb__frame, fn) == 16,
+    /* *rbp++ = {call site, fpb}: the frame the interpreter pushes, in the
+     * form it turns into its own if it takes over (code.h) */
+    _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, site) == 0 && offsetof(wb__frame, fpb) == 8,
                    "the frame push below");
-    x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)(x->f->code + next));
+    if (x->nsite == x->csite) {
+        uint32_t n = x->csite ? x->csite * 2 : 16;
+        struct site *p = realloc(x->site, n * sizeof *p);
+        if (!p) {
+            a->bad = true;
+            return;
+        }
+        x->site = p;
+        x->csite = n;
+    }
+    x->site[x->nsite++] = (struct site){x64_lea_rip(a, X64_RAX), next};
     x64_mov_mr(a, true, x64_mem(X64_RBP, 0), X64_RAX);
     x64_mov_mr(a, true, x64_mem(X64_RBP, 8), X64_RBX);
-    x64_mov_ri(a, X64_RAX, (uint64_t)(uintptr_t)x->f);
-    x64_mov_mr(a, true, x64_mem(X64_RBP, 16), X64_RAX);
     x64_alu_ri(a, X64_ADD, true, X64_RBP, 32);
     x->dead = dead_after(x, x->cur);
     wb__x64e_save_pinned(x);
@@ -685,9 +733,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     x64_lea(a, true, X64_RBX, x64_mem(X64_RBX, -base));
     wb__x64e_restore_pinned(x);
     x->dead = 0;
-    x64_alu_ri(a, X64_CMP, false, X64_RAX, -1);
-    _Static_assert(WB__JIT_RETURNED == UINT32_MAX, "the compare above");
-    uint32_t out = x64_jcc(a, X64_CC_NE);
+    uint32_t out = x64_jcc(a, X64_CC_NS); /* it left (ret_flags) */
     x64_patch(a, out, x->ret);
     x64_alu_ri(a, X64_SUB, true, X64_RBP, 32);
 }
@@ -874,7 +920,7 @@ static bool translate(x64_emit *x, const xop *o)
             return true;
         }
         load_first(x, true, X64_RAX, v[0]);
-        store(x, v[1], X64_RAX);
+        store_last(x, v[1]);
         return true;
     case WB__OP_BR: {
         /* To a conditional branch (a loop's test, typically): a copy of
@@ -888,6 +934,10 @@ static bool translate(x64_emit *x, const xop *o)
                 return true;
             }
         }
+        /* To the return of one result (the end of a function whose last
+         * block has a value): the return here, from rax if it holds it. */
+        if (t && t->at > o->at && t->id == WB__OP_RETURN1)
+            return translate(x, t);
         wb__x64e_jump(x, -1, (uint32_t)o->target);
         return true;
     }
@@ -909,8 +959,7 @@ static bool translate(x64_emit *x, const xop *o)
         return true;
     }
     case WB__OP_BR_LOOP: /* [delta][fuel] */
-        charge(x, v[1], k);
-        wb__x64e_jump(x, -1, (uint32_t)o->target);
+        charge_jump(x, v[1], k, (uint32_t)o->target);
         return true;
     case WB__OP_BR_IF:
     case WB__OP_BR_UNLESS: { /* [c|-][delta][fuel] */
@@ -926,13 +975,11 @@ static bool translate(x64_emit *x, const xop *o)
     case WB__OP_RETURN1: /* the result to slot 0, in memory, where the caller reads it */
         load_first(x, true, X64_RAX, v[0]);
         x64_mov_mr(&x->a, true, x64_mem(X64_RBX, 0), X64_RAX);
-        x64_mov_ri(&x->a, X64_RAX, WB__JIT_RETURNED);
-        x64_ret(&x->a);
+        returned(x);
         return true;
     case WB__OP_RETURN: /* results were copied to slots 0.. (some maybe pinned) */
         spill(x, x->f->type->result_slots * 8);
-        x64_mov_ri(&x->a, X64_RAX, WB__JIT_RETURNED);
-        x64_ret(&x->a);
+        returned(x);
         return true;
     case WB__OP_CALL_INDIRECT: { /* [table|type][i|base] */
         uint32_t next = k + wb__op_format(id)->cells, host;
@@ -954,10 +1001,14 @@ static bool translate(x64_emit *x, const xop *o)
 /* Does o read loc first from rax (held), leaving nowhere, and is loc dead
  * after it (o overwrites it, or returns; or loc is an operand stack slot,
  * which an arithmetic op pops)?  Then the store of loc before o is dead. */
-static bool overwrites_held(const xop *o, uint64_t loc)
+static bool overwrites_held(x64_emit *x, const xop *o, uint64_t loc)
 {
     unsigned id = o->id;
     bool popped = ((uint32_t)loc & WB__LOC_MASK) == WB__LOC_STACK;
+    if (id == WB__OP_BR) { /* on to a return of it (translate's copy of it) */
+        const xop *t = find(x, (uint32_t)o->target);
+        return t && t->at > o->at && t->id == WB__OP_RETURN1 && t->v[0] == loc;
+    }
     switch (id) {
     case WB__OP_I32_ADD: case WB__OP_I32_AND: case WB__OP_I32_OR: case WB__OP_I32_XOR: case WB__OP_I32_MUL:
     case WB__OP_I64_ADD: case WB__OP_I64_AND: case WB__OP_I64_OR: case WB__OP_I64_XOR: case WB__OP_I64_MUL:
@@ -1176,7 +1227,7 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x->ret = x64_pos(a);
     spill(x, UINT32_MAX);
     put_consts(x);
-    x64_ret(a);
+    left(x);
     x64_patch(a, body, x64_pos(a));
     fill(x);
     uint32_t ops = x64_pos(a);
@@ -1185,8 +1236,9 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         return false;
     for (uint32_t i = 0; i < x->nops; i++) {
         const xop *o = &x->ops[i];
-        if (o->target != WB__NO_TARGET && op_index(x, (uint32_t)o->target) < x->nops)
-            target[op_index(x, (uint32_t)o->target)] = true;
+        uint32_t t = o->target == WB__NO_TARGET ? x->nops : op_index(x, (uint32_t)o->target);
+        if (t < x->nops && !(o->id == WB__OP_BR && t > i && x->ops[t].id == WB__OP_RETURN1))
+            target[t] = true; /* (a br to a return is a copy of it: translate) */
         for (uint32_t e = 0; o->table && e <= (uint32_t)o->v[1]; e++)
             if (op_index(x, o->table[e]) < x->nops)
                 target[op_index(x, o->table[e])] = true;
@@ -1197,7 +1249,7 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
             bool next = !target[i] && x->held_at == x64_pos(a);
             if (next && address_only(&x->ops[i], x->held)) {
                 x->leave_store = x->held;
-            } else if (!next || !overwrites_held(&x->ops[i], x->held)) {
+            } else if (!next || !overwrites_held(x, &x->ops[i], x->held)) {
                 x64_mov_mr(a, true, slot(x, x->held), X64_RAX);
                 x->held_at = x64_pos(a);
             }
@@ -1235,7 +1287,7 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)f);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FN), X64_RCX);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_FPB), X64_RBX);
-    x64_ret(a);
+    left(x);
     /* The direct entry last: it knows whether the code read a constant's slot.
      * Where the frame needs nothing beyond the arguments, callers go straight
      * to the ops. */
@@ -1263,6 +1315,13 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         x64_patch(a, x64_jcc(a, X64_CC_NS), r->back);
         x64_alu_ri(a, X64_ADD, true, X64_R15, r->cost);
         wb__x64e_leave(x, -1, r->cell);
+    }
+    while (x->nsite && x64_pos(a) % 8) /* the call sites' records, aligned */
+        x64_bytes(a, "\xcc", 1);
+    for (uint32_t i = 0; i < x->nsite; i++) {
+        x64_patch(a, x->site[i].lea, x64_pos(a));
+        wb__site site = {f->code + x->site[i].cell, f};
+        x64_bytes(a, &site, sizeof site);
     }
     uint32_t *stub = calloc((size_t)x->nops, sizeof *stub);
     if (!stub)
@@ -1330,10 +1389,28 @@ static void choose_pins(x64_emit *x, const wb__func *f)
             depth[i + 1]--;
         }
     }
+    /* Code that only a forward br_if reaches (the op before it never goes
+     * on: an else, the rare case a loop's body branches to) is taken as
+     * less often run, by a loop level: so the locals of a loop's common
+     * path win the registers over those of its rare one. */
+    bool *warm = calloc((size_t)x->nops + 1, 1); /* reached by a jump from code taken as common */
+    bool cold = false;
     int32_t d = 0;
-    for (uint32_t i = 0; i < x->nops; i++) {
+    for (uint32_t i = 0; warm && i < x->nops; i++) {
+        const xop *o = &x->ops[i];
         d += depth[i];
-        uint64_t w = 1ull << (3 * (d < 4 ? d : 4));
+        if (i && (wb__ops[x->ops[i - 1].id].flags & WB__OPF_END))
+            cold = !warm[i] && !depth[i];
+        else if (warm[i])
+            cold = false;
+        uint32_t t = o->target == WB__NO_TARGET ? x->nops : op_index(x, (uint32_t)o->target);
+        if (!cold && t < x->nops && (wb__ops[o->id].flags & WB__OPF_END))
+            warm[t] = true;
+        for (uint32_t e = 0; !cold && o->table && e <= (uint32_t)o->v[1]; e++)
+            if (op_index(x, o->table[e]) < x->nops)
+                warm[op_index(x, o->table[e])] = true;
+        int32_t level = d - cold;
+        uint64_t w = 1ull << (3 * (level < 0 ? 0 : level < 4 ? level : 4));
         char role[MAXV + 8];
         unsigned n = operand_roles(wb__op_format(x->ops[i].id), role);
         for (unsigned k = 0; k < n; k++) {
@@ -1342,6 +1419,7 @@ static void choose_pins(x64_emit *x, const wb__func *f)
                 score[loc / 8] += w;
         }
     }
+    free(warm);
     for (;;) {
         uint32_t best = ns;
         for (uint32_t l = 0; l < ns; l++)
@@ -1401,6 +1479,7 @@ static void free_emit(wb__emit *e)
     free(x->tab);
     free(x->refund);
     free(x->late);
+    free(x->site);
     free(x->calls);
     free(x);
 }

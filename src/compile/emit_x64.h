@@ -77,6 +77,13 @@ typedef struct {
     } *late;
     uint32_t nlate, clate;
     uint64_t leave_store;
+    /* Calls to compiled functions: their records (code.h's wb__site), put
+     * after the code, which a lea at the call points to. */
+    struct site {
+        uint32_t lea;  /* the lea's rel32 */
+        uint32_t cell; /* the return cell */
+    } *site;
+    uint32_t nsite, csite;
     /* Hot integer locals live in registers for the whole function (their
      * slots are written back wherever the interpreter or a caller may read
      * them: leaving, returning, around calls). */
