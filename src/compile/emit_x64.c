@@ -127,19 +127,29 @@ static void rewind_to(wb__emit *e, uint32_t at)
 
 /* ---- translation ------------------------------------------------------------------- */
 
+/* list, with room for n + 1 elements of elem bytes (it doubles); or NULL
+ * and x->a.bad when memory runs out (list stays as it was). */
+static void *room(x64_emit *x, void *list, uint32_t n, uint32_t *cap, size_t elem)
+{
+    if (n < *cap)
+        return list;
+    uint32_t c = *cap ? *cap * 2 : 16;
+    void *p = realloc(list, c * elem);
+    if (!p) {
+        x->a.bad = true;
+        return NULL;
+    }
+    *cap = c;
+    return p;
+}
+
 static void fix(x64_emit *x, xfix **list, uint32_t *n, uint32_t *cap, uint32_t at, uint32_t cell)
 {
-    if (*n == *cap) {
-        uint32_t c = *cap ? *cap * 2 : 64;
-        xfix *p = realloc(*list, c * sizeof *p);
-        if (!p) {
-            x->a.bad = true;
-            return;
-        }
-        *list = p;
-        *cap = c;
-    }
-    (*list)[(*n)++] = (xfix){at, cell};
+    xfix *p = room(x, *list, *n, cap, sizeof *p);
+    if (!p)
+        return;
+    *list = p;
+    p[(*n)++] = (xfix){at, cell};
 }
 
 void wb__x64e_jump(x64_emit *x, int cc, uint32_t cell)
@@ -401,17 +411,11 @@ static void refund(x64_emit *x, int32_t cost, uint32_t cell) { refund_at(x, cost
  * back to that jump (the refill's test leaves the flags it reads). */
 static void refund_at(x64_emit *x, int32_t cost, uint32_t cell, uint32_t back)
 {
-    if (x->nrefund == x->crefund) {
-        uint32_t n = x->crefund ? x->crefund * 2 : 16;
-        struct refund *p = realloc(x->refund, n * sizeof *p);
-        if (!p) {
-            x->a.bad = true;
-            return;
-        }
-        x->refund = p;
-        x->crefund = n;
-    }
-    struct refund *r = &x->refund[x->nrefund++];
+    struct refund *p = room(x, x->refund, x->nrefund, &x->crefund, sizeof *p);
+    if (!p)
+        return;
+    x->refund = p;
+    struct refund *r = &p[x->nrefund++];
     r->cell = cell;
     r->cost = cost;
     r->at = back == UINT32_MAX ? x64_jcc(&x->a, X64_CC_L) : x64_jmp(&x->a);
@@ -536,17 +540,11 @@ void wb__x64e_address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size,
     }
     /* The address's slot is written only on the way out (function()). */
     x->leave_store = UINT64_MAX;
-    if (x->nlate == x->clate) {
-        uint32_t n = x->clate ? x->clate * 2 : 16;
-        struct late *p = realloc(x->late, n * sizeof *p);
-        if (!p) {
-            a->bad = true;
-            return;
-        }
-        x->late = p;
-        x->clate = n;
-    }
-    x->late[x->nlate++] = (struct late){x64_jcc(a, cc), cell, slot(x, loc).disp, (int32_t)offset};
+    struct late *p = room(x, x->late, x->nlate, &x->clate, sizeof *p);
+    if (!p)
+        return;
+    x->late = p;
+    p[x->nlate++] = (struct late){x64_jcc(a, cc), cell, slot(x, loc).disp, (int32_t)offset};
 }
 
 /* rax = the u32 address at loc; leave at cell unless rax + rdx (a length)
@@ -655,17 +653,11 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     wb__x64 *a = &x->a;
     wb__x64_call *r = NULL;
     if (callee) {
-        if (x->ncalls == x->ccalls) {
-            uint32_t n = x->ccalls ? x->ccalls * 2 : 16;
-            wb__x64_call *p = realloc(x->calls, n * sizeof *p);
-            if (!p) {
-                a->bad = true;
-                return;
-            }
-            x->calls = p;
-            x->ccalls = n;
-        }
-        r = &x->calls[x->ncalls++];
+        wb__x64_call *p = room(x, x->calls, x->ncalls, &x->ccalls, sizeof *p);
+        if (!p)
+            return;
+        x->calls = p;
+        r = &p[x->ncalls++];
         r->callee = callee;
         /* The guard: jit.c points it on to here when the callee has code
          * (which a call of the function itself has, if it runs at all). */
@@ -704,17 +696,11 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
      * form it turns into its own if it takes over (code.h) */
     _Static_assert(sizeof(wb__frame) == 32 && offsetof(wb__frame, site) == 0 && offsetof(wb__frame, fpb) == 8,
                    "the frame push below");
-    if (x->nsite == x->csite) {
-        uint32_t n = x->csite ? x->csite * 2 : 16;
-        struct site *p = realloc(x->site, n * sizeof *p);
-        if (!p) {
-            a->bad = true;
-            return;
-        }
-        x->site = p;
-        x->csite = n;
-    }
-    x->site[x->nsite++] = (struct site){x64_lea_rip(a, X64_RAX), next};
+    struct site *p = room(x, x->site, x->nsite, &x->csite, sizeof *p);
+    if (!p)
+        return;
+    x->site = p;
+    p[x->nsite++] = (struct site){x64_lea_rip(a, X64_RAX), next};
     x64_mov_mr(a, true, x64_mem(X64_RBP, 0), X64_RAX);
     x64_mov_mr(a, true, x64_mem(X64_RBP, 8), X64_RBX);
     x64_alu_ri(a, X64_ADD, true, X64_RBP, 32);
