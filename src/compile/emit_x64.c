@@ -187,7 +187,7 @@ static void alu_to(x64_emit *x, int alu, bool w, int dst, uint64_t b)
             x64_imul_rr(&x->a, w, dst, X64_RCX);
         return;
     }
-    int p = pinned(x, b);
+    int p = x->held2_ok && b == x->held2 ? x->held2_reg : pinned(x, b);
     if (fpinned(x, b, NULL) >= 0) { /* a float local, reinterpreted */
         load(x, w, X64_RCX, b);
         p = X64_RCX;
@@ -1176,6 +1176,41 @@ static void loop_heads(x64_emit *x, wb__func *f, const uint32_t *mpos)
     free(head);
 }
 
+/* Integer ops that translate through alu3 (their operands read by load,
+ * load_first and alu_to), and shifts: none can leave or calls out, and
+ * they use rax and rcx only. */
+static bool alu3_op(unsigned id)
+{
+    switch (id) {
+    case WB__OP_I32_ADD: case WB__OP_I32_SUB: case WB__OP_I32_AND: case WB__OP_I32_OR: case WB__OP_I32_XOR:
+    case WB__OP_I32_MUL: case WB__OP_I64_ADD: case WB__OP_I64_SUB: case WB__OP_I64_AND: case WB__OP_I64_OR:
+    case WB__OP_I64_XOR: case WB__OP_I64_MUL:
+        return true;
+    default:
+        return false;
+    }
+}
+static bool shift_op(unsigned id)
+{
+    return (id >= WB__OP_I32_SHL && id <= WB__OP_I32_ROTR) || (id >= WB__OP_I64_SHL && id <= WB__OP_I64_ROTR);
+}
+
+/* May loc, the operand stack value the op before op i made (in rax), stay
+ * in a spare register across op i for op i + 1 to read (held2)?  Op i
+ * neither reads nor writes it and cannot leave, op i + 1 reads it as an
+ * alu3 op (and pops it) and nothing jumps to it. */
+static bool keep2(const x64_emit *x, const bool *target, uint32_t i, uint64_t loc)
+{
+    if (x->npin >= 6 || i + 1 >= x->nops || target[i + 1] || ((uint32_t)loc & WB__LOC_MASK) != WB__LOC_STACK)
+        return false;
+    const xop *o = &x->ops[i], *n = &x->ops[i + 1];
+    if (!(alu3_op(o->id) || shift_op(o->id)) || !alu3_op(n->id))
+        return false;
+    if (o->v[0] == loc || o->v[1] == loc || o->v[2] == loc)
+        return false;
+    return n->v[0] == loc || n->v[1] == loc;
+}
+
 /* The whole function.  False when there is nothing to run (its first op is
  * not translated).  Its layout:
  *   0        the entry from C (jit.c's contract): save rbx, rbp, r12-r15,
@@ -1230,11 +1265,22 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
                 target[op_index(x, o->table[e])] = true;
     }
     for (uint32_t i = 0; i < x->nops; i++) {
+        if (x->held2_on && !(alu3_op(x->ops[i].id) && !target[i])) { /* (keep2 saw to it: cannot happen) */
+            x64_mov_mr(a, true, slot(x, x->held2), x->held2_reg);
+            x->held2_on = false;
+        }
+        x->held2_ok = x->held2_on; /* the reader: the op after the one it was kept across */
         if (x->pend) { /* the last op's result, unless this op makes it dead */
             x->pend = false;
             bool next = !target[i] && x->held_at == x64_pos(a);
             if (next && address_only(&x->ops[i], x->held)) {
                 x->leave_store = x->held;
+            } else if (next && !x->held2_on && keep2(x, target, i, x->held)) {
+                x->held2 = x->held;
+                x->held2_reg = (int8_t)wb__pin_reg[x->npin];
+                x->held2_on = true;
+                x64_mov_rr(a, true, x->held2_reg, X64_RAX);
+                x->held_at = x64_pos(a);
             } else if (!next || !overwrites_held(x, &x->ops[i], x->held)) {
                 x64_mov_mr(a, true, slot(x, x->held), X64_RAX);
                 x->held_at = x64_pos(a);
@@ -1246,6 +1292,8 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         x->cur = i;
         bool done = translate(x, &x->ops[i]);
         x->held_ok = x->xheld_ok = false;
+        if (x->held2_ok) /* read: it was an operand stack value, popped */
+            x->held2_on = x->held2_ok = false;
         if (x->leave_store != UINT64_MAX) { /* not taken up: written now */
             x64_mov_mr(a, true, slot(x, x->leave_store), X64_RAX);
             x->leave_store = UINT64_MAX;
@@ -1254,6 +1302,10 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
             if (i == 0) {
                 free(target);
                 return false;
+            }
+            if (x->held2_on) { /* (alu3 and shifts are always done: cannot happen) */
+                x64_mov_mr(a, true, slot(x, x->held2), x->held2_reg);
+                x->held2_on = false;
             }
             wb__x64e_leave(x, -1, x->ops[i].at);
         }

@@ -111,6 +111,14 @@ typedef struct {
     uint64_t xheld;
     uint32_t xheld_at;
     bool xheld_ok;
+    /* An operand stack value that the op after its maker does not read but
+     * the one after that does (x = a*b; y = c*d; x | y): kept in a spare
+     * register (a pin's that no local has) across that op instead of its
+     * slot (function(): keep2).  held2_on from the op after its maker to
+     * its reader; held2_ok while that one reads it (load, alu_to). */
+    uint64_t held2;
+    int8_t held2_reg;
+    bool held2_on, held2_ok;
 } x64_emit;
 
 /* The registers of pinned locals, in order. */
@@ -215,6 +223,8 @@ static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
 {
     bool dbl;
     int p = pinned(x, loc), f = fpinned(x, loc, &dbl);
+    if (x->held2_ok && loc == x->held2)
+        p = x->held2_reg;
     if (f >= 0) {
         x64_movd_rx(&x->a, w && dbl, reg, f);
     } else if (p >= 0) {

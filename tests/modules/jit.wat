@@ -125,6 +125,24 @@
   ;; A float op, which is not translated, after integer ones.
   (func (export "floaty") (param $a i32) (result i32)
     (i32.trunc_f64_s (f64.mul (f64.convert_i32_s (i32.add (local.get $a) (i32.const 1))) (f64.const 2.5))))
+;; Two values made one after the other and then combined (x = a*k; y =
+  ;; b*k'; x op y, as hash functions do): x stays in a spare register across
+  ;; y's op, not in its slot; the op that reads it as a commutative or a
+  ;; non-commutative one, into rax or into a local's register, 32 and 64 bits.
+  (func (export "two") (param $n i32) (result i64)
+    (local $i i32) (local $h i32) (local $g i64) (local $f i64)
+    (loop $l
+      (local.set $h (i32.xor (local.get $h)
+        (i32.or (i32.shr_u (i32.mul (local.get $i) (i32.const 0x9e3779b9)) (i32.const 17))
+                (i32.mul (local.get $i) (i32.const 0x16a88000)))))
+      (local.set $h (i32.sub (i32.mul (local.get $h) (i32.const 7)) (i32.add (local.get $i) (local.get $n))))
+      (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 5)) (i32.shl (local.get $i) (local.get $n))))
+      (local.set $g (i64.sub (i64.mul (local.get $g) (i64.const 3))
+                             (i64.mul (local.get $f) (i64.const 0x100000001))))
+      (local.set $f (i64.add (local.get $f) (i64.extend_i32_u (local.get $h))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.xor (local.get $g) (i64.extend_i32_u (local.get $h))))
 ;; Addresses computed just before a load or a store: the compiler writes
   ;; such an operand stack slot only where the access leaves (out of bounds),
   ;; for the interpreter, which runs it again from there.  The rounds before

@@ -332,6 +332,10 @@ static void report(FILE *out)
     static const int32_t ls[] = {0, 100, 16000, 16400, -5, -10};
     for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++)
         run(out, "late", ls[i], 0, 0);
+    static const int32_t ts[] = {0, 1, 2, 7, 1000};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        run(out, "two", ts[i], 0, 0);
+    run(out, "two", 1000, 5000, 0); /* out of fuel at a back-edge */
     run(out, "bulk", 50, 0, 0);
     run(out, "bulk", 100, 0, 0); /* the fill at 66,000 is out of bounds */
     run(out, "bulk", 0, 0, 0);   /* a copy of 0 bytes at the end of memory */
@@ -437,6 +441,8 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "fib(27) fuel ", ": 196418"));
     CHECK(has_line(mine, "fib(27) fuel 1049575: ", "fuel exhausted%"));
     CHECK(has_line(mine, "live(6) ", ": 16450072"));
+    CHECK(has_line(mine, "two(1000) ", ": %"));
+    CHECK(has_line(mine, "two(1000) fuel 5000: ", "fuel exhausted%"));
     CHECK(has_line(mine, "late(16000) ", ": 0"));                       /* in bounds to the end */
     CHECK(has_line(mine, "late(16400) ", "out of bounds memory access%")); /* the load, at i = 4 */
     CHECK(has_line(mine, "late(-10) ", "out of bounds memory access%"));   /* the store, at i = 3 */
