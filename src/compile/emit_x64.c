@@ -157,10 +157,84 @@ void wb__x64e_jump(x64_emit *x, int cc, uint32_t cell)
     uint32_t at = cc < 0 ? x64_jmp(&x->a) : x64_jcc(&x->a, cc);
     fix(x, &x->br, &x->nbr, &x->cbr, at, cell);
 }
+
+/* ---- the float cache (emit_x64.h) ---- */
+
+/* A cached float to its slot: an f32 zero-extended, as the interpreter
+ * keeps it (no general register used). */
+static void fc_store(x64_emit *x, int xmm, bool dbl, int32_t disp)
+{
+    x64_movs_mr(&x->a, dbl, x64_mem(X64_RBX, disp), xmm);
+    if (!dbl)
+        x64_mov_mi(&x->a, false, x64_mem(X64_RBX, disp + 4), 0);
+}
+
+static fsnap fc_snap(x64_emit *x)
+{
+    fsnap s = {0};
+    for (int c = 0; c < FC_N; c++)
+        if (x->fc_loc[c]) {
+            s.xmm[s.n] = (uint8_t)(FC_XMM0 + c);
+            s.dbl[s.n] = x->fc_dbl[c];
+            s.disp[s.n++] = slot(x, x->fc_loc[c]).disp;
+        }
+    return s;
+}
+static void fc_put(x64_emit *x, const fsnap *s)
+{
+    for (unsigned i = 0; i < s->n; i++)
+        fc_store(x, s->xmm[i], s->dbl[i], s->disp[i]);
+}
+
+void wb__x64e_fc_flush(x64_emit *x)
+{
+    for (int c = 0; c < FC_N; c++)
+        if (x->fc_loc[c]) {
+            fc_store(x, FC_XMM0 + c, x->fc_dbl[c], slot(x, x->fc_loc[c]).disp);
+            x->fc_loc[c] = 0;
+        }
+}
+
+int wb__x64e_fc_take(x64_emit *x, uint64_t loc, bool dbl)
+{
+    int c = fc_find(x, loc);
+    if (!x->fc_on || ((uint32_t)loc & WB__LOC_MASK) != WB__LOC_STACK) {
+        if (c >= 0) /* its slot is written instead */
+            x->fc_loc[c] = 0;
+        return -1;
+    }
+    for (int k = 0; c < 0 && k < FC_N; k++)
+        if (!x->fc_loc[k])
+            c = k;
+    for (int k = 0; c < 0 && k < FC_N; k++) { /* full: one the op does not use goes to its slot */
+        int e = (x->fc_next + k) % FC_N;
+        if (!((x->fc_read | x->fc_set) >> e & 1)) {
+            fc_store(x, FC_XMM0 + e, x->fc_dbl[e], slot(x, x->fc_loc[e]).disp);
+            x->fc_next = (uint8_t)((e + 1) % FC_N);
+            c = e;
+        }
+    }
+    x->fc_loc[c] = loc;
+    x->fc_dbl[c] = dbl;
+    x->fc_set |= (uint8_t)(1u << c);
+    if (x->held == loc) /* (a stale rax copy) */
+        x->held = UINT64_MAX;
+    return FC_XMM0 + c;
+}
+
 void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell)
 {
     uint32_t at = cc < 0 ? x64_jmp(&x->a) : x64_jcc(&x->a, cc);
-    fix(x, &x->ex, &x->nex, &x->cex, at, cell);
+    fsnap fs = fc_snap(x);
+    if (!fs.n) {
+        fix(x, &x->ex, &x->nex, &x->cex, at, cell);
+        return;
+    }
+    struct fleave *p = room(x, x->fleave, x->nfleave, &x->cfleave, sizeof *p);
+    if (!p)
+        return;
+    x->fleave = p;
+    p[x->nfleave++] = (struct fleave){at, cell, fs};
 }
 
 /* dst op= b, the ALU op `alu` (or imul for -1); b a constant (an immediate
@@ -188,7 +262,7 @@ static void alu_to(x64_emit *x, int alu, bool w, int dst, uint64_t b)
         return;
     }
     int p = x->held2_ok && b == x->held2 ? x->held2_reg : pinned(x, b);
-    if (fpinned(x, b, NULL) >= 0) { /* a float local, reinterpreted */
+    if (fpinned(x, b, NULL) >= 0 || fc_find(x, b) >= 0) { /* a float, reinterpreted */
         load(x, w, X64_RCX, b);
         p = X64_RCX;
     }
@@ -289,6 +363,7 @@ static void fill(x64_emit *x)
  * slots (uses no general register). */
 void wb__x64e_save_pinned(x64_emit *x)
 {
+    wb__x64e_fc_flush(x); /* the C ABI keeps no xmm register */
     for (unsigned i = 0; i < x->npin; i++)
         if (!(x->dead >> i & 1))
             x64_push(&x->a, wb__pin_reg[i]);
@@ -544,7 +619,7 @@ void wb__x64e_address(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size,
     if (!p)
         return;
     x->late = p;
-    p[x->nlate++] = (struct late){x64_jcc(a, cc), cell, slot(x, loc).disp, (int32_t)offset};
+    p[x->nlate++] = (struct late){x64_jcc(a, cc), cell, slot(x, loc).disp, (int32_t)offset, fc_snap(x)};
 }
 
 /* rax = the u32 address at loc; leave at cell unless rax + rdx (a length)
@@ -813,9 +888,11 @@ static bool translate(x64_emit *x, const xop *o)
                     id == WB__OP_I64_LOAD16_S || id == WB__OP_I64_LOAD32_S;
         wb__x64e_address(x, v[0], (uint32_t)v[2], n, k);
         wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
-        if (id == WB__OP_F32_LOAD || id == WB__OP_F64_LOAD) { /* into xmm0, for the float op after it */
-            x64_movs_rm(&x->a, n == 8, XMM0, m);
-            fstore(x, n == 8, v[1], XMM0);
+        if (id == WB__OP_F32_LOAD || id == WB__OP_F64_LOAD) { /* into its cache register, or xmm0 */
+            int r = fpinned(x, v[1], NULL) < 0 ? wb__x64e_fc_take(x, v[1], n == 8) : -1;
+            x64_movs_rm(&x->a, n == 8, r >= 0 ? r : XMM0, m);
+            if (r < 0)
+                fstore(x, n == 8, v[1], XMM0);
             return true;
         }
         /* Into a pinned local's register, or into rax, where the next op
@@ -1195,6 +1272,29 @@ static bool shift_op(unsigned id)
     return (id >= WB__OP_I32_SHL && id <= WB__OP_I32_ROTR) || (id >= WB__OP_I64_SHL && id <= WB__OP_I64_ROTR);
 }
 
+/* Ops that read slots only through load(), alu_to(), fload() and fsrc(),
+ * and write them only through store(), store_last() and fstore(), none a
+ * branch or a call: the float cache lives across them (and an op of them
+ * but a copy pops what it reads). */
+static bool fc_op(unsigned id)
+{
+    if (wb__x64e_runtime_op(id) || wb__x64e_simd_op(id))
+        return false;
+    if (wb__x64e_numeric_op(id) || alu3_op(id) || shift_op(id))
+        return true;
+    if ((id >= WB__OP_I32_EQ && id <= WB__OP_I32_GE_U) || (id >= WB__OP_I64_EQ && id <= WB__OP_I64_GE_U))
+        return true;
+    if (wb__ops[id].format == WB__FMT_LOAD || wb__ops[id].format == WB__FMT_STORE)
+        return true;
+    switch (id) {
+    case WB__OP_I32_EQZ: case WB__OP_I64_EQZ: case WB__OP_COPY: case WB__OP_SELECT:
+    case WB__OP_GLOBAL_GET: case WB__OP_GLOBAL_SET:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* May loc, the operand stack value the op before op i made (in rax), stay
  * in a spare register across op i for op i + 1 to read (held2)?  Op i
  * neither reads nor writes it and cannot leave, op i + 1 reads it as an
@@ -1265,6 +1365,14 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
                 target[op_index(x, o->table[e])] = true;
     }
     for (uint32_t i = 0; i < x->nops; i++) {
+        x->fc_on = fc_op(x->ops[i].id);
+        if (target[i] || !x->fc_on) { /* the float cache to the slots (keeping rax and xmm0) */
+            uint32_t at = x64_pos(a);
+            wb__x64e_fc_flush(x);
+            x->held_at = x->held_at == at ? x64_pos(a) : x->held_at;
+            x->xheld_at = x->xheld_at == at ? x64_pos(a) : x->xheld_at;
+        }
+        x->fc_read = x->fc_set = 0;
         if (x->held2_on && !(alu3_op(x->ops[i].id) && !target[i])) { /* (keep2 saw to it: cannot happen) */
             x64_mov_mr(a, true, slot(x, x->held2), x->held2_reg);
             x->held2_on = false;
@@ -1292,6 +1400,10 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         x->cur = i;
         bool done = translate(x, &x->ops[i]);
         x->held_ok = x->xheld_ok = false;
+        for (int c = 0; done && x->ops[i].id != WB__OP_COPY && c < FC_N; c++)
+            if ((x->fc_read & ~x->fc_set) >> c & 1)
+                x->fc_loc[c] = 0; /* popped */
+        x->fc_on = false;
         if (x->held2_ok) /* read: it was an operand stack value, popped */
             x->held2_on = x->held2_ok = false;
         if (x->leave_store != UINT64_MAX) { /* not taken up: written now */
@@ -1311,6 +1423,7 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         }
     }
     free(target);
+    wb__x64e_fc_flush(x);
     if (x->pend) {
         x->pend = false;
         x64_mov_mr(a, true, slot(x, x->held), X64_RAX);
@@ -1344,6 +1457,13 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         if (l->offset)
             x64_alu_ri(a, X64_SUB, true, X64_RAX, l->offset);
         x64_mov_mr(a, true, x64_mem(X64_RBX, l->disp), X64_RAX);
+        fc_put(x, &l->fs);
+        wb__x64e_leave(x, -1, l->cell);
+    }
+    for (uint32_t i = 0; i < x->nfleave; i++) {
+        const struct fleave *l = &x->fleave[i];
+        x64_patch(a, l->at, x64_pos(a));
+        fc_put(x, &l->fs);
         wb__x64e_leave(x, -1, l->cell);
     }
     for (uint32_t i = 0; i < x->nrefund; i++) {
@@ -1517,6 +1637,7 @@ static void free_emit(wb__emit *e)
     free(x->tab);
     free(x->refund);
     free(x->late);
+    free(x->fleave);
     free(x->site);
     free(x->calls);
     free(x);

@@ -17,7 +17,8 @@
  * Registers: rbx = frame, rbp = where the next engine frame goes, r12 =
  * memory base, r13 = memory size, r14 = the wb__jit_ctx, r15 = fuel left;
  * rsi, rdi, r8-r11 the pinned integer locals, xmm10-xmm15 the float ones;
- * rax, rcx, rdx, xmm0-xmm2 scratch.  Every file keeps the pinned registers
+ * rax, rcx, rdx, xmm0-xmm2 scratch; xmm3-xmm9 the float values of the
+ * operand stack (the float cache, fc_*).  Every file keeps the pinned registers
  * (wb__x64e_save_pinned around a call to C).
  */
 #ifndef WB_COMPILE_EMIT_X64_H
@@ -40,6 +41,19 @@ typedef struct {
     uint32_t at;   /* a rel32 */
     uint32_t cell; /* the op it goes to (a branch) or leaves at (an exit) */
 } xfix;
+
+/* The float cache's registers: xmm3 .. xmm3 + FC_N - 1 (xmm0-xmm2 are
+ * scratch, xmm10-xmm15 the pinned float locals). */
+#define FC_N 7
+#define FC_XMM0 3
+
+/* The cache's entries as they were where code leaves: stored on the way out. */
+typedef struct {
+    uint8_t n;
+    uint8_t xmm[FC_N];
+    bool dbl[FC_N];
+    int32_t disp[FC_N];
+} fsnap;
 
 typedef struct {
     wb__emit e;
@@ -74,6 +88,7 @@ typedef struct {
         uint32_t at, cell; /* the ja's rel32; the op */
         int32_t disp;      /* the slot */
         int32_t offset;
+        fsnap fs; /* the float cache there */
     } *late;
     uint32_t nlate, clate;
     uint64_t leave_store;
@@ -119,6 +134,23 @@ typedef struct {
     uint64_t held2;
     int8_t held2_reg;
     bool held2_on, held2_ok;
+    /* Float operand stack values kept in xmm3-xmm9 (entry c in xmm 3 + c)
+     * instead of their slots, from the op that makes one to the op that
+     * pops it, within straight-line code of ops that read slots only
+     * through load(), alu_to(), fload() and fsrc() (function(): fc_op).
+     * Before any other op, and before a branch target, they go to their
+     * slots (fc_flush); a leave from among them stores them on its way out
+     * (struct fsnap). */
+    uint64_t fc_loc[FC_N]; /* 0: free */
+    bool fc_dbl[FC_N];
+    uint8_t fc_read, fc_set; /* entries the op being translated read, wrote */
+    uint8_t fc_next;         /* where eviction looks first */
+    bool fc_on;              /* the op being translated may keep its float results there */
+    struct fleave {          /* leaves that store the cache first */
+        uint32_t at, cell;
+        fsnap fs;
+    } *fleave;
+    uint32_t nfleave, cfleave;
 } x64_emit;
 
 /* The registers of pinned locals, in order. */
@@ -185,7 +217,9 @@ void wb__x64e_c_call(x64_emit *x);
  * and the pinned locals kept. */
 void wb__x64e_call_c(x64_emit *x, const void *fn, bool rax_arg);
 
-/* Translates a numeric op (emit_x64_num.c); false for one it does not. */
+/* Translates a numeric op (emit_x64_num.c); false for one it does not.
+ * wb__x64e_numeric_op: whether op id is one of them. */
+bool wb__x64e_numeric_op(unsigned id);
 bool wb__x64e_numeric(x64_emit *x, const xop *o);
 
 /* Translates a runtime op (emit_x64_rt.c: memory.size/grow, tables,
@@ -218,6 +252,41 @@ static inline wb__x64_mem slot(x64_emit *x, uint64_t loc)
     return x64_mem(X64_RBX, (int32_t)off);
 }
 
+/* The float cache's entry holding loc, or -1. */
+static inline int fc_find(const x64_emit *x, uint64_t loc)
+{
+    if (((uint32_t)loc & WB__LOC_MASK) != WB__LOC_STACK)
+        return -1;
+    for (int c = 0; c < FC_N; c++)
+        if (x->fc_loc[c] == loc)
+            return c;
+    return -1;
+}
+/* loc is written otherwise (its slot or rax): the entry is stale. */
+static inline void fc_drop(x64_emit *x, uint64_t loc)
+{
+    int c = fc_find(x, loc);
+    if (c >= 0)
+        x->fc_loc[c] = 0;
+}
+/* The xmm register of the cached float at loc (marked read), or -1. */
+static inline int fc_use(x64_emit *x, uint64_t loc, bool *dbl)
+{
+    int c = fc_find(x, loc);
+    if (c < 0)
+        return -1;
+    x->fc_read |= (uint8_t)(1u << c);
+    if (dbl)
+        *dbl = x->fc_dbl[c];
+    return FC_XMM0 + c;
+}
+/* The cache's entries to their slots; it is empty after (emit_x64.c). */
+void wb__x64e_fc_flush(x64_emit *x);
+/* The cache's entry for loc, a float of that width that the op being
+ * translated writes: its xmm register (emit_x64.c), or -1 when loc is not
+ * kept there. */
+int wb__x64e_fc_take(x64_emit *x, uint64_t loc, bool dbl);
+
 /* reg = the value at loc (w: all 64 bits; else the low 32, zero-extended). */
 static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
 {
@@ -225,6 +294,8 @@ static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
     int p = pinned(x, loc), f = fpinned(x, loc, &dbl);
     if (x->held2_ok && loc == x->held2)
         p = x->held2_reg;
+    if (f < 0)
+        f = fc_use(x, loc, &dbl); /* a float, reinterpreted, or copied */
     if (f >= 0) {
         x64_movd_rx(&x->a, w && dbl, reg, f);
     } else if (p >= 0) {
@@ -249,6 +320,7 @@ static inline void store(x64_emit *x, uint64_t loc, int reg)
         x64_mov_rr(&x->a, true, p, reg);
     else
         x64_mov_mr(&x->a, true, slot(x, loc), reg);
+    fc_drop(x, loc);
     if (reg == X64_RAX) {
         x->held = loc;
         x->held_at = x64_pos(&x->a);
@@ -265,6 +337,7 @@ static inline void store_last(x64_emit *x, uint64_t loc)
         store(x, loc, X64_RAX);
         return;
     }
+    fc_drop(x, loc);
     x->held = loc;
     x->held_at = x64_pos(&x->a);
     x->held32 = false;
@@ -297,6 +370,8 @@ static inline void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc)
 {
     int p = fpinned(x, loc, NULL);
     bool held = xheld(x, loc);
+    if (p < 0)
+        p = fc_use(x, loc, NULL);
     if (is_const(loc)) { /* through rdx, which no float op keeps anything in */
         uint64_t v = const_of(x, loc);
         if (!dbl)
@@ -308,12 +383,14 @@ static inline void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc)
             x64_ps_rr(&x->a, X64_XORPS, xmm, xmm);
         }
         held = false;
-    } else if (p >= 0)
-        x64_movaps_rr(&x->a, xmm, p);
-    else if (held && xmm != XMM0)
-        x64_movaps_rr(&x->a, xmm, XMM0);
-    else if (!held)
+    } else if (held && xmm == XMM0) {
+        /* there already */
+    } else if (p >= 0 || held) {
+        x64_movaps_rr(&x->a, xmm, p >= 0 ? p : XMM0);
+        held = false;
+    } else {
         x64_movs_rm(&x->a, dbl, xmm, slot(x, loc));
+    }
     if (xmm == XMM0 && !held)
         x->xheld_ok = false;
 }
@@ -323,6 +400,8 @@ static inline void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc)
 static inline int fsrc(x64_emit *x, bool dbl, uint64_t loc, int scratch)
 {
     int p = fpinned(x, loc, NULL);
+    if (p < 0)
+        p = fc_use(x, loc, NULL);
     if (p >= 0)
         return p;
     fload(x, dbl, scratch, loc);
@@ -334,8 +413,15 @@ static inline int fsrc(x64_emit *x, bool dbl, uint64_t loc, int scratch)
 static inline void fstore(x64_emit *x, bool dbl, uint64_t loc, int xmm)
 {
     int p = fpinned(x, loc, NULL);
+    if (p < 0)
+        p = wb__x64e_fc_take(x, loc, dbl);
     if (p >= 0) {
-        x64_movaps_rr(&x->a, p, xmm);
+        if (p != xmm)
+            x64_movaps_rr(&x->a, p, xmm);
+        if (xmm == XMM0 && p >= FC_XMM0 && p < FC_XMM0 + FC_N) {
+            x->xheld = loc;
+            x->xheld_at = x64_pos(&x->a);
+        }
         return;
     }
     if (dbl) {

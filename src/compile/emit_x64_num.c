@@ -180,6 +180,12 @@ static void extend(x64_emit *x, const xop *o, bool w, unsigned bytes)
 static void farith(x64_emit *x, const xop *o, bool dbl, int op)
 {
     int b = fsrc(x, dbl, o->v[1], XMM1);
+    int r = o->v[2] == o->v[0] && x->fc_on ? fc_use(x, o->v[0], NULL) : -1;
+    if (r >= 0 && r != b) { /* a, cached, becomes d: in its register */
+        x64_sse_rr(&x->a, op, dbl, r, b);
+        x->fc_set |= (uint8_t)(1u << (r - FC_XMM0));
+        return;
+    }
     fload(x, dbl, XMM0, o->v[0]);
     x64_sse_rr(&x->a, op, dbl, XMM0, b);
     fstore(x, dbl, o->v[2], XMM0);
@@ -518,6 +524,8 @@ static const numop numops[WB__OP_COUNT] = {
     N(I64_TRUNC_SAT_F64_U, SAT, 1, 1, 0, 0),
 };
 #undef N
+
+bool wb__x64e_numeric_op(unsigned id) { return id < WB__OP_COUNT && numops[id].kind; }
 
 bool wb__x64e_numeric(x64_emit *x, const xop *o)
 {

@@ -84,6 +84,38 @@
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (i32.xor (call $fold64 (local.get $s)) (local.get $g)))
 
+  ;; Float values of the operand stack, which the compiler keeps in xmm
+  ;; registers from the op that makes one to the op that pops it: nine live
+  ;; at once (more than it has registers for), read as integers
+  ;; (reinterpret), live across integer ops (i32.rem_s of INT_MIN by -1 at
+  ;; i = 7 is 0) and where the code leaves: i32.trunc_f64_s is out of range
+  ;; from i = 22, and the interpreter, which runs it again and traps, must
+  ;; find its operand in its slot.
+  (func (export "stack") (param $n i32) (result i32)
+    (local $i i32) (local $acc f64) (local $f f64)
+    (loop $l
+      (local.set $f (f64.convert_i32_s (local.get $i)))
+      (local.set $acc
+        (f64.add (local.get $acc)
+          (f64.add (f64.mul (local.get $f) (f64.const 1.5))
+          (f64.add (f64.sqrt (f64.convert_i32_u (local.get $i)))
+          (f64.add (f64.promote_f32 (f32.mul (f32.convert_i32_s (local.get $i)) (f32.const 0.25)))
+          (f64.add (f64.reinterpret_i64 (i64.xor (i64.const 0x8000000000000000)
+                                                 (i64.reinterpret_f64 (f64.add (local.get $f) (f64.const 3)))))
+          (f64.add (f64.div (f64.const 1) (f64.add (local.get $f) (f64.const 5)))
+          (f64.add (f64.mul (local.get $f) (f64.const 6))
+          (f64.add (f64.sub (local.get $f) (f64.const 7))
+          (f64.add (f64.mul (local.get $f) (local.get $f))
+            (f64.convert_i32_s
+              (i32.add
+                (i32.rem_s (select (i32.const 0x80000000) (i32.add (local.get $i) (i32.const 100))
+                                   (i32.eq (local.get $i) (i32.const 7)))
+                           (select (i32.const -1) (i32.const 9) (i32.eq (local.get $i) (i32.const 7))))
+                (i32.trunc_f64_s (f64.mul (local.get $f) (f64.const 1e8)))))))))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_s (local.get $i) (local.get $n))))
+    (call $fold64 (local.get $acc)))
+
   ;; A trap in the loop while float locals are live: the conversion is out
   ;; of range once s passes 2^31, at an iteration that depends on n.
   (func (export "overflow") (param $n i32) (result i32)

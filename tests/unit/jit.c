@@ -130,6 +130,9 @@ static void report_floats(FILE *out)
         run_opts(out, "floats", "calls", ns[i], (wb_call_opts){0}, 0);
         run_opts(out, "floats", "helpers", ns[i], (wb_call_opts){0}, 0);
     }
+    static const int32_t ss[] = {0, 3, 7, 8, 21, 22, 30};
+    for (size_t i = 0; i < sizeof ss / sizeof ss[0]; i++)
+        run_opts(out, "floats", "stack", ss[i], (wb_call_opts){0}, 0);
     run_opts(out, "floats", "overflow", 1, (wb_call_opts){0}, 0);
     run_opts(out, "floats", "overflow", -70000, (wb_call_opts){0}, 0);
     for (uint64_t fuel = 5; fuel < 2000; fuel += 97) /* out of fuel with floats live */
@@ -447,6 +450,8 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "late(16400) ", "out of bounds memory access%")); /* the load, at i = 4 */
     CHECK(has_line(mine, "late(-10) ", "out of bounds memory access%"));   /* the store, at i = 3 */
     CHECK(has_line(mine, "line(5) ", ": 15"));
+    CHECK(has_line(mine, "stack(22) ", ": 677943140")); /* float stack values in registers */
+    CHECK(has_line(mine, "stack(30) ", "integer overflow (in function %")); /* leaving among them */
     CHECK(has_line(mine, "pair(-7) ", ": 107 -7"));
     CHECK(has_line(mine, "calls(0) ", ": 23131"));
     CHECK(has_line(mine, "floaty(5) ", ": 15"));
