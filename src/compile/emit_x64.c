@@ -1547,10 +1547,12 @@ static void choose_pins(x64_emit *x, const wb__func *f)
             depth[i + 1]--;
         }
     }
-    /* Code that only a forward br_if reaches (the op before it never goes
-     * on: an else, the rare case a loop's body branches to) is taken as
-     * less often run, by a loop level: so the locals of a loop's common
-     * path win the registers over those of its rare one. */
+    /* Code inside a loop that only a forward br_if reaches (the op before
+     * it never goes on: an else, the rare case a loop's body branches to)
+     * is taken as less often run, by a loop level: so the locals of a
+     * loop's common path win the registers over those of its rare one.
+     * Outside loops no path is taken as rare: past a function's early
+     * return (a recursion's base case) is where its loops are. */
     bool *warm = calloc((size_t)x->nops + 1, 1); /* reached by a jump from code taken as common */
     bool cold = false;
     int32_t d = 0;
@@ -1558,7 +1560,7 @@ static void choose_pins(x64_emit *x, const wb__func *f)
         const xop *o = &x->ops[i];
         d += depth[i];
         if (i && (wb__ops[x->ops[i - 1].id].flags & WB__OPF_END))
-            cold = !warm[i] && !depth[i];
+            cold = !warm[i] && !depth[i] && d > 0;
         else if (warm[i])
             cold = false;
         uint32_t t = o->target == WB__NO_TARGET ? x->nops : op_index(x, (uint32_t)o->target);
