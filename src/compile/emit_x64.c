@@ -160,13 +160,20 @@ void wb__x64e_jump(x64_emit *x, int cc, uint32_t cell)
 
 /* ---- the float cache (emit_x64.h) ---- */
 
-/* A cached float to its slot: an f32 zero-extended, as the interpreter
- * keeps it (no general register used). */
+/* A float in xmm to its slot at rbx + disp: an f32 zero-extended, as the
+ * interpreter keeps it (no general register used).  For the pinned float
+ * locals and the float cache alike. */
 static void fc_store(x64_emit *x, int xmm, bool dbl, int32_t disp)
 {
     x64_movs_mr(&x->a, dbl, x64_mem(X64_RBX, disp), xmm);
     if (!dbl)
         x64_mov_mi(&x->a, false, x64_mem(X64_RBX, disp + 4), 0);
+}
+
+/* Cache entry c to its slot. */
+static void fc_spill(x64_emit *x, int c)
+{
+    fc_store(x, FC_XMM0 + c, x->fc_dbl[c], slot(x, x->fc_loc[c]).disp);
 }
 
 static fsnap fc_snap(x64_emit *x)
@@ -190,7 +197,7 @@ void wb__x64e_fc_flush(x64_emit *x)
 {
     for (int c = 0; c < FC_N; c++)
         if (x->fc_loc[c]) {
-            fc_store(x, FC_XMM0 + c, x->fc_dbl[c], slot(x, x->fc_loc[c]).disp);
+            fc_spill(x, c);
             x->fc_loc[c] = 0;
         }
 }
@@ -209,7 +216,7 @@ int wb__x64e_fc_take(x64_emit *x, uint64_t loc, bool dbl)
     for (int k = 0; c < 0 && k < FC_N; k++) { /* full: one the op does not use goes to its slot */
         int e = (x->fc_next + k) % FC_N;
         if (!((x->fc_read | x->fc_set) >> e & 1)) {
-            fc_store(x, FC_XMM0 + e, x->fc_dbl[e], slot(x, x->fc_loc[e]).disp);
+            fc_spill(x, e);
             x->fc_next = (uint8_t)((e + 1) % FC_N);
             c = e;
         }
@@ -329,12 +336,7 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
 /* A pinned float local to its slot, and back. */
 static void fspill(x64_emit *x, unsigned i)
 {
-    wb__x64_mem m = x64_mem(X64_RBX, (int32_t)x->fpin_off[i]);
-    x64_movs_mr(&x->a, x->fpin_dbl[i], m, wb__fpin_reg[i]);
-    if (!x->fpin_dbl[i]) {
-        m.disp += 4;
-        x64_mov_mi(&x->a, false, m, 0);
-    }
+    fc_store(x, wb__fpin_reg[i], x->fpin_dbl[i], (int32_t)x->fpin_off[i]);
 }
 static void ffill(x64_emit *x, unsigned i)
 {
