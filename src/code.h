@@ -311,12 +311,17 @@ typedef struct wb__frame {
     union {
         uint32_t fp; /* caller's frame, slot index in the value stack */
         char *fpb;   /* the same as a pointer, as machine code pushes it (and
-                      * no inst: the interpreter fills both in when it takes
-                      * over, interp.c's take_frames) */
+                      * no fn or inst: the interpreter fills both in when it
+                      * takes over, interp.c's take_frames) */
     };
-    const struct wb__func *fn;
-    wb_instance *inst;
+    const struct wb__func *fn; /* machine code's call into another instance: WB__FRAME_CROSS */
+    wb_instance *inst;         /*   and then the caller's instance */
 } wb__frame;
+
+/* The mark of a frame machine code pushed for a call into another instance
+ * (never a function's address): the frames above it are that instance's,
+ * the frame and those below it the caller's instance, which it holds. */
+#define WB__FRAME_CROSS ((const struct wb__func *)(uintptr_t)1)
 
 /* Machine code of a function (jit.c): entered with the frame, the memory
  * and its size, and this context; returns the cell index of the op at which

@@ -524,6 +524,7 @@ static void sec_type(rd *r)
             t->param_slots += wb__type_slots(ts[k]);
         for (uint32_t k = 0; k < nr; k++)
             t->result_slots += wb__type_slots(ts[np + k]);
+        t->sig = wb__type_sig(&t->ft);
         m->ntypes = i + 1;
     }
 }

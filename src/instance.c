@@ -637,6 +637,7 @@ wb_func *wb_func_new_host(const wb_functype *type, wb_host_fn fn, void *user)
     f->host_type.ft = (wb_functype){type->nparams, type->nresults, types};
     f->host_type.param_slots = ps;
     f->host_type.result_slots = rs;
+    f->host_type.sig = wb__type_sig(&f->host_type.ft);
     f->type = &f->host_type.ft;
     f->host = fn;
     f->user = user;

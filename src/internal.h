@@ -64,13 +64,19 @@ wb_result wb__verror(wb_error *err, wb_result code, uint64_t offset, const char 
 /* ---- module --------------------------------------------------------------- */
 
 typedef struct wb__type {
-    wb_functype ft;       /* types points into the module's arena */
+    wb_functype ft;       /* types points into the module's arena; first: a
+                           * wb_func's type (always some wb__type's ft) is one */
     uint32_t param_slots; /* sum of wb__type_slots over params */
     uint32_t result_slots;
+    uint64_t sig;         /* wb__type_sig(&ft) */
 } wb__type;
 
 /* Structural equality of function types (call_indirect across modules, linking). */
 bool wb__type_equal(const wb_functype *a, const wb_functype *b);
+/* A type as one number, for machine code's call_indirect into another
+ * module: equal numbers are equal types; 0 for a type of more than 16
+ * values, which it leaves to the interpreter to compare. */
+uint64_t wb__type_sig(const wb_functype *t);
 
 /* A constant expression.  WebAssembly 2.0 allows exactly one instruction. */
 enum {

@@ -271,6 +271,9 @@ static __attribute__((noinline)) bool frames_reserve(wb_call *c)
     frame *f = realloc(c->frames, n * sizeof *f);
     if (!f)
         return false;
+    /* Zeroed: no frame machine code pushes reads as one crossing into
+     * another instance (WB__FRAME_CROSS) by chance. */
+    memset(f + c->fcap, 0, (n - c->fcap) * sizeof *f);
     c->frames = f;
     c->fcap = n;
     jc_fixed(c);
@@ -532,13 +535,17 @@ static const void *const *handler_table;
 
 /* The frames machine code pushed (from `from` on) hold its call site, its
  * frame pointer and no instance (code.h): the interpreter's form, now that
- * it takes over in the instance the machine code ran in. */
+ * it takes over in instance inst, where the machine code left.  Down from
+ * the top the frames are inst's up to one that crossed into it, which says
+ * whose the frames below are. */
 static void take_frames(wb_call *c, uint32_t from, wb_instance *inst)
 {
-    for (uint32_t i = from; i < c->nframes; i++) {
+    for (uint32_t i = c->nframes; i-- > from;) {
         frame *f = &c->frames[i];
         const wb__site *site = f->site;
         uint32_t fp = (uint32_t)((f->fpb - (char *)c->stack) / 8);
+        if (f->fn == WB__FRAME_CROSS)
+            inst = f->inst;
         f->pc = site->pc;
         f->fn = site->fn;
         f->fp = fp;
@@ -666,7 +673,11 @@ jit_resume: {
         goto L_RETURN;
     uint32_t from = c->nframes;
     c->nframes = jc->nframes;
-    take_frames(c, from, inst);
+    take_frames(c, from, jc->inst);
+    if (jc->inst != inst) { /* it left in a callee of another instance */
+        inst = jc->inst;
+        RELOAD_MEM();
+    }
     /* At cell 0 of the frame it entered, JIT_ENTER holds the op's place. */
     bool same = jc->fpb == fpb;
     fn = jc->fn;
@@ -1587,9 +1598,10 @@ static __attribute__((noinline)) wb_result leave(wb_call *c, uint32_t k)
      * a charge takes only what was left (spend). */
     if (c->fuel_used > c->opts.fuel)
         c->fuel_used = c->opts.fuel;
-    c->frames[0] = (frame){.pc = NULL, .fp = 0, .fn = NULL, .inst = jc->inst}; /* its return ends the call */
+    c->frames[0] = (frame){.pc = NULL, .fp = 0, .fn = NULL, .inst = c->inst}; /* its return ends the call */
     c->nframes = jc->nframes;
     take_frames(c, 1, jc->inst);
+    c->inst = jc->inst; /* where it left: a callee's of another instance, maybe */
     c->jit_leaves += !c->jit_stop;
     c->fn = jc->fn;
     c->fp = (uint32_t)((wb__slot *)jc->fpb - c->stack);

@@ -718,13 +718,55 @@ static void left(x64_emit *x)
     x64_ret(&x->a);
 }
 
+/* The frame at rbp (being pushed) of a call to rcx's function, of the
+ * instance in rdx: when that is not this one, mark the frame as crossing
+ * with this instance in it, and make rdx's the context's and its memory
+ * r12/r13's.  A frame that does not cross is not marked: its fn field
+ * keeps whatever it had, which is never WB__FRAME_CROSS (cross_out clears
+ * it, the interpreter overwrites it). */
+static void cross_in(x64_emit *x)
+{
+    wb__x64 *a = &x->a;
+    _Static_assert(offsetof(wb__frame, fn) == 16 && offsetof(wb__frame, inst) == 24, "the frame's fields below");
+    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
+    x64_mov_mr(a, true, x64_mem(X64_RBP, 24), X64_RAX);
+    x64_alu_rr(a, X64_CMP, true, X64_RAX, X64_RDX);
+    uint32_t same = x64_jcc(a, X64_CC_E);
+    x64_mov_mi(a, true, x64_mem(X64_RBP, 16), (int32_t)(uintptr_t)WB__FRAME_CROSS);
+    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_INST), X64_RDX);
+    wb__x64e_reload_mem(x);
+    x64_patch(a, same, x64_pos(a));
+}
+
+/* After the call returned (rbp back at its frame): when the callee was of
+ * another instance, this one's instance and memory again, and the mark
+ * cleared.  (Its memory may have moved meanwhile: reloaded.) */
+static void cross_out(x64_emit *x)
+{
+    wb__x64 *a = &x->a;
+    x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RBP, 24));
+    x64_alu_rm(a, X64_CMP, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
+    uint32_t same = x64_jcc(a, X64_CC_E);
+    x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_INST), X64_RAX);
+    x64_mov_mi(a, true, x64_mem(X64_RBP, 16), 0);
+    wb__x64e_reload_mem(x);
+    x64_patch(a, same, x64_pos(a));
+}
+
 /* A call to a defined function (callee; NULL: the wb__func in rcx, which
- * has machine code), the op at cell k, its arguments at rbx + base: the interpreter's checks (fuel with the interrupt flags,
- * frame and value stack room; leaving before anything is done when one
- * fails, so that the interpreter does the call and stops or grows there),
- * then the caller's frame pushed as the interpreter pushes it, and the
- * callee's code called with rbx at its frame.  It returns with rbx as it
- * got it; anything but RETURNED is a leave deeper down, passed on. */
+ * has machine code, of the instance in rdx), the op at cell k, its
+ * arguments at rbx + base: the interpreter's checks (fuel with the
+ * interrupt flags, frame and value stack room; leaving before anything is
+ * done when one fails, so that the interpreter does the call and stops or
+ * grows there), then the caller's frame pushed as the interpreter pushes
+ * it, and the callee's code called with rbx at its frame.  It returns with
+ * rbx as it got it; anything but RETURNED is a leave deeper down, passed on.
+ *
+ * rdx's instance may be another one (an import, a table's function): the
+ * frame then says so (code.h's WB__FRAME_CROSS, and the caller's instance),
+ * the context's instance and r12/r13 are the callee's until it returns,
+ * and then the caller's again.  A leave from the callee keeps the callee's:
+ * the interpreter goes on there. */
 static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, uint32_t next)
 {
     wb__x64 *a = &x->a;
@@ -780,6 +822,8 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     p[x->nsite++] = (struct site){x64_lea_rip(a, X64_RAX), next};
     x64_mov_mr(a, true, x64_mem(X64_RBP, 0), X64_RAX);
     x64_mov_mr(a, true, x64_mem(X64_RBP, 8), X64_RBX);
+    if (!callee)
+        cross_in(x);
     x64_alu_ri(a, X64_ADD, true, X64_RBP, 32);
     x->dead = dead_after(x, x->cur);
     wb__x64e_save_pinned(x);
@@ -799,12 +843,15 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     uint32_t out = x64_jcc(a, X64_CC_NS); /* it left (ret_flags) */
     x64_patch(a, out, x->ret);
     x64_alu_ri(a, X64_SUB, true, X64_RBP, 32);
+    if (!callee)
+        cross_out(x);
 }
 
-/* call_indirect's lookup: rcx = the wb__func of table[i], which must be of
- * the type asked for (the same canonical type: another, even if equal,
- * leaves, and the interpreter compares them), a function of this instance
- * with machine code; else leave at k, where the interpreter traps or calls.
+static void wasm_callee(x64_emit *x, uint32_t k);
+
+/* call_indirect's lookup: rcx = the wb__func of table[i] and rdx = its
+ * instance (call()'s), which must be of the type asked for and have
+ * machine code; else leave at k, where the interpreter traps or calls.
  * A host function is called there (when an op follows to stop at), and
  * *host the jump past the call to patch. */
 static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k, uint32_t next, uint32_t *host)
@@ -829,17 +876,43 @@ static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k, uint32_t n
         *host = x64_jmp(a);
         x64_patch(a, wasm, x64_pos(a));
     }
+    /* The type: this module's (the same pointer), or another module's equal
+     * one (the same wb__type_sig). */
     x64_mov_ri(a, X64_RCX, (uint64_t)(uintptr_t)&types[v[1]].ft);
     x64_alu_rm(a, X64_CMP, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, type)));
-    wb__x64e_leave(x, X64_CC_NE, k);
-    x64_alu_rm(a, X64_CMP, true, X64_RDX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, inst)));
-    wb__x64e_leave(x, X64_CC_NE, k);
+    if (types[v[1]].sig) {
+        uint32_t same = x64_jcc(a, X64_CC_E);
+        x64_mov_rm(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, type)));
+        x64_mov_ri(a, X64_RDX, types[v[1]].sig);
+        _Static_assert(offsetof(wb__type, ft) == 0, "a wb_func's type is its wb__type");
+        x64_alu_rm(a, X64_CMP, true, X64_RDX, x64_mem(X64_RCX, (int32_t)offsetof(wb__type, sig)));
+        wb__x64e_leave(x, X64_CC_NE, k);
+        x64_patch(a, same, x64_pos(a));
+    } else {
+        wb__x64e_leave(x, X64_CC_NE, k);
+    }
+    wasm_callee(x, k);
+    return !a->bad;
+}
+
+/* rax's wb_func, a wasm function (of this instance or another): rcx = its
+ * wb__func and rdx = its instance, as call() takes them; leave at k when
+ * it has no machine code. */
+static void wasm_callee(x64_emit *x, uint32_t k)
+{
+    wb__x64 *a = &x->a;
     x64_mov_rm(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, code)));
     x64_test_rr(a, true, X64_RCX, X64_RCX);
     wb__x64e_leave(x, X64_CC_E, k);
     x64_alu_mi(a, X64_CMP, true, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, jit)), 0);
     wb__x64e_leave(x, X64_CC_E, k);
-    return !a->bad;
+    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, inst)));
+}
+
+void wb__x64e_call_wasm_import(x64_emit *x, int32_t base, uint32_t k, uint32_t next)
+{
+    wasm_callee(x, k);
+    call(x, NULL, base, k, next);
 }
 
 /* Translates one op; false for an op it leaves to the interpreter. */

@@ -275,7 +275,8 @@ static void select2(x64_emit *x, const uint64_t *v)
     x64_mov_mr(a, true, high(slot(x, v[3])), X64_RDX);
 }
 
-/* CALL_IMPORT [idx|base] at k: the interpreter's host call; leave at the op
+/* CALL_IMPORT [idx|base] at k: another instance's wasm function called as
+ * a compiled one is, or the interpreter's host call; leave at the op
  * when it did nothing or the call stopped there, at the next op when the
  * check point after it failed. */
 static bool host_call(x64_emit *x, const xop *o)
@@ -283,8 +284,15 @@ static bool host_call(x64_emit *x, const xop *o)
     uint32_t k = o->at, next = k + wb__op_format(o->id)->cells;
     if (o + 1 >= x->ops + x->nops || o[1].at != next)
         return false; /* no op to stop at after it (cannot happen: a function ends in a return) */
+    inst_array(x, (int32_t)offsetof(wb_instance, imported_funcs), (uint32_t)o->v[0]);
+    x64_alu_mi(&x->a, X64_CMP, true, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, code)), 0);
+    uint32_t host = x64_jcc(&x->a, X64_CC_E);
+    wb__x64e_call_wasm_import(x, slot(x, o->v[1]).disp, k, next);
+    uint32_t done = x64_jmp(&x->a);
+    x64_patch(&x->a, host, x64_pos(&x->a));
     call_helper(x, (const void *)wb__interp_host_call, k, true);
     host_status(x, k, next);
+    x64_patch(&x->a, done, x64_pos(&x->a));
     return true;
 }
 

@@ -234,32 +234,45 @@ static wb_instance *rt_instance(wb_module *m)
     return in;
 }
 
-/* One line for export `name` of a fresh instance of m called with arg
- * (resumed until done): fuel, host calls, suspensions, and how it ended.
- * Returns how often machine code handed the call to the interpreter. */
+/* One line (after prefix) for f, export `name`, called with arg (resumed
+ * until done) in a new call, `rounds` times on it (the line is the last's):
+ * fuel, host calls, suspensions, and how it ended.  Returns how often
+ * machine code handed the last to the interpreter. */
+static uint32_t call_line(FILE *out, const char *prefix, wb_func *f, const char *name, int32_t arg, wb_call_opts o,
+                          uint64_t slice, int rounds)
+{
+    wb_call *c = wb_call_new(&o);
+    wb_call_set_slice(c, slice);
+    wb_val a = wb_i32(arg);
+    wb_result r = WB_OK;
+    int resumed = 0;
+    for (int round = 0; round < rounds; round++) {
+        host_calls = 0;
+        waited = false;
+        rt_flag = 0;
+        r = wb_call_start(c, f, &a, 1);
+        resumed = 0;
+        while (r == WB_SUSPENDED && resumed < 100000) {
+            resumed++;
+            rt_flag = 0;
+            r = wb_call_resume(c);
+        }
+    }
+    fprintf(out, "%s%s(%d) fuel %llu host %u resumed %d: ", prefix, name, arg, (unsigned long long)wb_call_fuel_used(c),
+            host_calls, resumed);
+    print_outcome(out, c, r);
+    uint32_t leaves = wb__call_jit_leaves(c);
+    wb_call_free(c);
+    return leaves;
+}
+
+/* call_line's for export `name` of a fresh instance of m. */
 static uint32_t run_rt(FILE *out, wb_module *m, const char *name, int32_t arg, wb_call_opts o, uint64_t slice)
 {
     wb_instance *in = rt_instance(m);
     if (!in)
         return UINT32_MAX;
-    host_calls = 0;
-    waited = false;
-    rt_flag = 0;
-    wb_call *c = wb_call_new(&o);
-    wb_call_set_slice(c, slice);
-    wb_val a = wb_i32(arg);
-    wb_result r = wb_call_start(c, wb_instance_func(in, name), &a, 1);
-    int resumed = 0;
-    while (r == WB_SUSPENDED && resumed < 100000) {
-        resumed++;
-        rt_flag = 0;
-        r = wb_call_resume(c);
-    }
-    fprintf(out, "%s(%d) fuel %llu host %u resumed %d: ", name, arg, (unsigned long long)wb_call_fuel_used(c),
-            host_calls, resumed);
-    print_outcome(out, c, r);
-    uint32_t leaves = wb__call_jit_leaves(c);
-    wb_call_free(c);
+    uint32_t leaves = call_line(out, "", wb_instance_func(in, name), name, arg, o, slice, 1);
     wb_instance_free(in);
     return leaves;
 }
@@ -310,6 +323,73 @@ static void report_runtime(FILE *out)
     wb_module_free(m);
 }
 
+/* Calls between instances: call_line's for export `name` of linked_user.wat
+ * over a linked_lib.wat instance (whose host import is host_wait), both
+ * fresh; UINT32_MAX if they cannot be made.  warm: the call runs once
+ * before on the same wb_call, which then has its stacks grown. */
+static wb_module *lib_mod, *user_mod;
+static uint32_t run_linked_in(FILE *out, wb_module *lib_m, wb_module *user_m, const char *name, int32_t arg,
+                              wb_call_opts o, uint64_t slice, bool warm)
+{
+    static const uint8_t ii_i[] = {WB_I32, WB_I32};
+    static wb_func *wait;
+    if (!wait)
+        wait = wb_func_new_host(&(wb_functype){1, 1, ii_i}, host_wait, NULL);
+    wb_instance *lib = NULL, *user = NULL;
+    wb_error err;
+    wb_extern w = {WB_EXTERN_FUNC, {.func = wait}}, im[6];
+    static const char *const names[6] = {"sum", "deep", "grow", "back", "waits", "tab"};
+    if (!lib_m || !user_m || wb_instantiate(lib_m, &w, 1, NULL, NULL, &lib, &err) != WB_OK)
+        return UINT32_MAX;
+    for (int i = 0; i < 6; i++)
+        wb_instance_export(lib, names[i], strlen(names[i]), &im[i]);
+    if (wb_instantiate(user_m, im, 6, NULL, NULL, &user, &err) != WB_OK) {
+        fprintf(stderr, "instantiate linked_user: %s\n", err.message);
+        wb_instance_free(lib);
+        return UINT32_MAX;
+    }
+    uint32_t leaves = call_line(out, "linked ", wb_instance_func(user, name), name, arg, o, slice, warm ? 2 : 1);
+    wb_instance_free(user);
+    wb_instance_free(lib);
+    return leaves;
+}
+static uint32_t run_linked(FILE *out, const char *name, int32_t arg, wb_call_opts o, uint64_t slice)
+{
+    return run_linked_in(out, lib_mod, user_mod, name, arg, o, slice, false);
+}
+
+static void report_linked(FILE *out)
+{
+    wb_call_opts none = {0};
+    if (!lib_mod)
+        lib_mod = load_module("linked_lib");
+    if (!user_mod)
+        user_mod = load_module("linked_user");
+    static const int32_t ns[] = {0, 1, 2, 100};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        run_linked(out, "loop", ns[i], none, 0);
+        run_linked(out, "ping", ns[i], none, 0);
+    }
+    run_linked(out, "ping", 1000, none, 0);
+    run_linked(out, "ping", 1000, (wb_call_opts){.max_depth = 50}, 0); /* the depth cap, crossing */
+    run_linked(out, "ping", 1000000, none, 0);                         /* the default cap */
+    for (uint64_t fuel = 1; fuel < 3000; fuel += 97) /* fuel out in either instance */
+        run_linked(out, "loop", 40, (wb_call_opts){.fuel = fuel}, 0);
+    for (uint64_t fuel = 1; fuel < 600; fuel += 31)
+        run_linked(out, "ping", 20, (wb_call_opts){.fuel = fuel}, 0);
+    for (uint64_t slice = 5; slice < 400; slice += 53) /* slices, resumed to the same end */
+        run_linked(out, "loop", 40, none, slice);
+    run_linked(out, "ping", 60, none, 37);
+    run_linked(out, "deep", 5, none, 0);
+    run_linked(out, "deep", 0, none, 0); /* a trap three frames down in the library */
+    for (int32_t k = 0; k <= 3; k++)
+        run_linked(out, "indirect", k, none, 0);
+    run_linked(out, "grow", 1, none, 0);
+    run_linked(out, "grow", 9, none, 0); /* past the library's maximum */
+    run_linked(out, "waits", 3, none, 0); /* a host in the library suspends */
+    run_linked(out, "waits", 5, none, 11);
+}
+
 static void report(FILE *out)
 {
     static const int32_t ns[] = {0, 1, 2, 3, 7, 8, 9, 100, 1000};
@@ -348,6 +428,7 @@ static void report(FILE *out)
     report_floats(out);
     report_runtime(out);
     report_simd(out);
+    report_linked(out);
 }
 
 /* The child: print the report and stop before the tests run. */
@@ -467,6 +548,16 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "grow(1) ", ": 82") && has_line(mine, "grow(9) ", ": 82"));
     CHECK(has_line(mine, "down(0) ", "call stack exhausted%"));
     CHECK(has_line(mine, "rec(1000) ", "call stack exhausted%") && has_line(mine, "rec(2000) ", ": 601756059"));
+    /* Between instances: each one's memory and globals (A keeps 5000 at 8,
+     * B its sums), recursion through both, a trap three frames down in B
+     * with A's frame under them, A's memory as it was after B grew its own,
+     * B's host suspending. */
+    CHECK(has_line(mine, "linked loop(100) ", ": 572353") && has_line(mine, "linked ping(1000) fuel 17016 ", ": 1000"));
+    CHECK(has_line(mine, "linked deep(0) ", "integer divide by zero (in function 2 at offset 0xad) #0 func 2 at 0xad "
+                                            "#1 func 3 at 0xb3 #2 func 4 at 0xbd #3 func 8 at 0x127"));
+    CHECK(has_line(mine, "linked grow(1) ", ": 1111") && has_line(mine, "linked grow(9) ", ": 911"));
+    CHECK(has_line(mine, "linked waits(5) fuel 600 host 10 resumed 15: ", "520"));
+    CHECK(has_line(mine, "linked indirect(0) ", ": 206") && has_line(mine, "linked indirect(2) ", "uninitialized element%"));
     free(ref);
     free(mine);
 }
@@ -746,6 +837,41 @@ TEST(runtime_ops_stay_in_machine_code)
     if (null)
         fclose(null);
     wb_module_free(m);
+#endif
+}
+
+/* Calls into another instance (an imported function of it, or one in a
+ * table) run as machine code (WASMBOX_JIT=2), with that instance's memory,
+ * globals, tables and host functions, and back again: no activation is
+ * handed to the interpreter but where a trap or the depth cap is. */
+TEST(calls_between_instances_stay_in_machine_code)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    wb_module *lm = load_compiled("linked_lib"), *um = load_compiled("linked_user");
+    /* (Deeper recursion leaves where the stacks must grow, as in one
+     * instance, till they have; a trap leaves twice, as calls.wat's deep3 does; fuel running
+     * out at a back-edge leaves once.) */
+    static const struct {
+        const char *name;
+        int32_t arg;
+        uint32_t leaves;
+    } runs[] = {{"loop", 100, 0}, {"ping", 3, 0},  {"indirect", 0, 0}, {"indirect", 1, 0},
+                {"grow", 1, 0},   {"grow", 9, 0},  {"waits", 5, 0},    {"deep", 5, 0},
+                {"deep", 0, 2},   {"indirect", 2, 1}};
+    FILE *null = fopen("/dev/null", "w");
+    for (size_t i = 0; null && lm && um && i < sizeof runs / sizeof runs[0]; i++) {
+        uint32_t leaves = run_linked_in(null, lm, um, runs[i].name, runs[i].arg, (wb_call_opts){0}, 0, false);
+        if (leaves != runs[i].leaves)
+            fprintf(stderr, "linked %s(%d): %u leaves\n", runs[i].name, runs[i].arg, leaves);
+        CHECK_EQ_INT(leaves, runs[i].leaves);
+    }
+    CHECK_EQ_INT(run_linked_in(null, lm, um, "loop", 40, (wb_call_opts){.fuel = 1000}, 0, false), 1);
+    /* 2,000 frames deep through both instances, once the stacks have grown. */
+    CHECK_EQ_INT(run_linked_in(null, lm, um, "ping", 1000, (wb_call_opts){0}, 0, true), 0);
+    if (null)
+        fclose(null);
+    wb_module_free(lm);
+    wb_module_free(um);
 #endif
 }
 
