@@ -308,6 +308,8 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
         bool a_held = x->held_ok && x->held == v[0];
         x->held_ok = false;
         op_to(x, alu, w, d, v[0], a_held);
+        if (!w)
+            zero_extended(x, v[2]);
         return;
     }
     if (d >= 0 && pinned(x, v[1]) != d && !(x->held_ok && x->held == v[0])) {
@@ -315,6 +317,8 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
         if (pinned(x, v[0]) != d)
             load(x, w, d, v[0]);
         op_to(x, alu, w, d, v[1], b_held);
+        if (!w)
+            zero_extended(x, v[2]);
         return;
     }
     if (b_held && commutes(alu)) { /* b op a, from rax */
@@ -583,6 +587,32 @@ static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
     load_first(x, w, X64_RAX, a);
     alu_b(x, X64_CMP, w, b);
     return cmp_cc[cmp - (w ? WB__OP_I64_EQ : WB__OP_I32_EQ)];
+}
+
+/* The access of size bytes at the u32 address at loc + offset, checked:
+ * leave at cell unless address + size <= the memory's size (the
+ * interpreter then traps there).  The address is a pinned local's
+ * register as it is where the op before wrote it with a 32-bit
+ * instruction (x64_emit.zx); else it goes to rax, offset added. */
+wb__x64_mem wb__x64e_access(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell)
+{
+    int i = pin_index(x, loc);
+    if (i < 0 || !(x->zx >> i & 1) || offset > INT32_MAX - 16 || x->leave_store != UINT64_MAX) {
+        wb__x64e_address(x, loc, offset, size, cell);
+        return x64_mem_idx(X64_R12, X64_RAX, 1, 0);
+    }
+    wb__x64 *a = &x->a;
+    int p = wb__pin_reg[i];
+    x->held_ok = false; /* as load_first */
+    if (size == 1 && offset == 0) {
+        x64_alu_rr(a, X64_CMP, true, p, X64_R13);
+        wb__x64e_leave(x, X64_CC_AE, cell);
+    } else {
+        x64_lea(a, true, X64_RCX, x64_mem(p, (int32_t)(offset + size)));
+        x64_alu_rr(a, X64_CMP, true, X64_RCX, X64_R13);
+        wb__x64e_leave(x, X64_CC_A, cell);
+    }
+    return x64_mem_idx(X64_R12, p, 1, (int32_t)offset);
 }
 
 /* rax = the u32 address at loc + offset; leave at cell unless rax + size
@@ -961,8 +991,7 @@ static bool translate(x64_emit *x, const xop *o)
         unsigned n = wb__ops[id].bytes;
         bool sign = id == WB__OP_I32_LOAD8_S || id == WB__OP_I32_LOAD16_S || id == WB__OP_I64_LOAD8_S ||
                     id == WB__OP_I64_LOAD16_S || id == WB__OP_I64_LOAD32_S;
-        wb__x64e_address(x, v[0], (uint32_t)v[2], n, k);
-        wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
+        wb__x64_mem m = wb__x64e_access(x, v[0], (uint32_t)v[2], n, k);
         if (id == WB__OP_F32_LOAD || id == WB__OP_F64_LOAD) { /* into its cache register, or xmm0 */
             int r = fpinned(x, v[1], NULL) < 0 ? wb__x64e_fc_take(x, v[1], n == 8) : -1;
             x64_movs_rm(&x->a, n == 8, r >= 0 ? r : XMM0, m);
@@ -979,12 +1008,13 @@ static bool translate(x64_emit *x, const xop *o)
             x64_load_ext(&x->a, sign && wb__ops[id].out == WB_I64, sign, n, d >= 0 ? d : X64_RAX, m);
         if (d < 0)
             store(x, v[1], X64_RAX);
+        else if (wb__ops[id].out == WB_I32)
+            zero_extended(x, v[1]);
         return true;
     }
     if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
         unsigned n = wb__ops[id].bytes;
-        wb__x64e_address(x, v[0], (uint32_t)v[2], n, k);
-        wb__x64_mem m = x64_mem_idx(X64_R12, X64_RAX, 1, 0);
+        wb__x64_mem m = wb__x64e_access(x, v[0], (uint32_t)v[2], n, k);
         if (id == WB__OP_F32_STORE || id == WB__OP_F64_STORE) {
             x64_movs_mr(&x->a, n == 8, m, fsrc(x, n == 8, v[1], XMM1));
             return true;
@@ -1440,6 +1470,8 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
                 target[op_index(x, o->table[e])] = true;
     }
     for (uint32_t i = 0; i < x->nops; i++) {
+        x->zx = target[i] ? 0 : x->zx_new;
+        x->zx_new = 0;
         x->fc_on = fc_op(x->ops[i].id);
         if (target[i] || !x->fc_on) { /* the float cache to the slots (keeping rax and xmm0) */
             uint32_t at = x64_pos(a);

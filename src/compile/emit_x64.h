@@ -113,6 +113,11 @@ typedef struct {
     uint16_t dead; /* pins a call need not keep (dead_after): bit p, 8 + p for float pin p */
     uint32_t cur;  /* the op being translated, by index */
     bool nopin; /* load/store see plain slots (an op that the pinned locals are synced around) */
+    /* Pinned locals (bits by pin index) whose registers the last op wrote
+     * with a 32-bit instruction, so that their upper halves are zero: the
+     * next op (unless a branch lands on it) may take one as an address as
+     * it is (zx); zx_new collects the bits of the op being translated. */
+    uint8_t zx, zx_new;
     /* The value the last op stored from rax, still there when the next op
      * starts right after that store (and is no branch target). */
     uint64_t held;
@@ -170,6 +175,15 @@ static inline int pinned(const x64_emit *x, uint64_t loc)
 {
     int i = pin_index(x, loc);
     return i < 0 ? -1 : wb__pin_reg[i];
+}
+
+/* Pinned local loc's register was just written by a 32-bit instruction
+ * (x64_emit.zx). */
+static inline void zero_extended(x64_emit *x, uint64_t loc)
+{
+    int i = pin_index(x, loc);
+    if (i >= 0)
+        x->zx_new |= (uint8_t)(1u << i);
 }
 
 static const int wb__fpin_reg[6] = {10, 11, 12, 13, 14, 15};
@@ -239,6 +253,7 @@ bool wb__x64e_simd(x64_emit *x, const xop *o);
 /* r12 / r13 = the instance's memory base and size again (after anything
  * that may have moved it). */
 void wb__x64e_reload_mem(x64_emit *x);
+wb__x64_mem wb__x64e_access(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell);
 
 static inline bool is_const(uint64_t loc) { return ((uint32_t)loc & WB__LOC_MASK) == WB__LOC_CONST; }
 static inline uint64_t const_of(x64_emit *x, uint64_t loc) { return x->consts[((uint32_t)loc & ~WB__LOC_MASK) / 8]; }

@@ -174,4 +174,23 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $top (i32.lt_u (local.get $i) (local.get $n))))
     (local.get $acc))
+;; Addresses in pinned locals: $p and $r as the op before wrote them (a
+  ;; 32-bit add: the register is the address as it is), $q as i32.wrap_i64
+  ;; left it (the register's upper half is not zero: it must not be taken
+  ;; as it is).  Every access checked; from n = 65462 the store at $r + 4
+  ;; goes out of bounds (at i = 63), from n = -1 the first load.
+  (func (export "addr") (param $n i32) (result i32)
+    (local $i i32) (local $p i32) (local $q i32) (local $r i32) (local $s i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (i32.const 64)))
+        (local.set $p (i32.add (local.get $n) (local.get $i)))
+        (local.set $s (i32.add (i32.add (local.get $s) (i32.load8_u (local.get $p))) (local.get $i)))
+        (local.set $r (i32.add (local.get $p) (i32.const 3)))
+        (i32.store offset=4 (local.get $r) (local.get $s))
+        (local.set $q (i32.wrap_i64 (i64.add (i64.const 0x100000000) (i64.extend_i32_u (local.get $p)))))
+        (local.set $s (i32.add (local.get $s) (i32.load16_u offset=2 (local.get $q))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $s))
 )

@@ -422,6 +422,9 @@ static void report(FILE *out)
     run(out, "bulk", 50, 0, 0);
     run(out, "bulk", 100, 0, 0); /* the fill at 66,000 is out of bounds */
     run(out, "bulk", 0, 0, 0);   /* a copy of 0 bytes at the end of memory */
+    static const int32_t addrs[] = {0, 100, 65462, 65463, -1}; /* in bounds to the end, the store out, the load */
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
+        run(out, "addr", addrs[i], 0, 0);
     run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
     report_calls(out);
@@ -836,6 +839,30 @@ TEST(runtime_ops_stay_in_machine_code)
     CHECK_EQ_INT(run_rt(null, m, "host_loop", 20, (wb_call_opts){.interrupt = &rt_flag}, 0), 0);
     if (null)
         fclose(null);
+    wb_module_free(m);
+#endif
+}
+
+/* Addresses in pinned locals: taken from their registers as they are only
+ * where the op before wrote them with a 32-bit instruction.  One that
+ * i32.wrap_i64 left (its upper half not zero) would fail the bounds check
+ * and leave at every access, where the interpreter then finds it in
+ * bounds: none may. */
+TEST(pinned_addresses_stay_in_machine_code)
+{
+#if defined(__x86_64__) && defined(__linux__)
+    wb_module *m = load_compiled("jit");
+    wb_instance *in = NULL;
+    CHECK(m && wb_instantiate(m, NULL, 0, NULL, NULL, &in, NULL) == WB_OK);
+    if (in) {
+        wb_call *c = wb_call_new(&(wb_call_opts){0});
+        wb_val a = wb_i32(1000), r;
+        CHECK_EQ_INT(wb_call_start(c, wb_instance_func(in, "addr"), &a, 1), WB_OK);
+        CHECK_EQ_INT(wb_call_results(c, &r, 1), 1);
+        CHECK_EQ_INT(wb__call_jit_leaves(c), 0);
+        wb_call_free(c);
+        wb_instance_free(in);
+    }
     wb_module_free(m);
 #endif
 }
