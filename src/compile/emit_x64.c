@@ -748,56 +748,49 @@ static void left(x64_emit *x)
     x64_ret(&x->a);
 }
 
-/* The frame at rbp (being pushed) of a call to rcx's function, of the
- * instance in rdx: when that is not this one, mark the frame as crossing
- * with this instance in it, and make rdx's the context's and its memory
- * r12/r13's.  A frame that does not cross is not marked: its fn field
- * keeps whatever it had, which is never WB__FRAME_CROSS (cross_out clears
- * it, the interpreter overwrites it). */
+/* A call into another instance, rdx: the frame at rbp (being pushed) is
+ * marked as crossing and holds this instance; rdx's becomes the context's,
+ * its memory r12/r13's.  (Any other frame's fn field is never the mark:
+ * frames start zeroed, cross_out clears it, the interpreter overwrites it.) */
 static void cross_in(x64_emit *x)
 {
     wb__x64 *a = &x->a;
     _Static_assert(offsetof(wb__frame, fn) == 16 && offsetof(wb__frame, inst) == 24, "the frame's fields below");
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
     x64_mov_mr(a, true, x64_mem(X64_RBP, 24), X64_RAX);
-    x64_alu_rr(a, X64_CMP, true, X64_RAX, X64_RDX);
-    uint32_t same = x64_jcc(a, X64_CC_E);
     x64_mov_mi(a, true, x64_mem(X64_RBP, 16), (int32_t)(uintptr_t)WB__FRAME_CROSS);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_INST), X64_RDX);
     wb__x64e_reload_mem(x);
-    x64_patch(a, same, x64_pos(a));
 }
 
-/* After the call returned (rbp back at its frame): when the callee was of
- * another instance, this one's instance and memory again, and the mark
- * cleared.  (Its memory may have moved meanwhile: reloaded.) */
+/* After it returned (rbp back at its frame): this instance and its memory
+ * again (which may have moved meanwhile), the mark cleared. */
 static void cross_out(x64_emit *x)
 {
     wb__x64 *a = &x->a;
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RBP, 24));
-    x64_alu_rm(a, X64_CMP, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
-    uint32_t same = x64_jcc(a, X64_CC_E);
     x64_mov_mr(a, true, x64_mem(X64_R14, WB__JCTX_INST), X64_RAX);
     x64_mov_mi(a, true, x64_mem(X64_RBP, 16), 0);
     wb__x64e_reload_mem(x);
-    x64_patch(a, same, x64_pos(a));
 }
 
 /* A call to a defined function (callee; NULL: the wb__func in rcx, which
- * has machine code, of the instance in rdx), the op at cell k, its
- * arguments at rbx + base: the interpreter's checks (fuel with the
- * interrupt flags, frame and value stack room; leaving before anything is
- * done when one fails, so that the interpreter does the call and stops or
- * grows there), then the caller's frame pushed as the interpreter pushes
- * it, and the callee's code called with rbx at its frame.  It returns with
- * rbx as it got it; anything but RETURNED is a leave deeper down, passed on.
+ * has machine code, of this instance or, with `cross`, of the instance in
+ * rdx), the op at cell k, its arguments at rbx + base: the interpreter's
+ * checks (fuel with the interrupt flags, frame and value stack room;
+ * leaving before anything is done when one fails, so that the interpreter
+ * does the call and stops or grows there), then the caller's frame pushed
+ * as the interpreter pushes it, and the callee's code called with rbx at
+ * its frame.  It returns with rbx as it got it; anything but RETURNED is a
+ * leave deeper down, passed on.
  *
- * rdx's instance may be another one (an import, a table's function): the
- * frame then says so (code.h's WB__FRAME_CROSS, and the caller's instance),
- * the context's instance and r12/r13 are the callee's until it returns,
- * and then the caller's again.  A leave from the callee keeps the callee's:
- * the interpreter goes on there. */
-static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, uint32_t next)
+ * Crossing, the frame says so (code.h's WB__FRAME_CROSS, with the caller's
+ * instance), and the context's instance and r12/r13 are the callee's until
+ * it returns, then the caller's again.  A leave from the callee keeps the
+ * callee's: the interpreter goes on there.  (A site that may call either
+ * way has both sequences, so that a call within the instance pays nothing
+ * for the other.) */
+static void call(x64_emit *x, const wb__func *callee, bool cross, int32_t base, uint32_t k, uint32_t next)
 {
     wb__x64 *a = &x->a;
     wb__x64_call *r = NULL;
@@ -852,7 +845,7 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     p[x->nsite++] = (struct site){x64_lea_rip(a, X64_RAX), next};
     x64_mov_mr(a, true, x64_mem(X64_RBP, 0), X64_RAX);
     x64_mov_mr(a, true, x64_mem(X64_RBP, 8), X64_RBX);
-    if (!callee)
+    if (cross)
         cross_in(x);
     x64_alu_ri(a, X64_ADD, true, X64_RBP, 32);
     x->dead = dead_after(x, x->cur);
@@ -873,18 +866,20 @@ static void call(x64_emit *x, const wb__func *callee, int32_t base, uint32_t k, 
     uint32_t out = x64_jcc(a, X64_CC_NS); /* it left (ret_flags) */
     x64_patch(a, out, x->ret);
     x64_alu_ri(a, X64_SUB, true, X64_RBP, 32);
-    if (!callee)
+    if (cross)
         cross_out(x);
 }
 
-static void wasm_callee(x64_emit *x, uint32_t k);
+static void wasm_callee(x64_emit *x, bool cross, uint32_t k);
 
-/* call_indirect's lookup: rcx = the wb__func of table[i] and rdx = its
- * instance (call()'s), which must be of the type asked for and have
- * machine code; else leave at k, where the interpreter traps or calls.
+/* call_indirect's lookup: rcx = the wb__func of table[i] (call()'s), which
+ * must be of the type asked for and have machine code; else leave at k,
+ * where the interpreter traps or calls.  A function of another instance
+ * jumps to *cross with the wb_func in rax (wasm_callee's there).
  * A host function is called there (when an op follows to stop at), and
  * *host the jump past the call to patch. */
-static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k, uint32_t next, uint32_t *host)
+static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k, uint32_t next, uint32_t *host,
+                          uint32_t *cross)
 {
     wb__x64 *a = &x->a;
     const wb__type *types = x->f->type - x->f->type_idx;
@@ -917,18 +912,21 @@ static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k, uint32_t n
         _Static_assert(offsetof(wb__type, ft) == 0, "a wb_func's type is its wb__type");
         x64_alu_rm(a, X64_CMP, true, X64_RDX, x64_mem(X64_RCX, (int32_t)offsetof(wb__type, sig)));
         wb__x64e_leave(x, X64_CC_NE, k);
+        x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_INST));
         x64_patch(a, same, x64_pos(a));
     } else {
         wb__x64e_leave(x, X64_CC_NE, k);
     }
-    wasm_callee(x, k);
+    x64_alu_rm(a, X64_CMP, true, X64_RDX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, inst)));
+    *cross = x64_jcc(a, X64_CC_NE);
+    wasm_callee(x, false, k);
     return !a->bad;
 }
 
-/* rax's wb_func, a wasm function (of this instance or another): rcx = its
- * wb__func and rdx = its instance, as call() takes them; leave at k when
- * it has no machine code. */
-static void wasm_callee(x64_emit *x, uint32_t k)
+/* rax's wb_func, a wasm function: rcx = its wb__func and, of another
+ * instance, rdx = that instance, as call() takes them; leave at k when it
+ * has no machine code. */
+static void wasm_callee(x64_emit *x, bool cross, uint32_t k)
 {
     wb__x64 *a = &x->a;
     x64_mov_rm(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, code)));
@@ -936,13 +934,14 @@ static void wasm_callee(x64_emit *x, uint32_t k)
     wb__x64e_leave(x, X64_CC_E, k);
     x64_alu_mi(a, X64_CMP, true, x64_mem(X64_RCX, (int32_t)offsetof(wb__func, jit)), 0);
     wb__x64e_leave(x, X64_CC_E, k);
-    x64_mov_rm(a, true, X64_RDX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, inst)));
+    if (cross)
+        x64_mov_rm(a, true, X64_RDX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, inst)));
 }
 
-void wb__x64e_call_wasm_import(x64_emit *x, int32_t base, uint32_t k, uint32_t next)
+void wb__x64e_call_other(x64_emit *x, int32_t base, uint32_t k, uint32_t next)
 {
-    wasm_callee(x, k);
-    call(x, NULL, base, k, next);
+    wasm_callee(x, true, k);
+    call(x, NULL, true, base, k, next);
 }
 
 /* Translates one op; false for an op it leaves to the interpreter. */
@@ -1150,16 +1149,20 @@ static bool translate(x64_emit *x, const xop *o)
         returned(x);
         return true;
     case WB__OP_CALL_INDIRECT: { /* [table|type][i|base] */
-        uint32_t next = k + wb__op_format(id)->cells, host;
-        if (!call_indirect(x, v, k, next, &host))
+        uint32_t next = k + wb__op_format(id)->cells, host, cross;
+        if (!call_indirect(x, v, k, next, &host, &cross))
             return false;
-        call(x, NULL, slot(x, v[3]).disp, k, next);
+        call(x, NULL, false, slot(x, v[3]).disp, k, next);
+        uint32_t done = x64_jmp(&x->a);
+        x64_patch(&x->a, cross, x64_pos(&x->a));
+        wb__x64e_call_other(x, slot(x, v[3]).disp, k, next);
+        x64_patch(&x->a, done, x64_pos(&x->a));
         if (host)
             x64_patch(&x->a, host, x64_pos(&x->a));
         return true;
     }
     case WB__OP_CALL: /* [wb__func*][base|-] */
-        call(x, (const wb__func *)(uintptr_t)v[0], slot(x, v[1]).disp, k, k + wb__op_format(id)->cells);
+        call(x, (const wb__func *)(uintptr_t)v[0], false, slot(x, v[1]).disp, k, k + wb__op_format(id)->cells);
         return true;
     default:
         return false;

@@ -216,9 +216,9 @@ void wb__x64e_restore_pinned(x64_emit *x);
  * interpreter's call, its type checked against want, its arguments at rbx +
  * base; leaves at k or next as a host call does. */
 void wb__x64e_host_indirect(x64_emit *x, const wb_functype *want, int32_t base, uint32_t k, uint32_t next);
-/* CALL_IMPORT's call of a wasm function (another instance's), its wb_func
- * in rax; emit_x64.c's call(). */
-void wb__x64e_call_wasm_import(x64_emit *x, int32_t base, uint32_t k, uint32_t next);
+/* A call of another instance's wasm function, its wb_func in rax (an
+ * import's, or a table's): emit_x64.c's call(), crossing. */
+void wb__x64e_call_other(x64_emit *x, int32_t base, uint32_t k, uint32_t next);
 
 /* rax = the u32 address at loc + offset (its load the op's first
  * instruction); leave at cell unless rax + size <= the memory's size (the

@@ -287,7 +287,7 @@ static bool host_call(x64_emit *x, const xop *o)
     inst_array(x, (int32_t)offsetof(wb_instance, imported_funcs), (uint32_t)o->v[0]);
     x64_alu_mi(&x->a, X64_CMP, true, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, code)), 0);
     uint32_t host = x64_jcc(&x->a, X64_CC_E);
-    wb__x64e_call_wasm_import(x, slot(x, o->v[1]).disp, k, next);
+    wb__x64e_call_other(x, slot(x, o->v[1]).disp, k, next);
     uint32_t done = x64_jmp(&x->a);
     x64_patch(&x->a, host, x64_pos(&x->a));
     call_helper(x, (const void *)wb__interp_host_call, k, true);
