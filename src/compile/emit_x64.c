@@ -1627,9 +1627,9 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
 }
 
 /* Which locals live in registers: the integer ones (and apart, the f32 and
- * f64 ones) used most, a use inside n loops counting 8^n (up to 4 deep),
- * and only those used in a loop (elsewhere, saving them around calls costs
- * what their loads would). */
+ * f64 ones) used most, a use inside n loops counting 8^(n+1) (up to 4
+ * deep), and only those used in a loop, as much as one use there, 64
+ * (elsewhere, saving them around calls costs what their loads would). */
 static void choose_pins(x64_emit *x, const wb__func *f)
 {
     const wb_functype *ft = &f->type->ft;
@@ -1659,8 +1659,11 @@ static void choose_pins(x64_emit *x, const wb__func *f)
     }
     /* Code inside a loop that only a forward br_if reaches (the op before
      * it never goes on: an else, the rare case a loop's body branches to)
-     * is taken as less often run, by a loop level: so the locals of a
-     * loop's common path win the registers over those of its rare one.
+     * is taken as less often run, by two loop levels (a use there counts
+     * an eighth of one outside loops): so the locals of a loop's common
+     * path win the registers over those of its rare one, however many
+     * uses that has (the PG byte-loop reverse: its text's pointer over
+     * the locals of its multi-byte characters' path).
      * Outside loops no path is taken as rare: past a function's early
      * return (a recursion's base case) is where its loops are. */
     bool *warm = calloc((size_t)x->nops + 1, 1); /* reached by a jump from code taken as common */
@@ -1679,8 +1682,8 @@ static void choose_pins(x64_emit *x, const wb__func *f)
         for (uint32_t e = 0; !cold && o->table && e <= (uint32_t)o->v[1]; e++)
             if (op_index(x, o->table[e]) < x->nops)
                 warm[op_index(x, o->table[e])] = true;
-        int32_t level = d - cold;
-        uint64_t w = 1ull << (3 * (level < 0 ? 0 : level < 4 ? level : 4));
+        int32_t level = d + 1 - 2 * cold;
+        uint64_t w = 1ull << (3 * (level < 0 ? 0 : level < 5 ? level : 5));
         char role[MAXV + 8];
         unsigned n = operand_roles(wb__op_format(x->ops[i].id), role);
         for (unsigned k = 0; k < n; k++) {
@@ -1693,7 +1696,7 @@ static void choose_pins(x64_emit *x, const wb__func *f)
     for (;;) {
         uint32_t best = ns;
         for (uint32_t l = 0; l < ns; l++)
-            if (kind[l] != NONE && score[l] >= 8 && (kind[l] == INT ? x->npin : x->nfpin) < 6 &&
+            if (kind[l] != NONE && score[l] >= 64 && (kind[l] == INT ? x->npin : x->nfpin) < 6 &&
                 (best == ns || score[l] > score[best]))
                 best = l;
         if (best == ns)
