@@ -486,7 +486,7 @@ uint32_t wb__interp_host_call(char *fp, wb__jit_ctx *jc, const wb__cell *pc)
 {
     wb_func *f = jc->inst->imported_funcs[pc[1].p.a];
     if (f->code)
-        return WB__RT_LEAVE; /* another instance's function: the interpreter's */
+        return WB__RT_LEAVE; /* another instance's function (machine code calls those itself) */
     return jit_host(jc, f, (wb__slot *)(fp + pc[1].p.b));
 }
 

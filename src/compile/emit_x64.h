@@ -250,9 +250,11 @@ bool wb__x64e_runtime(x64_emit *x, const xop *o);
  * roles 'x', which unpinned() does not see). */
 bool wb__x64e_simd_op(unsigned id);
 bool wb__x64e_simd(x64_emit *x, const xop *o);
-/* r12 / r13 = the instance's memory base and size again (after anything
- * that may have moved it). */
+/* r12 / r13 = the context's instance's memory base and size again (after
+ * anything that may have moved it, or a call into or back from another
+ * instance). */
 void wb__x64e_reload_mem(x64_emit *x);
+/* A load's or store's memory operand, its address checked (emit_x64.c). */
 wb__x64_mem wb__x64e_access(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell);
 
 static inline bool is_const(uint64_t loc) { return ((uint32_t)loc & WB__LOC_MASK) == WB__LOC_CONST; }

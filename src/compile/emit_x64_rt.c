@@ -199,11 +199,14 @@ void wb__x64e_host_indirect(x64_emit *x, const wb_functype *want, int32_t base, 
     host_status(x, k, next);
 }
 
+/* (With no memory, size 0: code without one has no access anyway, but the
+ * size of a caller's memory must not stay when a call crosses into it.) */
 void wb__x64e_reload_mem(x64_emit *x)
 {
     wb__x64 *a = &x->a;
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_R14, WB__JCTX_INST));
     x64_mov_rm(a, true, X64_RAX, x64_mem(X64_RAX, (int32_t)offsetof(wb_instance, mem)));
+    x64_alu_rr(a, X64_XOR, false, X64_R13, X64_R13);
     x64_test_rr(a, true, X64_RAX, X64_RAX);
     uint32_t none = x64_jcc(a, X64_CC_E);
     x64_mov_rm(a, true, X64_R12, x64_mem(X64_RAX, (int32_t)offsetof(wb_memory, data)));
