@@ -328,11 +328,17 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
         x->held32 = !w;
         return;
     }
+    bool loaded = false; /* a loaded to eax by a 32-bit instruction, which cleared the upper half */
     if (!w && x->held_ok && x->held == v[0] && pinned(x, v[0]) < 0 && fpinned(x, v[0], NULL) < 0)
         x->held_ok = false; /* a in eax: the 32-bit op reads the low half and clears the rest */
-    else
+    else {
         load_first(x, w, X64_RAX, v[0]);
-    alu_b(x, alu, w, v[1]);
+        loaded = !w;
+    }
+    bool nop = loaded && is_const(v[1]) && (uint32_t)const_of(x, v[1]) == 0 &&
+               (alu == X64_ADD || alu == X64_SUB || alu == X64_OR || alu == X64_XOR);
+    if (!nop) /* (a + 0 as loaded is a) */
+        alu_b(x, alu, w, v[1]);
     store_last(x, v[2]);
     x->held32 = !w;
 }

@@ -193,4 +193,13 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
     (local.get $s))
+;; i32.add of 0 is left out where its operand was just loaded by a 32-bit
+  ;; instruction (which cleared the upper half), not where eax holds an i64's
+  ;; low half (i32.wrap_i64 is a retype): both must give the low 32 bits.
+  (func (export "wrap0") (param $n i32) (result i64)
+    (local $w i64)
+    (local.set $w (i64.add (i64.extend_i32_u (local.get $n)) (i64.const 0x500000000)))
+    (i64.add
+      (i64.extend_i32_u (i32.add (i32.wrap_i64 (local.get $w)) (i32.const 0)))
+      (i64.extend_i32_u (i32.add (i32.wrap_i64 (i64.mul (local.get $w) (i64.const 3))) (i32.const 0)))))
 )

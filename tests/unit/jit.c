@@ -422,6 +422,8 @@ static void report(FILE *out)
     run(out, "bulk", 50, 0, 0);
     run(out, "bulk", 100, 0, 0); /* the fill at 66,000 is out of bounds */
     run(out, "bulk", 0, 0, 0);   /* a copy of 0 bytes at the end of memory */
+    run(out, "wrap0", 7, 0, 0);
+    run(out, "wrap0", -1, 0, 0);
     static const int32_t addrs[] = {0, 100, 65462, 65463, -1}; /* in bounds to the end, the store out, the load */
     for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
         run(out, "addr", addrs[i], 0, 0);
@@ -537,6 +539,7 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "stack(22) ", ": 677943140")); /* float stack values in registers */
     CHECK(has_line(mine, "stack(30) ", "integer overflow (in function %")); /* leaving among them */
     CHECK(has_line(mine, "pair(-7) ", ": 107 -7"));
+    CHECK(has_line(mine, "wrap0(7) ", ": 28") && has_line(mine, "wrap0(-1) ", ": 8589934588"));
     CHECK(has_line(mine, "calls(0) ", ": 23131"));
     CHECK(has_line(mine, "floaty(5) ", ": 15"));
     CHECK(has_line(mine, "first(65529) ", "at offset 0x%")); /* a trap, with its place */
