@@ -149,6 +149,15 @@ static void on_cleanup(void *arg, int status, const char *msg, const uint8_t *p,
     }
 }
 
+/* The snapshot may be gone already: the two cleanup calls run at once, and
+ * containerd's garbage collector removes a snapshot no container refers to
+ * any more when the container's deletion comes first.  Not found (gRPC 5)
+ * is then the answer, and what the cleanup wanted. */
+static void on_snapshot_removed(void *arg, int status, const char *msg, const uint8_t *p, size_t n)
+{
+    on_cleanup(arg, status == 5 ? 0 : status, msg, p, n);
+}
+
 static void call_or_fail(ctdc_ctr *c, const char *svc, const char *method, const ProtobufCMessage *m, ctdc_done cb)
 {
     if (ctdc_call(g.conn, svc, method, m, cb, c)) {
@@ -163,7 +172,7 @@ static void cleanup(ctdc_ctr *c)
     Wbctd__RemoveSnapshotRequest rs = WBCTD__REMOVE_SNAPSHOT_REQUEST__INIT;
     rs.snapshotter = g.snapshotter;
     rs.key = c->id;
-    call_or_fail(c, SVC_SNAPSHOTS, "Remove", &rs.base, on_cleanup);
+    call_or_fail(c, SVC_SNAPSHOTS, "Remove", &rs.base, on_snapshot_removed);
     Wbctd__DeleteContainerRequest dc = WBCTD__DELETE_CONTAINER_REQUEST__INIT;
     dc.id = c->id;
     call_or_fail(c, SVC_CONTAINERS, "Delete", &dc.base, on_cleanup);
