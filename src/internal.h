@@ -66,17 +66,19 @@ wb_result wb__verror(wb_error *err, wb_result code, uint64_t offset, const char 
 typedef struct wb__type {
     wb_functype ft;       /* types points into the module's arena; first: a
                            * wb_func's type (always some wb__type's ft) is one */
-    uint32_t param_slots; /* sum of wb__type_slots over params */
-    uint32_t result_slots;
-    uint64_t sig;         /* wb__type_sig(&ft) */
+    uint16_t param_slots; /* sum of wb__type_slots over params (at most 2 * WB_MAX_PARAMS) */
+    uint16_t result_slots;
+    uint32_t sig;         /* wb__type_sig(&ft) */
 } wb__type;
+/* Every host function carries one (wasmboxd makes a few per sandbox). */
+_Static_assert(sizeof(wb__type) == 24, "a wb__type is 24 bytes");
 
 /* Structural equality of function types (call_indirect across modules, linking). */
 bool wb__type_equal(const wb_functype *a, const wb_functype *b);
 /* A type as one number, for machine code's call_indirect into another
- * module: equal numbers are equal types; 0 for a type of more than 16
+ * module: equal numbers are equal types; 0 for a type of more than 7
  * values, which it leaves to the interpreter to compare. */
-uint64_t wb__type_sig(const wb_functype *t);
+uint32_t wb__type_sig(const wb_functype *t);
 
 /* A constant expression.  WebAssembly 2.0 allows exactly one instruction. */
 enum {

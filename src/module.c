@@ -55,13 +55,13 @@ bool wb__type_equal(const wb_functype *a, const wb_functype *b)
            memcmp(a->types, b->types, a->nparams + a->nresults) == 0;
 }
 
-uint64_t wb__type_sig(const wb_functype *t)
+uint32_t wb__type_sig(const wb_functype *t)
 {
     uint32_t n = t->nparams + t->nresults;
-    if (t->nparams > 16 || t->nresults > 16 || n > 16)
+    if (n > 7)
         return 0;
-    /* Bit 63, the counts in bits 53 and 48 on, three bits a value type. */
-    uint64_t sig = (uint64_t)1 << 63 | (uint64_t)t->nparams << 53 | (uint64_t)t->nresults << 48;
+    /* Bit 31, the counts in bits 24 and 21 on, three bits a value type. */
+    uint32_t sig = 1u << 31 | t->nresults << 24 | t->nparams << 21;
     for (uint32_t i = 0; i < n; i++) {
         static const uint8_t code[] = {[WB_I32 - WB_EXTERNREF] = 1, [WB_I64 - WB_EXTERNREF] = 2,
                                        [WB_F32 - WB_EXTERNREF] = 3, [WB_F64 - WB_EXTERNREF] = 4,
@@ -70,7 +70,7 @@ uint64_t wb__type_sig(const wb_functype *t)
         uint8_t v = t->types[i];
         if (v < WB_EXTERNREF || v > WB_I32 || !code[v - WB_EXTERNREF])
             return 0;
-        sig |= (uint64_t)code[v - WB_EXTERNREF] << (3 * i);
+        sig |= (uint32_t)code[v - WB_EXTERNREF] << (3 * i);
     }
     return sig;
 }

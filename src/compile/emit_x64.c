@@ -916,7 +916,7 @@ static bool call_indirect(x64_emit *x, const uint64_t *v, uint32_t k, uint32_t n
         x64_mov_rm(a, true, X64_RCX, x64_mem(X64_RAX, (int32_t)offsetof(wb_func, type)));
         x64_mov_ri(a, X64_RDX, types[v[1]].sig);
         _Static_assert(offsetof(wb__type, ft) == 0, "a wb_func's type is its wb__type");
-        x64_alu_rm(a, X64_CMP, true, X64_RDX, x64_mem(X64_RCX, (int32_t)offsetof(wb__type, sig)));
+        x64_alu_rm(a, X64_CMP, false, X64_RDX, x64_mem(X64_RCX, (int32_t)offsetof(wb__type, sig)));
         wb__x64e_leave(x, X64_CC_NE, k);
         x64_mov_rm(a, true, X64_RDX, x64_mem(X64_R14, WB__JCTX_INST));
         x64_patch(a, same, x64_pos(a));

@@ -9,9 +9,13 @@
   (import "lib" "back" (func $back (type $ii)))
   (import "lib" "waits" (func $waits (type $ii)))
   (import "lib" "tab" (table $tab 4 funcref))
+  (type $w8 (func (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "lib" "wide" (func $wide (type $w8)))
   (memory 1)
   (global $h (mut i32) (i32.const 7))
   (table $own 3 funcref)
+  (table $w 1 funcref)
+  (elem (table $w) (i32.const 0) func $wide)
   (elem (table $tab) (i32.const 0) func $ping)
   (elem (table $own) (i32.const 0) func $sum $deep)
 
@@ -59,4 +63,8 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
     (local.get $s))
+;; wide(n): the library's wide(n, 1, ..., 7) through a table: n + 7.
+  (func (export "wide") (param $n i32) (result i32)
+    (call_indirect $w (type $w8) (local.get $n) (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4)
+                   (i32.const 5) (i32.const 6) (i32.const 7) (i32.const 0)))
 )

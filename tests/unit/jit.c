@@ -337,13 +337,13 @@ static uint32_t run_linked_in(FILE *out, wb_module *lib_m, wb_module *user_m, co
         wait = wb_func_new_host(&(wb_functype){1, 1, ii_i}, host_wait, NULL);
     wb_instance *lib = NULL, *user = NULL;
     wb_error err;
-    wb_extern w = {WB_EXTERN_FUNC, {.func = wait}}, im[6];
-    static const char *const names[6] = {"sum", "deep", "grow", "back", "waits", "tab"};
+    wb_extern w = {WB_EXTERN_FUNC, {.func = wait}}, im[7];
+    static const char *const names[7] = {"sum", "deep", "grow", "back", "waits", "tab", "wide"};
     if (!lib_m || !user_m || wb_instantiate(lib_m, &w, 1, NULL, NULL, &lib, &err) != WB_OK)
         return UINT32_MAX;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         wb_instance_export(lib, names[i], strlen(names[i]), &im[i]);
-    if (wb_instantiate(user_m, im, 6, NULL, NULL, &user, &err) != WB_OK) {
+    if (wb_instantiate(user_m, im, 7, NULL, NULL, &user, &err) != WB_OK) {
         fprintf(stderr, "instantiate linked_user: %s\n", err.message);
         wb_instance_free(lib);
         return UINT32_MAX;
@@ -388,6 +388,7 @@ static void report_linked(FILE *out)
     run_linked(out, "grow", 9, none, 0); /* past the library's maximum */
     run_linked(out, "waits", 3, none, 0); /* a host in the library suspends */
     run_linked(out, "waits", 5, none, 11);
+    run_linked(out, "wide", 35, none, 0);
 }
 
 static void report(FILE *out)
@@ -559,9 +560,10 @@ TEST(machine_code_matches_interpreter)
      * with A's frame under them, A's memory as it was after B grew its own,
      * B's host suspending. */
     CHECK(has_line(mine, "linked loop(100) ", ": 572353") && has_line(mine, "linked ping(1000) fuel 17016 ", ": 1000"));
-    CHECK(has_line(mine, "linked deep(0) ", "integer divide by zero (in function 2 at offset 0xad) #0 func 2 at 0xad "
-                                            "#1 func 3 at 0xb3 #2 func 4 at 0xbd #3 func 8 at 0x127"));
+    CHECK(has_line(mine, "linked deep(0) ", "integer divide by zero (in function 2 at offset 0xc1) #0 func 2 at 0xc1 "
+                                            "#1 func 3 at 0xc7 #2 func 4 at 0xd1 #3 func 9 at 0x151"));
     CHECK(has_line(mine, "linked grow(1) ", ": 1111") && has_line(mine, "linked grow(9) ", ": 911"));
+    CHECK(has_line(mine, "linked wide(35) ", ": 42"));
     CHECK(has_line(mine, "linked waits(5) fuel 600 host 10 resumed 15: ", "520"));
     CHECK(has_line(mine, "linked indirect(0) ", ": 206") && has_line(mine, "linked indirect(2) ", "uninitialized element%"));
     free(ref);
@@ -887,7 +889,7 @@ TEST(calls_between_instances_stay_in_machine_code)
         uint32_t leaves;
     } runs[] = {{"loop", 100, 0}, {"ping", 3, 0},  {"indirect", 0, 0}, {"indirect", 1, 0},
                 {"grow", 1, 0},   {"grow", 9, 0},  {"waits", 5, 0},    {"deep", 5, 0},
-                {"deep", 0, 2},   {"indirect", 2, 1}};
+                {"deep", 0, 2},   {"indirect", 2, 1}, {"wide", 35, 1}};
     FILE *null = fopen("/dev/null", "w");
     for (size_t i = 0; null && lm && um && i < sizeof runs / sizeof runs[0]; i++) {
         uint32_t leaves = run_linked_in(null, lm, um, runs[i].name, runs[i].arg, (wb_call_opts){0}, 0, false);
