@@ -668,16 +668,13 @@ jit_resume: {
     jc->resume = resume;
     uint32_t k = (resume ? fn->jit_resume : fn->jit)(fpb, mem, memsize, jc);
     fuel = wb__jit_fuel(jc);
-    RELOAD_MEM(); /* machine code grows memory and calls hosts too */
+    inst = jc->inst; /* where it left: a callee's of another instance, maybe (returned: the same) */
+    RELOAD_MEM();    /* machine code grows memory and calls hosts too */
     if (k == WB__JIT_RETURNED)
         goto L_RETURN;
     uint32_t from = c->nframes;
     c->nframes = jc->nframes;
-    take_frames(c, from, jc->inst);
-    if (jc->inst != inst) { /* it left in a callee of another instance */
-        inst = jc->inst;
-        RELOAD_MEM();
-    }
+    take_frames(c, from, inst);
     /* At cell 0 of the frame it entered, JIT_ENTER holds the op's place. */
     bool same = jc->fpb == fpb;
     fn = jc->fn;
