@@ -2,9 +2,14 @@
 # run-tests.sh (`pg/run-tests.sh bench`, part of `make bench`) inside its
 # throwaway cluster.
 #
-# Each query runs BENCH_RUNS times (default 5) in one session and the best
-# time counts: the minimum is the figure least disturbed by the other core's
-# noise, and every variant gets the same treatment.  Anchors are measured
+# Each query runs BENCH_RUNS times (default 2) in each of BENCH_SESSIONS
+# sessions (default 5, each a fresh backend process) and the best time of
+# all counts, the whole-process minimum that issue 15 measured its anchors
+# with: the minimum is the figure least disturbed by the other core's
+# noise, and on the project's test machine a process runs at one of two
+# speeds for reasons outside the code (docs/engine.md), so one backend's
+# figures alone may be all slow or all fast.  Every variant gets the same
+# treatment.  Anchors are measured
 # here, not quoted: a C-language UDF (pg/bench/wasm_bench.c, the same
 # algorithms as examples/pg) and, when postgresql-15-pllua is installed
 # (`scripts/install-deps.sh bench`), pllua.  The targets (the extension's
@@ -16,12 +21,13 @@
 #                  16-bytes-at-a-time version, <= 2 x its C (PostgreSQL's
 #                  own reverse() is printed too)
 
-BENCH_RUNS=${BENCH_RUNS:-5}
+BENCH_RUNS=${BENCH_RUNS:-2}
+BENCH_SESSIONS=${BENCH_SESSIONS:-5}
 
-# best_ms QUERY...: the fastest of BENCH_RUNS runs of each query, in ms, one
-# per line.  The queries of a group take turns (round k runs each once), so
-# a burst of noise on this shared machine slows all of them alike instead
-# of one variant's every run.
+# best_ms QUERY...: the fastest of all runs of each query, in ms, one per
+# line.  The queries of a group take turns (round k runs each once), so a
+# burst of noise on this shared machine slows all of them alike instead of
+# one variant's every run; the sessions run one after another.
 best_ms() {
     arr="ARRAY["
     sep=
@@ -29,7 +35,12 @@ best_ms() {
         arr="$arr$sep\$q\$$q\$q\$"
         sep=,
     done
-    $PSQL -At -d wasm_bench -c "SELECT round(b::numeric, 1) FROM unnest(bench_best($arr], $BENCH_RUNS)) b"
+    s=0
+    while [ $s -lt "$BENCH_SESSIONS" ]; do
+        $PSQL -At -d wasm_bench -c "SELECT row_number() OVER (), b FROM unnest(bench_best($arr], $BENCH_RUNS)) b"
+        s=$((s + 1))
+    done | awk -F'|' '!($1 in m) || $2 + 0 < m[$1] { m[$1] = $2 + 0; if ($1 > n) n = $1 }
+        END { for (i = 1; i <= n; i++) printf "%.1f\n", m[i] }'
 }
 
 # nth N LINES: the Nth line.
@@ -97,7 +108,7 @@ EOF
         return
     fi
 
-    echo "PostgreSQL UDF benchmark (best of $BENCH_RUNS runs, private cluster, fsync off)"
+    echo "PostgreSQL UDF benchmark (best of $BENCH_RUNS runs in each of $BENCH_SESSIONS sessions, private cluster, fsync off)"
     q_add='SELECT sum(%s(i, 1)) FROM generate_series(1, 2000000) i'
     lua_add=
     [ $have_pllua = 1 ] && lua_add=$(printf "$q_add" lua_add)
