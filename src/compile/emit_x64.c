@@ -160,40 +160,55 @@ void wb__x64e_jump(x64_emit *x, int cc, uint32_t cell)
 
 /* ---- the float cache (emit_x64.h) ---- */
 
-/* A float in xmm to its slot at rbx + disp: an f32 zero-extended, as the
- * interpreter keeps it (no general register used).  For the pinned float
- * locals and the float cache alike. */
-static void fc_store(x64_emit *x, int xmm, bool dbl, int32_t disp)
+/* A float of `bytes` in xmm to its slot at rbx + disp: an f32
+ * zero-extended, as the interpreter keeps it, a v128 in two slots (no
+ * general register used).  For the pinned float locals and the float cache
+ * alike. */
+static void fc_store(x64_emit *x, int xmm, unsigned bytes, int32_t disp)
 {
-    x64_movs_mr(&x->a, dbl, x64_mem(X64_RBX, disp), xmm);
-    if (!dbl)
+    if (bytes == 16) {
+        x64_movdqu_mr(&x->a, x64_mem(X64_RBX, disp), xmm);
+        return;
+    }
+    x64_movs_mr(&x->a, bytes == 8, x64_mem(X64_RBX, disp), xmm);
+    if (bytes == 4)
         x64_mov_mi(&x->a, false, x64_mem(X64_RBX, disp + 4), 0);
 }
+
+static unsigned fc_bytes(const x64_emit *x, int c) { return x->fc_vec[c] ? 16 : x->fc_dbl[c] ? 8 : 4; }
 
 /* Cache entry c to its slot. */
 static void fc_spill(x64_emit *x, int c)
 {
-    fc_store(x, FC_XMM0 + c, x->fc_dbl[c], slot(x, x->fc_loc[c]).disp);
+    fc_store(x, FC_XMM0 + c, fc_bytes(x, c), slot(x, x->fc_loc[c]).disp);
 }
 
+/* Both caches' entries, for a leave (fc_put stores them). */
 static fsnap fc_snap(x64_emit *x)
 {
     fsnap s = {0};
     for (int c = 0; c < FC_N; c++)
         if (x->fc_loc[c]) {
             s.xmm[s.n] = (uint8_t)(FC_XMM0 + c);
-            s.dbl[s.n] = x->fc_dbl[c];
+            s.bytes[s.n] = (uint8_t)fc_bytes(x, c);
             s.disp[s.n++] = slot(x, x->fc_loc[c]).disp;
+        }
+    for (int c = 0; c < x->ic_n; c++)
+        if (x->ic_loc[c]) {
+            s.ireg[s.ni] = (uint8_t)x->ic_reg[c];
+            s.idisp[s.ni++] = slot(x, x->ic_loc[c]).disp;
         }
     return s;
 }
 static void fc_put(x64_emit *x, const fsnap *s)
 {
     for (unsigned i = 0; i < s->n; i++)
-        fc_store(x, s->xmm[i], s->dbl[i], s->disp[i]);
+        fc_store(x, s->xmm[i], s->bytes[i], s->disp[i]);
+    for (unsigned i = 0; i < s->ni; i++)
+        x64_mov_mr(&x->a, true, x64_mem(X64_RBX, s->idisp[i]), s->ireg[i]);
 }
 
-void wb__x64e_fc_flush(x64_emit *x)
+static void fc_flush_floats(x64_emit *x)
 {
     for (int c = 0; c < FC_N; c++)
         if (x->fc_loc[c]) {
@@ -202,8 +217,58 @@ void wb__x64e_fc_flush(x64_emit *x)
         }
 }
 
-int wb__x64e_fc_take(x64_emit *x, uint64_t loc, bool dbl)
+/* Both caches to their slots. */
+void wb__x64e_fc_flush(x64_emit *x)
 {
+    fc_flush_floats(x);
+    for (int c = 0; c < x->ic_n; c++)
+        if (x->ic_loc[c]) {
+            x64_mov_mr(&x->a, true, slot(x, x->ic_loc[c]), x->ic_reg[c]);
+            x->ic_loc[c] = 0;
+        }
+}
+
+/* Does the op being translated name loc (so that its entry stays)? */
+static bool in_use(const x64_emit *x, uint64_t loc)
+{
+    const xop *o = &x->ops[x->cur];
+    for (unsigned k = 0; k < MAXV; k++)
+        if (o->v[k] == loc)
+            return true;
+    return false;
+}
+
+int wb__x64e_ic_take(x64_emit *x, uint64_t loc)
+{
+    int c = ic_find(x, loc);
+    if (!x->fc_on || ((uint32_t)loc & WB__LOC_MASK) != WB__LOC_STACK) {
+        if (c >= 0) /* its slot is written instead */
+            x->ic_loc[c] = 0;
+        return -1;
+    }
+    for (int k = 0; c < 0 && k < x->ic_n; k++)
+        if (!x->ic_loc[k])
+            c = k;
+    for (int k = 0; c < 0 && k < x->ic_n; k++) { /* full: one the op does not name goes to its slot */
+        int e = (x->ic_next + k) % x->ic_n;
+        if (!in_use(x, x->ic_loc[e])) {
+            x64_mov_mr(&x->a, true, slot(x, x->ic_loc[e]), x->ic_reg[e]);
+            x->ic_next = (uint8_t)((e + 1) % x->ic_n);
+            c = e;
+        }
+    }
+    if (c < 0)
+        return -1;
+    x->ic_loc[c] = loc;
+    fc_claim(x, loc, 8, false, true);
+    return x->ic_reg[c];
+}
+
+/* The float cache's entry for loc, a float (vec: a v128) that the op being
+ * translated writes, or -1 (its slot is written instead). */
+static int fc_take(x64_emit *x, uint64_t loc, bool dbl, bool vec)
+{
+    fc_claim(x, loc, vec ? 16 : 8, true, false);
     int c = fc_find(x, loc);
     if (!x->fc_on || ((uint32_t)loc & WB__LOC_MASK) != WB__LOC_STACK) {
         if (c >= 0) /* its slot is written instead */
@@ -221,19 +286,24 @@ int wb__x64e_fc_take(x64_emit *x, uint64_t loc, bool dbl)
             c = e;
         }
     }
+    if (c < 0) /* (every entry is the op's: cannot happen, an op has at most three) */
+        return -1;
     x->fc_loc[c] = loc;
     x->fc_dbl[c] = dbl;
+    x->fc_vec[c] = vec;
     x->fc_set |= (uint8_t)(1u << c);
-    if (x->held == loc) /* (a stale rax copy) */
+    if (x->held == loc || (vec && x->held == loc + 8)) /* (a stale rax copy) */
         x->held = UINT64_MAX;
     return FC_XMM0 + c;
 }
+int wb__x64e_fc_take(x64_emit *x, uint64_t loc, bool dbl) { return fc_take(x, loc, dbl, false); }
+int wb__x64e_vc_take(x64_emit *x, uint64_t loc) { return fc_take(x, loc, true, true); }
 
 void wb__x64e_leave(x64_emit *x, int cc, uint32_t cell)
 {
     uint32_t at = cc < 0 ? x64_jmp(&x->a) : x64_jcc(&x->a, cc);
     fsnap fs = fc_snap(x);
-    if (!fs.n) {
+    if (!fs.n && !fs.ni) {
         fix(x, &x->ex, &x->nex, &x->cex, at, cell);
         return;
     }
@@ -268,7 +338,7 @@ static void alu_to(x64_emit *x, int alu, bool w, int dst, uint64_t b)
             x64_imul_rr(&x->a, w, dst, X64_RCX);
         return;
     }
-    int p = x->held2_ok && b == x->held2 ? x->held2_reg : pinned(x, b);
+    int p = pinned(x, b);
     if (fpinned(x, b, NULL) >= 0 || fc_find(x, b) >= 0) { /* a float, reinterpreted */
         load(x, w, X64_RCX, b);
         p = X64_RCX;
@@ -346,7 +416,7 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
 /* A pinned float local to its slot, and back. */
 static void fspill(x64_emit *x, unsigned i)
 {
-    fc_store(x, wb__fpin_reg[i], x->fpin_dbl[i], (int32_t)x->fpin_off[i]);
+    fc_store(x, wb__fpin_reg[i], x->fpin_dbl[i] ? 8 : 4, (int32_t)x->fpin_off[i]);
 }
 static void ffill(x64_emit *x, unsigned i)
 {
@@ -375,16 +445,22 @@ static void fill(x64_emit *x)
  * slots (uses no general register). */
 void wb__x64e_save_pinned(x64_emit *x)
 {
-    wb__x64e_fc_flush(x); /* the C ABI keeps no xmm register */
+    fc_flush_floats(x); /* the C ABI keeps no xmm register */
     for (unsigned i = 0; i < x->npin; i++)
         if (!(x->dead >> i & 1))
             x64_push(&x->a, wb__pin_reg[i]);
+    for (int c = 0; c < x->ic_n; c++)
+        if (x->ic_loc[c])
+            x64_push(&x->a, x->ic_reg[c]);
     for (unsigned i = 0; i < x->nfpin; i++)
         if (!(x->dead >> (8 + i) & 1))
             fspill(x, i);
 }
 void wb__x64e_restore_pinned(x64_emit *x)
 {
+    for (int c = x->ic_n; c-- > 0;)
+        if (x->ic_loc[c])
+            x64_pop(&x->a, x->ic_reg[c]);
     for (unsigned i = x->npin; i-- > 0;)
         if (!(x->dead >> i & 1))
             x64_pop(&x->a, wb__pin_reg[i]);
@@ -1074,10 +1150,16 @@ static bool translate(x64_emit *x, const xop *o)
             store_last(x, v[2]);
             return true;
         }
-        load(x, false, X64_RCX, v[1]);
-        load(x, w, X64_RAX, v[0]);
+        if (x->held_ok && x->held == v[1] && v[0] != v[1]) { /* the count in rax: to rcx first */
+            x64_mov_rr(&x->a, false, X64_RCX, X64_RAX);
+            x->held_ok = false;
+        } else {
+            load(x, false, X64_RCX, v[1]);
+        }
+        load_first(x, w, X64_RAX, v[0]);
         x64_shift_cl(&x->a, op, w, X64_RAX);
-        store(x, v[2], X64_RAX);
+        store_last(x, v[2]);
+        x->held32 = !w;
         return true;
     }
     case WB__OP_I32_EQZ:
@@ -1191,6 +1273,11 @@ static bool overwrites_held(x64_emit *x, const xop *o, uint64_t loc)
     case WB__OP_I64_ADD: case WB__OP_I64_AND: case WB__OP_I64_OR: case WB__OP_I64_XOR: case WB__OP_I64_MUL:
         /* either operand (alu3 takes b from rax too) */
         return (o->v[0] == loc) != (o->v[1] == loc) && (o->v[2] == loc || popped);
+    case WB__OP_I32_SHL: case WB__OP_I32_SHR_S: case WB__OP_I32_SHR_U: case WB__OP_I32_ROTL: case WB__OP_I32_ROTR:
+    case WB__OP_I64_SHL: case WB__OP_I64_SHR_S: case WB__OP_I64_SHR_U: case WB__OP_I64_ROTL: case WB__OP_I64_ROTR:
+        if (o->v[1] == loc) /* the count, taken from rax first */
+            return o->v[0] != loc && !is_const(o->v[1]) && (o->v[2] == loc || popped);
+        break;
     case WB__OP_RETURN1:
         return o->v[0] == loc;
     default:
@@ -1203,7 +1290,7 @@ static bool overwrites_held(x64_emit *x, const xop *o, uint64_t loc)
         return o->v[1] != loc && (o->v[2] == loc || popped);
     case WB__OP_I32_SHL: case WB__OP_I32_SHR_S: case WB__OP_I32_SHR_U: case WB__OP_I32_ROTL: case WB__OP_I32_ROTR:
     case WB__OP_I64_SHL: case WB__OP_I64_SHR_S: case WB__OP_I64_SHR_U: case WB__OP_I64_ROTL: case WB__OP_I64_ROTR:
-        return is_const(o->v[1]) && (o->v[2] == loc || popped);
+        return o->v[1] != loc && (o->v[2] == loc || popped);
     default:
         return false;
     }
@@ -1390,9 +1477,12 @@ static bool shift_op(unsigned id)
  * and write them only through store(), store_last() and fstore(), none a
  * branch or a call: the float cache lives across them (and an op of them
  * but a copy pops what it reads). */
-static bool fc_op(unsigned id)
+static bool fc_op(const xop *o)
 {
-    if (wb__x64e_runtime_op(id) || wb__x64e_simd_op(id))
+    unsigned id = o->id;
+    if (wb__x64e_simd_op(id))
+        return wb__x64e_simd_inline(o);
+    if (wb__x64e_runtime_op(id))
         return false;
     if (wb__x64e_numeric_op(id) || alu3_op(id) || shift_op(id))
         return true;
@@ -1409,20 +1499,41 @@ static bool fc_op(unsigned id)
     }
 }
 
-/* May loc, the operand stack value the op before op i made (in rax), stay
- * in a spare register across op i for op i + 1 to read (held2)?  Op i
- * neither reads nor writes it and cannot leave, op i + 1 reads it as an
- * alu3 op (and pops it) and nothing jumps to it. */
-static bool keep2(const x64_emit *x, const bool *target, uint32_t i, uint64_t loc)
+/* After op o: the integer cache's entries it read and did not write are
+ * popped off the operand stack (but a copy's source).  A SIMD op's
+ * operands ('x') are fn(d, a, b, c)'s: a, b, c (1-3) read, d (4) written. */
+static void ic_pop(x64_emit *x, const xop *o)
 {
-    if (x->npin >= 6 || i + 1 >= x->nops || target[i + 1] || ((uint32_t)loc & WB__LOC_MASK) != WB__LOC_STACK)
-        return false;
-    const xop *o = &x->ops[i], *n = &x->ops[i + 1];
-    if (!(alu3_op(o->id) || shift_op(o->id)) || !alu3_op(n->id))
-        return false;
-    if (o->v[0] == loc || o->v[1] == loc || o->v[2] == loc)
-        return false;
-    return n->v[0] == loc || n->v[1] == loc;
+    char role[MAXV + 8];
+    unsigned n = operand_roles(wb__op_format(o->id), role);
+    for (unsigned k = 0; k < n; k++)
+        if (role[k] == 'x')
+            role[k] = k >= 1 && k <= 3 ? 'r' : k == 4 ? 'w' : '-';
+    for (unsigned k = 0; o->id != WB__OP_COPY && k < n; k++) {
+        int c = role[k] == 'r' ? ic_find(x, o->v[k]) : -1;
+        for (unsigned j = 0; c >= 0 && j < n; j++)
+            if (role[j] == 'w' && o->v[j] == o->v[k])
+                c = -1; /* written: its new value */
+        if (c >= 0)
+            x->ic_loc[c] = 0;
+    }
+}
+
+/* The ops that branches go to (nops + 1 of them, calloc'd; NULL when
+ * memory runs out). */
+static bool *targets(x64_emit *x)
+{
+    bool *target = calloc((size_t)x->nops + 1, 1);
+    for (uint32_t i = 0; target && i < x->nops; i++) {
+        const xop *o = &x->ops[i];
+        uint32_t t = o->target == WB__NO_TARGET ? x->nops : op_index(x, (uint32_t)o->target);
+        if (t < x->nops && !(o->id == WB__OP_BR && t > i && x->ops[t].id == WB__OP_RETURN1))
+            target[t] = true; /* (a br to a return is a copy of it: translate) */
+        for (uint32_t e = 0; o->table && e <= (uint32_t)o->v[1]; e++)
+            if (op_index(x, o->table[e]) < x->nops)
+                target[op_index(x, o->table[e])] = true;
+    }
+    return target;
 }
 
 /* The whole function.  False when there is nothing to run (its first op is
@@ -1466,22 +1577,13 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x64_patch(a, body, x64_pos(a));
     fill(x);
     uint32_t ops = x64_pos(a);
-    bool *target = calloc((size_t)x->nops + 1, 1);
+    bool *target = targets(x);
     if (!target)
         return false;
     for (uint32_t i = 0; i < x->nops; i++) {
-        const xop *o = &x->ops[i];
-        uint32_t t = o->target == WB__NO_TARGET ? x->nops : op_index(x, (uint32_t)o->target);
-        if (t < x->nops && !(o->id == WB__OP_BR && t > i && x->ops[t].id == WB__OP_RETURN1))
-            target[t] = true; /* (a br to a return is a copy of it: translate) */
-        for (uint32_t e = 0; o->table && e <= (uint32_t)o->v[1]; e++)
-            if (op_index(x, o->table[e]) < x->nops)
-                target[op_index(x, o->table[e])] = true;
-    }
-    for (uint32_t i = 0; i < x->nops; i++) {
         x->zx = target[i] ? 0 : x->zx_new;
         x->zx_new = 0;
-        x->fc_on = fc_op(x->ops[i].id);
+        x->fc_on = fc_op(&x->ops[i]);
         if (target[i] || !x->fc_on) { /* the float cache to the slots (keeping rax and xmm0) */
             uint32_t at = x64_pos(a);
             wb__x64e_fc_flush(x);
@@ -1489,23 +1591,19 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
             x->xheld_at = x->xheld_at == at ? x64_pos(a) : x->xheld_at;
         }
         x->fc_read = x->fc_set = 0;
-        if (x->held2_on && !(alu3_op(x->ops[i].id) && !target[i])) { /* (keep2 saw to it: cannot happen) */
-            x64_mov_mr(a, true, slot(x, x->held2), x->held2_reg);
-            x->held2_on = false;
-        }
-        x->held2_ok = x->held2_on; /* the reader: the op after the one it was kept across */
+        x->cur = i;
         if (x->pend) { /* the last op's result, unless this op makes it dead */
             x->pend = false;
             bool next = !target[i] && x->held_at == x64_pos(a);
+            int r;
             if (next && address_only(&x->ops[i], x->held)) {
                 x->leave_store = x->held;
-            } else if (next && !x->held2_on && keep2(x, target, i, x->held)) {
-                x->held2 = x->held;
-                x->held2_reg = (int8_t)wb__pin_reg[x->npin];
-                x->held2_on = true;
-                x64_mov_rr(a, true, x->held2_reg, X64_RAX);
+            } else if (next && overwrites_held(x, &x->ops[i], x->held)) {
+                /* dead after this op, which reads it from rax: no store */
+            } else if (next && (r = wb__x64e_ic_take(x, x->held)) >= 0) { /* in the integer cache */
+                x64_mov_rr(a, true, r, X64_RAX);
                 x->held_at = x64_pos(a);
-            } else if (!next || !overwrites_held(x, &x->ops[i], x->held)) {
+            } else {
                 x64_mov_mr(a, true, slot(x, x->held), X64_RAX);
                 x->held_at = x64_pos(a);
             }
@@ -1513,15 +1611,14 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
         mpos[i] = x64_pos(a);
         x->held_ok = !target[i] && x->held_at == mpos[i] && i > 0;
         x->xheld_ok = !target[i] && x->xheld_at == mpos[i] && i > 0;
-        x->cur = i;
         bool done = translate(x, &x->ops[i]);
         x->held_ok = x->xheld_ok = false;
         for (int c = 0; done && x->ops[i].id != WB__OP_COPY && c < FC_N; c++)
             if ((x->fc_read & ~x->fc_set) >> c & 1)
                 x->fc_loc[c] = 0; /* popped */
+        if (done)
+            ic_pop(x, &x->ops[i]);
         x->fc_on = false;
-        if (x->held2_ok) /* read: it was an operand stack value, popped */
-            x->held2_on = x->held2_ok = false;
         if (x->leave_store != UINT64_MAX) { /* not taken up: written now */
             x64_mov_mr(a, true, slot(x, x->leave_store), X64_RAX);
             x->leave_store = UINT64_MAX;
@@ -1530,10 +1627,6 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
             if (i == 0) {
                 free(target);
                 return false;
-            }
-            if (x->held2_on) { /* (alu3 and shifts are always done: cannot happen) */
-                x64_mov_mr(a, true, slot(x, x->held2), x->held2_reg);
-                x->held2_on = false;
             }
             wb__x64e_leave(x, -1, x->ops[i].at);
         }
@@ -1673,9 +1766,20 @@ static void choose_pins(x64_emit *x, const wb__func *f)
      * Outside loops no path is taken as rare: past a function's early
      * return (a recursion's base case) is where its loops are. */
     bool *warm = calloc((size_t)x->nops + 1, 1); /* reached by a jump from code taken as common */
+    bool *target = targets(x);
     bool cold = false;
     int32_t d = 0;
-    for (uint32_t i = 0; warm && i < x->nops; i++) {
+    /* The integer cache's claim on the same registers (x64_emit.ic_*): an
+     * operand stack value read by another op than the one after its maker
+     * (that one finds it in rax) costs a store and a load without the
+     * cache.  Kept in j registers, a value that had p values live beside
+     * it (itself counted, as the cache does between its flushes) stays
+     * there about min(j, p) / p of the time: gain[j] is what the j-th
+     * register saves, weighted as the locals' uses are. */
+    uint64_t gain[8] = {0};
+    struct { uint64_t loc; uint32_t maker, peak; } live[16];
+    unsigned nlive = 0;
+    for (uint32_t i = 0; warm && target && i < x->nops; i++) {
         const xop *o = &x->ops[i];
         d += depth[i];
         if (i && (wb__ops[x->ops[i - 1].id].flags & WB__OPF_END))
@@ -1697,16 +1801,49 @@ static void choose_pins(x64_emit *x, const wb__func *f)
             if (strchr("rw", role[k]) && !(loc & WB__LOC_MASK) && loc / 8 < ns)
                 score[loc / 8] += w;
         }
+        if (target[i] || !fc_op(o))
+            nlive = 0; /* the caches go to their slots */
+        for (unsigned k = 0; k < n; k++)
+            for (unsigned e = 0; role[k] == 'r' && e < nlive; e++)
+                if (live[e].loc == o->v[k]) {
+                    for (uint32_t j = 1; live[e].maker + 1 != i && j <= live[e].peak && j < 8; j++)
+                        gain[j] += 2 * w / live[e].peak;
+                    if (o->id != WB__OP_COPY)
+                        live[e] = live[--nlive];
+                    break;
+                }
+        for (unsigned k = 0; k < n; k++) {
+            unsigned e = 0;
+            if (role[k] != 'w' || ((uint32_t)o->v[k] & WB__LOC_MASK) != WB__LOC_STACK ||
+                (wb__ops[o->id].out != WB_I32 && wb__ops[o->id].out != WB_I64))
+                continue; /* (floats have a cache of their own; a copy's type is not known) */
+            while (e < nlive && live[e].loc != o->v[k])
+                e++;
+            if (e == nlive && nlive == 16)
+                continue;
+            nlive += e == nlive;
+            live[e].loc = o->v[k];
+            live[e].maker = i;
+            live[e].peak = 0;
+            for (e = 0; e < nlive; e++)
+                live[e].peak = live[e].peak > nlive ? live[e].peak : nlive;
+        }
     }
     free(warm);
+    free(target);
+    unsigned nic = 0; /* registers the integer cache won */
     for (;;) {
         uint32_t best = ns;
         for (uint32_t l = 0; l < ns; l++)
-            if (kind[l] != NONE && score[l] >= 64 && (kind[l] == INT ? x->npin : x->nfpin) < 6 &&
+            if (kind[l] != NONE && score[l] >= 64 && (kind[l] == INT ? x->npin + nic : x->nfpin) < 6 &&
                 (best == ns || score[l] > score[best]))
                 best = l;
         if (best == ns)
             break;
+        if (kind[best] == INT && gain[nic + 1] > score[best]) {
+            nic++;
+            continue;
+        }
         if (kind[best] == INT) {
             x->pin_off[x->npin++] = best * 8;
         } else {
@@ -1730,6 +1867,12 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
     x->consts = f->consts;
     x->f = f;
     choose_pins(x, f);
+    x->ic_n = (uint8_t)(6 - x->npin); /* the pin registers no local took */
+    for (int c = 0; c < x->ic_n; c++) {
+        x->ic_reg[c] = (int8_t)wb__pin_reg[x->npin + c];
+        x->ic_loc[c] = 0;
+    }
+    x->ic_next = 0;
     uint32_t *mpos = malloc(((size_t)x->nops + 1) * sizeof *mpos);
     if (mpos && function(x, f, mpos)) {
         loop_heads(x, f, mpos);

@@ -16,9 +16,11 @@
  *
  * Registers: rbx = frame, rbp = where the next engine frame goes, r12 =
  * memory base, r13 = memory size, r14 = the wb__jit_ctx, r15 = fuel left;
- * rsi, rdi, r8-r11 the pinned integer locals, xmm10-xmm15 the float ones;
- * rax, rcx, rdx, xmm0-xmm2 scratch; xmm3-xmm9 the float values of the
- * operand stack (the float cache, fc_*).  Every file keeps the pinned registers
+ * rsi, rdi, r8-r11 the pinned integer locals and, those that no local
+ * took, the integer values of the operand stack (the integer cache, ic_*);
+ * xmm10-xmm15 the pinned float locals, xmm3-xmm9 the float values of the
+ * operand stack (the float cache, fc_*); rax, rcx, rdx, xmm0-xmm2 scratch.
+ * Every file keeps the pinned registers and the integer cache's
  * (wb__x64e_save_pinned around a call to C).
  */
 #ifndef WB_COMPILE_EMIT_X64_H
@@ -47,12 +49,17 @@ typedef struct {
 #define FC_N 7
 #define FC_XMM0 3
 
-/* The cache's entries as they were where code leaves: stored on the way out. */
+/* The integer cache's registers: at most the six pin registers. */
+#define IC_N 6
+
+/* The caches' entries as they were where code leaves: stored on the way out. */
 typedef struct {
-    uint8_t n;
+    uint8_t n, ni;
     uint8_t xmm[FC_N];
-    bool dbl[FC_N];
+    uint8_t bytes[FC_N]; /* 4, 8 or 16 (a v128) */
     int32_t disp[FC_N];
+    uint8_t ireg[IC_N];
+    int32_t idisp[IC_N];
 } fsnap;
 
 typedef struct {
@@ -131,14 +138,6 @@ typedef struct {
     uint64_t xheld;
     uint32_t xheld_at;
     bool xheld_ok;
-    /* An operand stack value that the op after its maker does not read but
-     * the one after that does (x = a*b; y = c*d; x | y): kept in a spare
-     * register (a pin's that no local has) across that op instead of its
-     * slot (function(): keep2).  held2_on from the op after its maker to
-     * its reader; held2_ok while that one reads it (load, alu_to). */
-    uint64_t held2;
-    int8_t held2_reg;
-    bool held2_on, held2_ok;
     /* Float operand stack values kept in xmm3-xmm9 (entry c in xmm 3 + c)
      * instead of their slots, from the op that makes one to the op that
      * pops it, within straight-line code of ops that read slots only
@@ -148,6 +147,7 @@ typedef struct {
      * (struct fsnap). */
     uint64_t fc_loc[FC_N]; /* 0: free */
     bool fc_dbl[FC_N];
+    bool fc_vec[FC_N]; /* a v128 (its two slots from fc_loc on) */
     uint8_t fc_read, fc_set; /* entries the op being translated read, wrote */
     uint8_t fc_next;         /* where eviction looks first */
     bool fc_on;              /* the op being translated may keep its float results there */
@@ -156,10 +156,31 @@ typedef struct {
         fsnap fs;
     } *fleave;
     uint32_t nfleave, cfleave;
+    /* Integer operand stack values kept in general registers instead of
+     * their slots, under the float cache's rules (fc_on, flushed with it,
+     * stored on the way out of a leave), in the pin registers that no local
+     * took (ic_reg, ic_n of them): from the op that makes one (store(), or
+     * a result left in rax and not read by the next op alone) to the op
+     * that pops it (function(): ic_pop).  pinned() finds them, so an op
+     * reads one and writes it in place as it does a pinned local. */
+    uint64_t ic_loc[IC_N]; /* 0: free */
+    int8_t ic_reg[IC_N];
+    uint8_t ic_n, ic_next;
 } x64_emit;
 
 /* The registers of pinned locals, in order. */
 static const int wb__pin_reg[6] = {X64_RSI, X64_RDI, X64_R8, X64_R9, X64_R10, X64_R11};
+
+/* The integer cache's entry holding loc, or -1. */
+static inline int ic_find(const x64_emit *x, uint64_t loc)
+{
+    if (x->nopin || ((uint32_t)loc & WB__LOC_MASK) != WB__LOC_STACK)
+        return -1;
+    for (int c = 0; c < x->ic_n; c++)
+        if (x->ic_loc[c] == loc)
+            return c;
+    return -1;
+}
 
 /* The register holding the value at loc, or -1 (it is in its slot). */
 static inline int pin_index(const x64_emit *x, uint64_t loc) /* in pin_off, or -1 */
@@ -171,10 +192,13 @@ static inline int pin_index(const x64_emit *x, uint64_t loc) /* in pin_off, or -
             return (int)i;
     return -1;
 }
-static inline int pinned(const x64_emit *x, uint64_t loc)
+static inline int pinned(const x64_emit *x, uint64_t loc) /* a pinned local's, or the integer cache's */
 {
     int i = pin_index(x, loc);
-    return i < 0 ? -1 : wb__pin_reg[i];
+    if (i >= 0)
+        return wb__pin_reg[i];
+    i = ic_find(x, loc);
+    return i < 0 ? -1 : x->ic_reg[i];
 }
 
 /* Pinned local loc's register was just written by a 32-bit instruction
@@ -250,6 +274,9 @@ bool wb__x64e_runtime(x64_emit *x, const xop *o);
  * roles 'x', which unpinned() does not see). */
 bool wb__x64e_simd_op(unsigned id);
 bool wb__x64e_simd(x64_emit *x, const xop *o);
+/* Whether wb__x64e_simd translates o inline (no call to C), reading and
+ * writing its v128 operands through the float cache. */
+bool wb__x64e_simd_inline(const xop *o);
 /* r12 / r13 = the context's instance's memory base and size again (after
  * anything that may have moved it, or a call into or back from another
  * instance). */
@@ -282,12 +309,25 @@ static inline int fc_find(const x64_emit *x, uint64_t loc)
             return c;
     return -1;
 }
-/* loc is written otherwise (its slot or rax): the entry is stale. */
-static inline void fc_drop(x64_emit *x, uint64_t loc)
+/* bytes from loc on are written otherwise (its slot, rax, another
+ * entry): the caches' entries of those slots are stale and go, but the
+ * float cache's entry at loc itself when keep_f, the integer cache's when
+ * keep_i (the caller writes those).  A v128 entry covers two slots. */
+static inline void fc_claim(x64_emit *x, uint64_t loc, unsigned bytes, bool keep_f, bool keep_i)
 {
-    int c = fc_find(x, loc);
-    if (c >= 0)
-        x->fc_loc[c] = 0;
+    uint32_t l = (uint32_t)loc, off = l & ~WB__LOC_MASK;
+    if ((l & WB__LOC_MASK) != WB__LOC_STACK)
+        return;
+    for (int c = 0; c < FC_N; c++) {
+        uint32_t e = (uint32_t)x->fc_loc[c], eo = e & ~WB__LOC_MASK;
+        if (x->fc_loc[c] && !(keep_f && x->fc_loc[c] == loc) && eo < off + bytes && off < eo + (x->fc_vec[c] ? 16 : 8))
+            x->fc_loc[c] = 0;
+    }
+    for (int c = 0; c < x->ic_n; c++) {
+        uint32_t eo = (uint32_t)x->ic_loc[c] & ~WB__LOC_MASK;
+        if (x->ic_loc[c] && !(keep_i && x->ic_loc[c] == loc) && eo < off + bytes && off < eo + 8)
+            x->ic_loc[c] = 0;
+    }
 }
 /* The xmm register of the cached float at loc (marked read), or -1. */
 static inline int fc_use(x64_emit *x, uint64_t loc, bool *dbl)
@@ -306,14 +346,18 @@ void wb__x64e_fc_flush(x64_emit *x);
  * translated writes: its xmm register (emit_x64.c), or -1 when loc is not
  * kept there. */
 int wb__x64e_fc_take(x64_emit *x, uint64_t loc, bool dbl);
+/* Likewise for a v128 (emit_x64_simd.c): its register, or -1 when it goes
+ * to its slots (the caller writes them). */
+int wb__x64e_vc_take(x64_emit *x, uint64_t loc);
+/* The integer cache's register for loc, an integer that the op being
+ * translated writes (emit_x64.c), or -1 when loc is not kept there. */
+int wb__x64e_ic_take(x64_emit *x, uint64_t loc);
 
 /* reg = the value at loc (w: all 64 bits; else the low 32, zero-extended). */
 static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
 {
     bool dbl;
     int p = pinned(x, loc), f = fpinned(x, loc, &dbl);
-    if (x->held2_ok && loc == x->held2)
-        p = x->held2_reg;
     if (f < 0)
         f = fc_use(x, loc, &dbl); /* a float, reinterpreted, or copied */
     if (f >= 0) {
@@ -334,13 +378,15 @@ static inline void store(x64_emit *x, uint64_t loc, int reg)
 {
     bool dbl;
     int p = pinned(x, loc), f = fpinned(x, loc, &dbl);
+    if (p < 0 && f < 0)
+        p = wb__x64e_ic_take(x, loc);
     if (f >= 0)
         x64_movd_xr(&x->a, dbl, f, reg);
     else if (p >= 0)
         x64_mov_rr(&x->a, true, p, reg);
     else
         x64_mov_mr(&x->a, true, slot(x, loc), reg);
-    fc_drop(x, loc);
+    fc_claim(x, loc, 8, false, true);
     if (reg == X64_RAX) {
         x->held = loc;
         x->held_at = x64_pos(&x->a);
@@ -357,7 +403,7 @@ static inline void store_last(x64_emit *x, uint64_t loc)
         store(x, loc, X64_RAX);
         return;
     }
-    fc_drop(x, loc);
+    fc_claim(x, loc, 8, false, false);
     x->held = loc;
     x->held_at = x64_pos(&x->a);
     x->held32 = false;
@@ -369,7 +415,7 @@ static inline void store_last(x64_emit *x, uint64_t loc)
  * the critical path). */
 static inline void load_first(x64_emit *x, bool w, int reg, uint64_t loc)
 {
-    bool hit = x->held_ok && x->held == loc && pinned(x, loc) < 0 && fpinned(x, loc, NULL) < 0;
+    bool hit = x->held_ok && x->held == loc && pin_index(x, loc) < 0 && fpinned(x, loc, NULL) < 0;
     x->held_ok = false;
     if (!hit) {
         load(x, w, reg, loc);
@@ -388,11 +434,14 @@ static inline bool xheld(const x64_emit *x, uint64_t loc) { return x->xheld_ok &
  * before left it there, or from its slot (constants have slots too). */
 static inline void fload(x64_emit *x, bool dbl, int xmm, uint64_t loc)
 {
-    int p = fpinned(x, loc, NULL);
+    int p = fpinned(x, loc, NULL), i = ic_find(x, loc);
     bool held = xheld(x, loc);
     if (p < 0)
         p = fc_use(x, loc, NULL);
-    if (is_const(loc)) { /* through rdx, which no float op keeps anything in */
+    if (i >= 0) { /* an integer, reinterpreted */
+        x64_movd_xr(&x->a, dbl, xmm, x->ic_reg[i]);
+        held = false;
+    } else if (is_const(loc)) { /* through rdx, which no float op keeps anything in */
         uint64_t v = const_of(x, loc);
         if (!dbl)
             v = (uint32_t)v;

@@ -11,12 +11,18 @@
  * then traps there).  The frequent ones are inline in SSE2 (SSE4.1 where
  * cpuid says), from a table: op -> instruction.
  *
- * v128 values never live in registers across ops: they are in their two
- * frame slots (or a constant's), which may be only 8-byte aligned, so they
- * move with movdqu.  A scalar operand or result (a lane, a splat's value,
- * a shift count, an address) may be a pinned local of either kind, so it
- * goes through load()/store() (emit_x64.h), never its slot directly; for a
- * call to C the pinned ones go to their slots before and back after.
+ * v128 values of the operand stack live in the float cache's registers
+ * (emit_x64.h, fc_*) across the ops translated inline (wb__x64e_simd_inline:
+ * vsrc/vload read them, vstore writes them); elsewhere they are in their
+ * two frame slots (or a constant's), which may be only 8-byte aligned, so
+ * they move with movdqu; an op that reads a lane from the slots puts the
+ * value there first (vslots), one that writes them itself claims them
+ * (vclaim).  The ops that call C are no such ops: the caches are in the
+ * slots before them.  A scalar operand or result (a lane, a splat's value,
+ * a shift count, an address) may be a pinned local of either kind or a
+ * cached integer, so it goes through load()/store() (emit_x64.h), never its
+ * slot directly; for a call to C the pinned ones go to their slots before
+ * and back after.
  *
  * Scratch: rax, rcx, rdx, xmm0-xmm2.
  */
@@ -90,6 +96,50 @@ static void simd_mem_call(x64_emit *x, const xop *o)
 }
 
 /* ---- inline: the frequent ones ---------------------------------------------------- */
+
+/* The xmm register holding the v128 at loc: its cache entry's (read), or
+ * scratch, loaded from its slots. */
+static int vsrc(x64_emit *x, uint64_t loc, int scratch)
+{
+    int c = fc_find(x, loc);
+    if (c >= 0 && x->fc_vec[c]) {
+        x->fc_read |= (uint8_t)(1u << c);
+        return FC_XMM0 + c;
+    }
+    x64_movdqu_rm(&x->a, scratch, slot(x, loc));
+    return scratch;
+}
+
+/* xmm = the v128 at loc. */
+static void vload(x64_emit *x, int xmm, uint64_t loc)
+{
+    int r = vsrc(x, loc, xmm);
+    if (r != xmm)
+        x64_movaps_rr(&x->a, xmm, r);
+}
+
+/* The v128 in xmm to loc: its cache entry, or its slots. */
+static void vstore(x64_emit *x, uint64_t loc, int xmm)
+{
+    int r = wb__x64e_vc_take(x, loc);
+    if (r < 0)
+        x64_movdqu_mr(&x->a, slot(x, loc), xmm);
+    else if (r != xmm)
+        x64_movaps_rr(&x->a, r, xmm);
+}
+
+/* The v128 at loc to its slots, for code that reads a lane there. */
+static void vslots(x64_emit *x, uint64_t loc)
+{
+    int c = fc_find(x, loc);
+    if (c >= 0 && x->fc_vec[c]) {
+        x64_movdqu_mr(&x->a, slot(x, loc), FC_XMM0 + c);
+        x->fc_loc[c] = 0;
+    }
+}
+
+/* Code writes the v128 at loc in its slots itself. */
+static void vclaim(x64_emit *x, uint64_t loc) { fc_claim(x, loc, 16, false, false); }
 
 /* SSE4.1 (and the SSSE3 it implies), as cpuid says; none with
  * -DWB_X64_BASELINE (to test the C path of those ops). */
@@ -178,19 +228,19 @@ static void lanewise(x64_emit *x, const struct row *r, uint64_t a_, uint64_t b_,
     if (r->how & ZERO)
         x64_pd_rr(a, X64_PXOR, XMM0, XMM0);
     else
-        x64_movdqu_rm(a, XMM0, slot(x, first));
-    x64_movdqu_rm(a, XMM1, slot(x, second));
+        vload(x, XMM0, first);
+    int src = vsrc(x, second, XMM1);
     if (r->how & (CMPPS | CMPPD))
-        x64_cmpp_rr(a, r->how & CMPPD, XMM0, XMM1, (uint8_t)r->op);
+        x64_cmpp_rr(a, r->how & CMPPD, XMM0, src, (uint8_t)r->op);
     else if (r->how & PS)
-        x64_ps_rr(a, (int)r->op, XMM0, XMM1);
+        x64_ps_rr(a, (int)r->op, XMM0, src);
     else
-        x64_pd_rr(a, r->op, XMM0, XMM1);
+        x64_pd_rr(a, r->op, XMM0, src);
     if (r->how & NOT) {
         x64_pd_rr(a, X64_PCMPEQD, XMM1, XMM1);
         x64_pd_rr(a, X64_PXOR, XMM0, XMM1);
     }
-    x64_movdqu_mr(a, slot(x, d), XMM0);
+    vstore(x, d, XMM0);
 }
 
 static wb__x64_mem at(wb__x64_mem m, int32_t off)
@@ -235,12 +285,17 @@ static const struct lane {
     {0x1f, 4, 'x'}, {0x20, 4, 'r'}, {0x21, 8, 'x'}, {0x22, 8, 'r'},
 };
 
-static bool lane_op(x64_emit *x, int sub, const uint64_t *v)
+static const struct lane *lane_of(int sub)
 {
-    const struct lane *l = NULL;
     for (size_t i = 0; i < sizeof lanes / sizeof lanes[0]; i++)
         if (lanes[i].sub == sub)
-            l = &lanes[i];
+            return &lanes[i];
+    return NULL;
+}
+
+static bool lane_op(x64_emit *x, int sub, const uint64_t *v)
+{
+    const struct lane *l = lane_of(sub);
     if (!l)
         return false;
     wb__x64 *a = &x->a;
@@ -250,10 +305,11 @@ static bool lane_op(x64_emit *x, int sub, const uint64_t *v)
     case 's':
         load(x, n == 8, X64_RAX, v[1]);
         splat_rax(x, n);
-        x64_movdqu_mr(a, slot(x, v[4]), XMM0);
+        vstore(x, v[4], XMM0);
         return true;
     case 'x':
     case 'X':
+        vslots(x, v[1]);
         if (n == 8)
             x64_mov_rm(a, true, X64_RAX, at(slot(x, v[1]), off));
         else
@@ -262,33 +318,42 @@ static bool lane_op(x64_emit *x, int sub, const uint64_t *v)
         return true;
     default: /* 'r': the scalar first (it is no part of d) */
         load(x, n == 8, X64_RAX, v[2]);
+        vslots(x, v[1]);
+        vclaim(x, v[4]);
         copy16(x, slot(x, v[4]), slot(x, v[1]));
         x64_store(a, n, at(slot(x, v[4]), off), X64_RAX);
         return true;
     }
 }
 
-/* v128 -> i32: bitmasks and all_true. */
+/* v128 -> i32: bitmasks and all_true.  all_of: which all_true sub is
+ * (its lanes 8 << it bits wide), or -1; test_ok: whether sub is one of
+ * those this file translates. */
+static int all_of(int sub) { return sub == 0x63 ? 0 : sub == 0x83 ? 1 : sub == 0xa3 ? 2 : sub == 0xc3 ? 3 : -1; }
+static bool test_ok(int sub)
+{
+    int all = all_of(sub);
+    return (all >= 0 && (all < 3 || sse41())) || sub == 0x84 || sub == 0xa4 || sub == 0xc4;
+}
+
 static bool test_op(x64_emit *x, int sub, const uint64_t *v)
 {
     wb__x64 *a = &x->a;
     static const uint32_t eq[4] = {X64_PCMPEQB, X64_PCMPEQW, X64_PCMPEQD, X64_PCMPEQQ};
-    int all = sub == 0x63 ? 0 : sub == 0x83 ? 1 : sub == 0xa3 ? 2 : sub == 0xc3 ? 3 : -1;
-    if (all == 3 && !sse41())
+    int all = all_of(sub);
+    if (!test_ok(sub))
         return false;
     if (all >= 0) { /* no lane equal to 0 */
-        x64_movdqu_rm(a, XMM0, slot(x, v[1]));
+        int src = vsrc(x, v[1], XMM0);
         x64_pd_rr(a, X64_PXOR, XMM1, XMM1);
-        x64_pd_rr(a, eq[all], XMM1, XMM0);
+        x64_pd_rr(a, eq[all], XMM1, src);
         x64_movmsk(a, 1, X64_RAX, XMM1);
         x64_test_rr(a, false, X64_RAX, X64_RAX);
         x64_setcc(a, X64_CC_E, X64_RAX);
         store(x, v[4], X64_RAX);
         return true;
     }
-    if (sub != 0x84 && sub != 0xa4 && sub != 0xc4)
-        return false;
-    x64_movdqu_rm(a, XMM0, slot(x, v[1]));
+    vload(x, XMM0, v[1]);
     if (sub == 0x84) { /* i16x8: each lane's sign, kept by saturating to a byte */
         x64_pd_rr(a, X64_PACKSSWB, XMM0, XMM0);
         x64_movmsk(a, 1, X64_RAX, XMM0);
@@ -302,26 +367,37 @@ static bool test_op(x64_emit *x, int sub, const uint64_t *v)
 
 /* Shifts by an i32 count modulo the lane's width (x86 has none of bytes,
  * nor an arithmetic one of i64 lanes: those stay in C). */
+static const struct shift {
+    uint16_t sub;
+    uint8_t bits;
+    uint32_t op;
+} shifts[] = {
+    {0x8b, 16, X64_PSLLW}, {0x8c, 16, X64_PSRAW}, {0x8d, 16, X64_PSRLW},
+    {0xab, 32, X64_PSLLD}, {0xac, 32, X64_PSRAD}, {0xad, 32, X64_PSRLD},
+    {0xcb, 64, X64_PSLLQ}, {0xcd, 64, X64_PSRLQ},
+};
+
+static const struct shift *shift_of(int sub)
+{
+    for (size_t i = 0; i < sizeof shifts / sizeof shifts[0]; i++)
+        if (shifts[i].sub == sub)
+            return &shifts[i];
+    return NULL;
+}
+
 static bool shift_op(x64_emit *x, int sub, const uint64_t *v)
 {
-    static const struct { uint16_t sub; uint8_t bits; uint32_t op; } sh[] = {
-        {0x8b, 16, X64_PSLLW}, {0x8c, 16, X64_PSRAW}, {0x8d, 16, X64_PSRLW},
-        {0xab, 32, X64_PSLLD}, {0xac, 32, X64_PSRAD}, {0xad, 32, X64_PSRLD},
-        {0xcb, 64, X64_PSLLQ}, {0xcd, 64, X64_PSRLQ},
-    };
-    for (size_t i = 0; i < sizeof sh / sizeof sh[0]; i++) {
-        if (sh[i].sub != sub)
-            continue;
-        wb__x64 *a = &x->a;
-        load(x, false, X64_RAX, v[2]);
-        x64_alu_ri(a, X64_AND, false, X64_RAX, sh[i].bits - 1);
-        x64_movd_xr(a, false, XMM1, X64_RAX);
-        x64_movdqu_rm(a, XMM0, slot(x, v[1]));
-        x64_pd_rr(a, sh[i].op, XMM0, XMM1);
-        x64_movdqu_mr(a, slot(x, v[4]), XMM0);
-        return true;
-    }
-    return false;
+    const struct shift *sh = shift_of(sub);
+    if (!sh)
+        return false;
+    wb__x64 *a = &x->a;
+    load(x, false, X64_RAX, v[2]);
+    x64_alu_ri(a, X64_AND, false, X64_RAX, sh->bits - 1);
+    x64_movd_xr(a, false, XMM1, X64_RAX);
+    vload(x, XMM0, v[1]);
+    x64_pd_rr(a, sh->op, XMM0, XMM1);
+    vstore(x, v[4], XMM0);
+    return true;
 }
 
 /* The sub-opcode whose function is fn (the op cell's), or -1 (a faster
@@ -351,7 +427,10 @@ static bool simd_inline(x64_emit *x, const xop *o)
 }
 
 /* SIMD_MEM inline: the loads that zero or splat, and the lane loads and
- * stores, through general registers after the bounds check; or false. */
+ * stores, through general registers after the bounds check; or false.
+ * mem_ok: whether sub is one of them. */
+static bool mem_ok(int sub) { return (sub >= 0x5c && sub <= 0x5d) || (sub >= 0x07 && sub <= 0x0a) || (sub >= 0x54 && sub <= 0x5b); }
+
 static bool simd_mem_inline(x64_emit *x, const xop *o)
 {
     const uint64_t *v = o->v;
@@ -359,7 +438,7 @@ static bool simd_mem_inline(x64_emit *x, const xop *o)
     uint32_t n = (uint32_t)v[6] & 0xff;
     bool zero = sub == 0x5c || sub == 0x5d, splat = sub >= 0x07 && sub <= 0x0a;
     bool lane = sub >= 0x54 && sub <= 0x5b;
-    if (!zero && !splat && !lane)
+    if (!mem_ok(sub))
         return false;
     wb__x64 *a = &x->a;
     x->xheld_ok = false;
@@ -367,6 +446,7 @@ static bool simd_mem_inline(x64_emit *x, const xop *o)
     wb__x64_mem m = mem_arg(), d = slot(x, v[4]);
     int32_t off = (int32_t)((v[7] & 0xff) * n);
     if (lane && sub >= 0x58) { /* store lane: memory = lane of b */
+        vslots(x, v[2]);
         if (n == 8)
             x64_mov_rm(a, true, X64_RCX, at(slot(x, v[2]), off));
         else
@@ -378,13 +458,15 @@ static bool simd_mem_inline(x64_emit *x, const xop *o)
         x64_mov_rm(a, true, X64_RAX, m);
     else
         x64_load_ext(a, false, false, n, X64_RAX, m); /* zero-extends; rax is no more an address */
-    if (zero) {
-        x64_mov_mr(a, true, d, X64_RAX);
-        x64_mov_mi(a, true, at(d, 8), 0);
+    if (zero) { /* (movq zeroes the upper lane) */
+        x64_movd_xr(a, true, XMM0, X64_RAX);
+        vstore(x, v[4], XMM0);
     } else if (splat) {
         splat_rax(x, n);
-        x64_movdqu_mr(a, d, XMM0);
+        vstore(x, v[4], XMM0);
     } else { /* load lane: d = b, then its lane */
+        vslots(x, v[2]);
+        vclaim(x, v[4]);
         copy16(x, d, slot(x, v[2]));
         x64_store(a, n, at(d, off), X64_RAX);
     }
@@ -402,12 +484,11 @@ static bool own(x64_emit *x, const xop *o)
     case WB__OP_V128_LOAD:
         wb__x64e_address(x, v[0], (uint32_t)v[2], 16, o->at);
         x64_movdqu_rm(a, XMM0, mem_arg());
-        x64_movdqu_mr(a, slot(x, v[1]), XMM0);
+        vstore(x, v[1], XMM0);
         return true;
     case WB__OP_V128_STORE:
         wb__x64e_address(x, v[0], (uint32_t)v[2], 16, o->at);
-        x64_movdqu_rm(a, XMM0, slot(x, v[1]));
-        x64_movdqu_mr(a, mem_arg(), XMM0);
+        x64_movdqu_mr(a, mem_arg(), vsrc(x, v[1], XMM0));
         return true;
     case WB__OP_V128_AND:
     case WB__OP_V128_ANDNOT:
@@ -416,14 +497,14 @@ static bool own(x64_emit *x, const xop *o)
         lanewise(x, row_of(0x4e + (o->id - WB__OP_V128_AND)), v[0], v[1], v[2]);
         return true;
     case WB__OP_V128_ANY_TRUE:
+        vslots(x, v[0]);
         x64_mov_rm(a, true, X64_RAX, slot(x, v[0]));
         x64_alu_rm(a, X64_OR, true, X64_RAX, at(slot(x, v[0]), 8));
         x64_setcc(a, X64_CC_NE, X64_RAX);
         store(x, v[1], X64_RAX);
         return true;
     case WB__OP_I8X16_BITMASK:
-        x64_movdqu_rm(a, XMM0, slot(x, v[0]));
-        x64_movmsk(a, 1, X64_RAX, XMM0);
+        x64_movmsk(a, 1, X64_RAX, vsrc(x, v[0], XMM0));
         store(x, v[1], X64_RAX);
         return true;
     default:
@@ -440,6 +521,19 @@ bool wb__x64e_simd_op(unsigned id)
         return true;
     default:
         return false;
+    }
+}
+
+bool wb__x64e_simd_inline(const xop *o)
+{
+    int sub = o->id == WB__OP_SIMD || o->id == WB__OP_SIMD_MEM ? sub_of(o->v[0]) : 0;
+    switch (o->id) {
+    case WB__OP_SIMD:
+        return sub >= 0 && (row_of(sub) || lane_of(sub) || test_ok(sub) || shift_of(sub));
+    case WB__OP_SIMD_MEM:
+        return sub >= 0 && mem_ok(sub);
+    default:
+        return wb__x64e_simd_op(o->id);
     }
 }
 

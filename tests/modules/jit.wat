@@ -202,4 +202,28 @@
     (i64.add
       (i64.extend_i32_u (i32.add (i32.wrap_i64 (local.get $w)) (i32.const 0)))
       (i64.extend_i32_u (i32.add (i32.wrap_i64 (i64.mul (local.get $w) (i64.const 3))) (i32.const 0)))))
+;; Integer values of the operand stack in registers (the integer cache):
+  ;; up to five live at once (more than the registers the locals leave, so
+  ;; some go back to their slots), written in place, a shift's count taken
+  ;; from rax, an i64 reinterpreted as f64 from its register, popcnt, select
+  ;; and global.set of cached values, a divide by zero among them (a leave),
+  ;; and the loop's back-edge (where they go to their slots) in fuel slices.
+  (func (export "istack") (param $n i32) (result i64)
+    (local $i i32) (local $acc i64)
+    (loop $l
+      (local.set $acc
+        (i64.add (local.get $acc)
+          (i64.xor
+            (i64.extend_i32_u
+              (i32.add
+                (i32.xor (i32.mul (local.get $i) (i32.const 3)) (i32.shl (local.get $i) (local.get $n)))
+                (i32.sub (i32.rotl (i32.add (local.get $i) (i32.const 7)) (i32.and (local.get $n) (i32.const 7)))
+                         (i32.div_u (i32.const 100000) (i32.sub (local.get $n) (local.get $i))))))
+            (i64.reinterpret_f64
+              (f64.add (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u (local.get $i)) (i64.const 40)))
+                       (f64.convert_i32_u (i32.popcnt (i32.mul (local.get $i) (local.get $n)))))))))
+      (global.set $g (select (local.get $acc) (i64.extend_i32_u (i32.popcnt (local.get $i)))
+                             (i32.and (local.get $i) (i32.const 1))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 50))))
+    (i64.add (local.get $acc) (global.get $g)))
 )

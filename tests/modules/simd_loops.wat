@@ -95,4 +95,43 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
     (i32.xor (call $fold (local.get $a)) (i32.xor (call $fold (local.get $b)) (i32.reinterpret_f32 (local.get $x)))))
+;; v128 values of the operand stack in the float cache's registers: up to
+  ;; nine live at once (more than its seven registers, so some go to their
+  ;; slots), read by lane ops, shifts, bitmasks, any_true and stores, with C
+  ;; path ops among them (before which they go to their slots), and a
+  ;; v128.load out of bounds among them from the 11th turn.
+  (func (export "vstack") (param $n i32) (result i32)
+    (local $i i32) (local $s i32) (local $acc v128)
+    (block $out
+      (loop $l
+        (br_if $out (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc
+          (v128.xor (local.get $acc)
+            (i32x4.add
+              (i32x4.sub (i32x4.splat (local.get $i)) (v128.load offset=8 (i32.mul (local.get $i) (i32.const 7000))))
+              (i16x8.add
+                (i32x4.shl (i8x16.splat (local.get $s)) (local.get $i))
+                (i8x16.sub_sat_u
+                  (i64x2.replace_lane 1 (i32x4.splat (i32.const 7)) (i64x2.extract_lane 0 (i16x8.splat (local.get $i))))
+                  (f32x4.sub (f32x4.splat (f32.convert_i32_s (local.get $i)))
+                             (f32x4.div (v128.const f32x4 1 2 3 4) (f32x4.splat (f32.const 3)))))))))
+        (local.set $acc
+          (i32x4.add (i32x4.splat (local.get $i))
+            (i32x4.sub (i16x8.splat (local.get $s))
+              (i32x4.add (i8x16.splat (local.get $n))
+                (i32x4.sub (i64x2.splat (i64.extend_i32_u (local.get $s)))
+                  (i32x4.add (i32x4.splat (i32.const 3))
+                    (i32x4.sub (i16x8.splat (local.get $i))
+                      (i32x4.add (i8x16.splat (i32.const 9))
+                        (i32x4.sub (local.get $acc) (i32x4.splat (local.get $s)))))))))))
+        (local.set $s (i32.add (local.get $s)
+          (i32.add (i8x16.bitmask (i8x16.add (local.get $acc) (i8x16.splat (local.get $i))))
+                   (i32.add (i32x4.all_true (i32x4.sub (local.get $acc) (i32x4.splat (i32.const 1))))
+                            (v128.any_true (v128.and (local.get $acc) (i64x2.splat (i64.extend_i32_u (local.get $i)))))))))
+        (v128.store offset=100 (i32.and (local.get $s) (i32.const 1023))
+                    (i8x16.popcnt (i16x8.add (local.get $acc) (i32x4.splat (local.get $s)))))
+        (local.set $s (i32.add (local.get $s) (i32x4.extract_lane 2 (v128.load offset=100 (i32.const 0)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (i32.xor (local.get $s) (call $fold (local.get $acc))))
 )

@@ -162,6 +162,10 @@ static void report_simd(FILE *out)
     for (uint64_t slice = 5; slice < 400; slice += 61) /* and resumed to the same bits */
         run_opts(out, "simd_loops", "mix", 200, (wb_call_opts){0}, slice);
     run_opts(out, "simd_loops", "spin", 5000, (wb_call_opts){0}, 333);
+    static const int32_t vs[] = {0, 1, 5, 9, 10, 30};
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++)
+        run_opts(out, "simd_loops", "vstack", vs[i], (wb_call_opts){0}, 0);
+    run_opts(out, "simd_loops", "vstack", 9, (wb_call_opts){0}, 29);
 }
 
 /* ---- runtime ops and host calls (tests/modules/runtime.wat) ---------------------------- */
@@ -428,6 +432,10 @@ static void report(FILE *out)
     static const int32_t addrs[] = {0, 100, 65462, 65463, -1}; /* in bounds to the end, the store out, the load */
     for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
         run(out, "addr", addrs[i], 0, 0);
+    static const int32_t is[] = {60, 49, 17, 0, -3};
+    for (size_t i = 0; i < sizeof is / sizeof is[0]; i++)
+        run(out, "istack", is[i], 0, 0);
+    run(out, "istack", 60, 0, 97); /* in slices, resumed at the loop's head */
     run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
     report_calls(out);
@@ -540,6 +548,10 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "stack(22) ", ": 677943140")); /* float stack values in registers */
     CHECK(has_line(mine, "stack(30) ", "integer overflow (in function %")); /* leaving among them */
     CHECK(has_line(mine, "pair(-7) ", ": 107 -7"));
+    /* Integer stack values in registers; the divide by zero leaves among
+     * them, and the interpreter must find the divisor in its slot. */
+    CHECK(has_line(mine, "istack(60) ", ": -8703206051723638304"));
+    CHECK(has_line(mine, "istack(17) ", "integer divide by zero%"));
     CHECK(has_line(mine, "wrap0(7) ", ": 28") && has_line(mine, "wrap0(-1) ", ": 8589934588"));
     CHECK(has_line(mine, "calls(0) ", ": 23131"));
     CHECK(has_line(mine, "floaty(5) ", ": 15"));
