@@ -1504,6 +1504,11 @@ static bool fc_op(const xop *o)
  * operands ('x') are fn(d, a, b, c)'s: a, b, c (1-3) read, d (4) written. */
 static void ic_pop(x64_emit *x, const xop *o)
 {
+    bool any = false;
+    for (int c = 0; c < x->ic_n; c++)
+        any |= x->ic_loc[c] != 0;
+    if (!any)
+        return;
     char role[MAXV + 8];
     unsigned n = operand_roles(wb__op_format(o->id), role);
     for (unsigned k = 0; k < n; k++)
@@ -1556,7 +1561,7 @@ static bool *targets(x64_emit *x)
  *            interpreter made the frame)
  *   stubs    one per cell left at: eax = the cell, then the tail (a
  *            refund first for a back-edge that charged) */
-static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
+static bool function(x64_emit *x, wb__func *f, uint32_t *mpos, const bool *target)
 {
     wb__x64 *a = &x->a;
     if (!x->nops)
@@ -1577,13 +1582,12 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
     x64_patch(a, body, x64_pos(a));
     fill(x);
     uint32_t ops = x64_pos(a);
-    bool *target = targets(x);
     if (!target)
         return false;
     for (uint32_t i = 0; i < x->nops; i++) {
         x->zx = target[i] ? 0 : x->zx_new;
         x->zx_new = 0;
-        x->fc_on = fc_op(&x->ops[i]);
+        x->fc_on = x->ops[i].fc;
         if (target[i] || !x->fc_on) { /* the float cache to the slots (keeping rax and xmm0) */
             uint32_t at = x64_pos(a);
             wb__x64e_fc_flush(x);
@@ -1624,14 +1628,11 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
             x->leave_store = UINT64_MAX;
         }
         if (!done) {
-            if (i == 0) {
-                free(target);
+            if (i == 0)
                 return false;
-            }
             wb__x64e_leave(x, -1, x->ops[i].at);
         }
     }
-    free(target);
     wb__x64e_fc_flush(x);
     if (x->pend) {
         x->pend = false;
@@ -1729,7 +1730,7 @@ static bool function(x64_emit *x, wb__func *f, uint32_t *mpos)
  * f64 ones) used most, a use inside n loops counting 8^(n+1) (up to 4
  * deep), and only those used in a loop, as much as one use there, 64
  * (elsewhere, saving them around calls costs what their loads would). */
-static void choose_pins(x64_emit *x, const wb__func *f)
+static void choose_pins(x64_emit *x, const wb__func *f, const bool *target)
 {
     const wb_functype *ft = &f->type->ft;
     uint32_t nl = ft->nparams + f->nlocals, ns = f->local_slots;
@@ -1766,7 +1767,6 @@ static void choose_pins(x64_emit *x, const wb__func *f)
      * Outside loops no path is taken as rare: past a function's early
      * return (a recursion's base case) is where its loops are. */
     bool *warm = calloc((size_t)x->nops + 1, 1); /* reached by a jump from code taken as common */
-    bool *target = targets(x);
     bool cold = false;
     int32_t d = 0;
     /* The integer cache's claim on the same registers (x64_emit.ic_*): an
@@ -1801,10 +1801,10 @@ static void choose_pins(x64_emit *x, const wb__func *f)
             if (strchr("rw", role[k]) && !(loc & WB__LOC_MASK) && loc / 8 < ns)
                 score[loc / 8] += w;
         }
-        if (target[i] || !fc_op(o))
+        if (target[i] || !o->fc)
             nlive = 0; /* the caches go to their slots */
-        for (unsigned k = 0; k < n; k++)
-            for (unsigned e = 0; role[k] == 'r' && e < nlive; e++)
+        for (unsigned k = 0; nlive && k < n; k++)
+            for (unsigned e = 0; role[k] == 'r' && ((uint32_t)o->v[k] & WB__LOC_MASK) == WB__LOC_STACK && e < nlive; e++)
                 if (live[e].loc == o->v[k]) {
                     for (uint32_t j = 1; live[e].maker + 1 != i && j <= live[e].peak && j < 8; j++)
                         gain[j] += 2 * w / live[e].peak;
@@ -1830,7 +1830,6 @@ static void choose_pins(x64_emit *x, const wb__func *f)
         }
     }
     free(warm);
-    free(target);
     unsigned nic = 0; /* registers the integer cache won */
     for (;;) {
         uint32_t best = ns;
@@ -1866,7 +1865,10 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
     x->sbase = sbase;
     x->consts = f->consts;
     x->f = f;
-    choose_pins(x, f);
+    bool *target = targets(x);
+    for (uint32_t i = 0; i < x->nops; i++)
+        x->ops[i].fc = fc_op(&x->ops[i]);
+    choose_pins(x, f, target);
     x->ic_n = (uint8_t)(6 - x->npin); /* the pin registers no local took */
     for (int c = 0; c < x->ic_n; c++) {
         x->ic_reg[c] = (int8_t)wb__pin_reg[x->npin + c];
@@ -1874,7 +1876,7 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
     }
     x->ic_next = 0;
     uint32_t *mpos = malloc(((size_t)x->nops + 1) * sizeof *mpos);
-    if (mpos && function(x, f, mpos)) {
+    if (mpos && function(x, f, mpos, target)) {
         loop_heads(x, f, mpos);
         f->x64 = x->a.b; /* jit.c maps it (position-independent: rel32 only) */
         f->nx64 = (uint32_t)x->a.n;
@@ -1884,6 +1886,7 @@ static void finish(wb__emit *e, wb__func *f, uint32_t cbase, uint32_t sbase)
         x->a.b = NULL;
     }
     free(mpos);
+    free(target);
 }
 
 static void free_emit(wb__emit *e)

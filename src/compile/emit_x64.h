@@ -34,6 +34,7 @@
 typedef struct {
     uint32_t at; /* the op's position (its cell in the slot code) */
     uint16_t id;
+    bool fc;     /* the caches live across it (emit_x64.c: fc_op) */
     uint64_t v[MAXV]; /* its operands, as op() took them */
     uint64_t target;  /* a branch's target position, or WB__NO_TARGET */
     uint32_t *table;  /* BR_TABLE: its n + 1 targets' positions */
