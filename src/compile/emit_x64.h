@@ -18,8 +18,9 @@
  * memory base, r13 = memory size, r14 = the wb__jit_ctx, r15 = fuel left;
  * rsi, rdi, r8-r11 the pinned integer locals and, those that no local
  * took, the integer values of the operand stack (the integer cache, ic_*);
- * xmm10-xmm15 the pinned float locals, xmm3-xmm9 the float values of the
- * operand stack (the float cache, fc_*); rax, rcx, rdx, xmm0-xmm2 scratch.
+ * xmm10-xmm15 the pinned float locals, xmm3-xmm9 the float and v128 values
+ * of the operand stack (the float cache, fc_*); rax, rcx, rdx, xmm0-xmm2
+ * scratch.
  * Every file keeps the pinned registers and the integer cache's
  * (wb__x64e_save_pinned around a call to C).
  */
@@ -139,10 +140,11 @@ typedef struct {
     uint64_t xheld;
     uint32_t xheld_at;
     bool xheld_ok;
-    /* Float operand stack values kept in xmm3-xmm9 (entry c in xmm 3 + c)
-     * instead of their slots, from the op that makes one to the op that
-     * pops it, within straight-line code of ops that read slots only
-     * through load(), alu_to(), fload() and fsrc() (function(): fc_op).
+    /* Float and v128 operand stack values kept in xmm3-xmm9 (entry c in
+     * xmm 3 + c) instead of their slots, from the op that makes one to the
+     * op that pops it, within straight-line code of ops that read slots
+     * only through load(), alu_to(), fload(), fsrc() and the SIMD file's
+     * vsrc() (function(): fc_op).
      * Before any other op, and before a branch target, they go to their
      * slots (fc_flush); a leave from among them stores them on its way out
      * (struct fsnap). */
