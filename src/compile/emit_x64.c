@@ -370,6 +370,28 @@ static void op_to(x64_emit *x, int alu, bool w, int dst, uint64_t loc, bool held
         alu_to(x, alu, w, dst, loc);
 }
 
+/* d = a + b in one lea where a is in an integer register (a pinned local's
+ * or a cached value's) and b is too, or is in rax (b_held), or is a
+ * constant that fits: the mov and the add at once (a 32-bit lea keeps the
+ * low half of the sum and clears the rest, as the add does).  False when
+ * it cannot. */
+static bool add_lea(x64_emit *x, bool w, int d, uint64_t a, uint64_t b, bool b_held)
+{
+    int ra = pinned(x, a), rb = b_held ? X64_RAX : pinned(x, b);
+    wb__x64_mem m;
+    if (ra < 0)
+        return false;
+    if (rb >= 0) {
+        m = x64_mem_idx(ra, rb, 1, 0);
+    } else if (is_const(b) && (!w || (int64_t)const_of(x, b) == (int32_t)const_of(x, b))) {
+        m = x64_mem(ra, (int32_t)(uint32_t)const_of(x, b));
+    } else {
+        return false;
+    }
+    x64_lea(&x->a, w, d, m);
+    return true;
+}
+
 static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
 {
     int d = pinned(x, v[2]);
@@ -384,9 +406,11 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
     }
     if (d >= 0 && pinned(x, v[1]) != d && !(x->held_ok && x->held == v[0])) {
         x->held_ok = false;
-        if (pinned(x, v[0]) != d)
-            load(x, w, d, v[0]);
-        op_to(x, alu, w, d, v[1], b_held);
+        if (alu != X64_ADD || pinned(x, v[0]) == d || !add_lea(x, w, d, v[0], v[1], b_held)) {
+            if (pinned(x, v[0]) != d)
+                load(x, w, d, v[0]);
+            op_to(x, alu, w, d, v[1], b_held);
+        }
         if (!w)
             zero_extended(x, v[2]);
         return;
@@ -399,9 +423,15 @@ static void alu3(x64_emit *x, int alu, bool w, const uint64_t *v)
         return;
     }
     bool loaded = false; /* a loaded to eax by a 32-bit instruction, which cleared the upper half */
-    if (!w && x->held_ok && x->held == v[0] && pinned(x, v[0]) < 0 && fpinned(x, v[0], NULL) < 0)
+    bool a_held = x->held_ok && x->held == v[0];
+    if (!w && a_held && pinned(x, v[0]) < 0 && fpinned(x, v[0], NULL) < 0) {
         x->held_ok = false; /* a in eax: the 32-bit op reads the low half and clears the rest */
-    else {
+    } else if (alu == X64_ADD && !a_held && !b_held && add_lea(x, w, X64_RAX, v[0], v[1], false)) {
+        x->held_ok = false;
+        store_last(x, v[2]);
+        x->held32 = !w;
+        return;
+    } else {
         load_first(x, w, X64_RAX, v[0]);
         loaded = !w;
     }

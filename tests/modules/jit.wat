@@ -226,4 +226,20 @@
                              (i32.and (local.get $i) (i32.const 1))))
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 50))))
     (i64.add (local.get $acc) (global.get $g)))
+;; i32.add of two registers, or of a register and a constant, into a third
+  ;; is one lea of 32 bits: the upper half cleared, so the sum serves as an
+  ;; address as it is (no leave), though both operands came from
+  ;; i32.wrap_i64 with their upper halves set.
+  (func (export "leas") (param $n i32) (result i32)
+    (local $i i32) (local $a i32) (local $b i32) (local $c i32) (local $s i32)
+    (loop $l
+      (local.set $a (i32.wrap_i64 (i64.add (i64.const 0x700000000) (i64.extend_i32_u (local.get $i)))))
+      (local.set $b (i32.wrap_i64 (i64.mul (i64.const 0x100000001) (i64.extend_i32_u (local.get $n)))))
+      (local.set $c (i32.add (local.get $a) (local.get $b)))
+      (i32.store8 (local.get $c) (local.get $i))
+      (local.set $s (i32.add (local.get $s) (i32.add (local.get $c) (i32.load8_u (local.get $c)))))
+      (local.set $c (i32.add (local.get $a) (i32.const 100)))
+      (local.set $s (i32.add (local.get $s) (i32.load8_u offset=3 (local.get $c))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 1000))))
+    (local.get $s))
 )

@@ -432,6 +432,8 @@ static void report(FILE *out)
     static const int32_t addrs[] = {0, 100, 65462, 65463, -1}; /* in bounds to the end, the store out, the load */
     for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++)
         run(out, "addr", addrs[i], 0, 0);
+    run(out, "leas", 7, 0, 0);
+    run(out, "leas", 64600, 0, 0); /* out of bounds from i = 936 */
     static const int32_t is[] = {60, 49, 17, 0, -3};
     for (size_t i = 0; i < sizeof is / sizeof is[0]; i++)
         run(out, "istack", is[i], 0, 0);
@@ -875,6 +877,10 @@ TEST(pinned_addresses_stay_in_machine_code)
         wb_call *c = wb_call_new(&(wb_call_opts){0});
         wb_val a = wb_i32(1000), r;
         CHECK_EQ_INT(wb_call_start(c, wb_instance_func(in, "addr"), &a, 1), WB_OK);
+        CHECK_EQ_INT(wb_call_results(c, &r, 1), 1);
+        CHECK_EQ_INT(wb__call_jit_leaves(c), 0);
+        a = wb_i32(7); /* sums made by lea */
+        CHECK_EQ_INT(wb_call_start(c, wb_instance_func(in, "leas"), &a, 1), WB_OK);
         CHECK_EQ_INT(wb_call_results(c, &r, 1), 1);
         CHECK_EQ_INT(wb__call_jit_leaves(c), 0);
         wb_call_free(c);
