@@ -182,6 +182,8 @@ static void fc_spill(x64_emit *x, int c)
 {
     fc_store(x, FC_XMM0 + c, fc_bytes(x, c), slot(x, x->fc_loc[c]).disp);
 }
+/* Integer cache entry c to its slot. */
+static void ic_spill(x64_emit *x, int c) { x64_mov_mr(&x->a, true, slot(x, x->ic_loc[c]), x->ic_reg[c]); }
 
 /* Both caches' entries, for a leave (fc_put stores them). */
 static fsnap fc_snap(x64_emit *x)
@@ -223,7 +225,7 @@ void wb__x64e_fc_flush(x64_emit *x)
     fc_flush_floats(x);
     for (int c = 0; c < x->ic_n; c++)
         if (x->ic_loc[c]) {
-            x64_mov_mr(&x->a, true, slot(x, x->ic_loc[c]), x->ic_reg[c]);
+            ic_spill(x, c);
             x->ic_loc[c] = 0;
         }
 }
@@ -252,7 +254,7 @@ int wb__x64e_ic_take(x64_emit *x, uint64_t loc)
     for (int k = 0; c < 0 && k < x->ic_n; k++) { /* full: one the op does not name goes to its slot */
         int e = (x->ic_next + k) % x->ic_n;
         if (!in_use(x, x->ic_loc[e])) {
-            x64_mov_mr(&x->a, true, slot(x, x->ic_loc[e]), x->ic_reg[e]);
+            ic_spill(x, e);
             x->ic_next = (uint8_t)((e + 1) % x->ic_n);
             c = e;
         }
