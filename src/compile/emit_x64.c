@@ -1059,6 +1059,8 @@ void wb__x64e_call_other(x64_emit *x, int32_t base, uint32_t k, uint32_t next)
 }
 
 /* Translates one op; false for an op it leaves to the interpreter. */
+static bool overwrites_held(x64_emit *x, const xop *o, uint64_t loc);
+
 static bool translate(x64_emit *x, const xop *o)
 {
     if (wb__x64e_runtime_op(o->id) && unpinned(x, o, wb__x64e_runtime))
@@ -1092,8 +1094,15 @@ static bool translate(x64_emit *x, const xop *o)
         return true;
     }
     if ((id >= WB__OP_I32_EQ && id <= WB__OP_I32_GE_U) || (id >= WB__OP_I64_EQ && id <= WB__OP_I64_GE_U)) {
-        x64_setcc(&x->a, compare(x, id, v[0], v[1]), X64_RAX);
-        store(x, v[2], X64_RAX);
+        int cc = compare(x, id, v[0], v[1]);
+        /* A select right after that takes this as its condition, and only
+         * that, reads the flags: the value is never needed. */
+        uint32_t n = x->cur + 1;
+        if (n >= x->nops || x->target[n] || x->ops[n].id != WB__OP_SELECT || !overwrites_held(x, &x->ops[n], v[2]) ||
+            pinned(x, v[2]) >= 0 || fpinned(x, v[2], NULL) >= 0)
+            x64_setcc(&x->a, cc, X64_RAX);
+        store_last(x, v[2]);
+        x->held_cc = (int8_t)cc;
         return true;
     }
     if (wb__ops[id].format == WB__FMT_BR_CMP) { /* [a|b][delta][fuel] */
@@ -1160,14 +1169,24 @@ static bool translate(x64_emit *x, const xop *o)
     case WB__OP_MEMORY_COPY:
         bulk(x, id == WB__OP_MEMORY_FILL, v, k);
         return true;
-    case WB__OP_SELECT: /* [a|b][c|d]: d = c ? a : b */
-        load(x, false, X64_RDX, v[2]);
+    case WB__OP_SELECT: { /* [a|b][c|d]: d = c ? a : b */
+        int cc = X64_CC_E; /* c == 0: b */
+        if (x->held_ok && x->held == v[2]) { /* c in rax: the flags first (the loads are movs) */
+            x->held_ok = false;
+            if (x->held_cc >= 0)
+                cc = x->held_cc ^ 1; /* the compare's own flags: its opposite */
+            else
+                x64_test_rr(&x->a, false, X64_RAX, X64_RAX);
+        } else {
+            load(x, false, X64_RDX, v[2]);
+            x64_test_rr(&x->a, false, X64_RDX, X64_RDX);
+        }
         load(x, true, X64_RAX, v[0]);
         load(x, true, X64_RCX, v[1]);
-        x64_test_rr(&x->a, false, X64_RDX, X64_RDX);
-        x64_cmov_rr(&x->a, X64_CC_E, true, X64_RAX, X64_RCX);
+        x64_cmov_rr(&x->a, cc, true, X64_RAX, X64_RCX);
         store(x, v[3], X64_RAX);
         return true;
+    }
     case WB__OP_I32_SHL: case WB__OP_I32_SHR_S: case WB__OP_I32_SHR_U: case WB__OP_I32_ROTL: case WB__OP_I32_ROTR:
     case WB__OP_I64_SHL: case WB__OP_I64_SHR_S: case WB__OP_I64_SHR_U: case WB__OP_I64_ROTL: case WB__OP_I64_ROTR: {
         /* x86 masks the count to 31 / 63, as wasm does. */
@@ -1312,6 +1331,8 @@ static bool overwrites_held(x64_emit *x, const xop *o, uint64_t loc)
         break;
     case WB__OP_RETURN1:
         return o->v[0] == loc;
+    case WB__OP_SELECT: /* the condition, tested first */
+        return o->v[2] == loc && o->v[0] != loc && o->v[1] != loc && (o->v[3] == loc || popped);
     default:
         break;
     }
@@ -1596,6 +1617,7 @@ static bool *targets(x64_emit *x)
 static bool function(x64_emit *x, wb__func *f, uint32_t *mpos, const bool *target)
 {
     wb__x64 *a = &x->a;
+    x->target = target;
     if (!x->nops)
         return false;
     uint32_t body = c_entry(x, false);

@@ -121,6 +121,7 @@ typedef struct {
     uint8_t nfpin;
     uint16_t dead; /* pins a call need not keep (dead_after): bit p, 8 + p for float pin p */
     uint32_t cur;  /* the op being translated, by index */
+    const bool *target; /* the ops that branches go to, by index (function()) */
     bool nopin; /* load/store see plain slots (an op that the pinned locals are synced around) */
     /* Pinned locals (bits by pin index) whose registers the last op wrote
      * with a 32-bit instruction, so that their upper halves are zero: the
@@ -134,6 +135,9 @@ typedef struct {
     bool held_ok;      /* for the op being translated */
     bool pend;         /* that store is not written yet (store_last) */
     bool held32;       /* rax's upper half is zero (a 32-bit op wrote it) */
+    int8_t held_cc;    /* held is a compare's result whose flags are still
+                        * set: its condition code (a select after it needs
+                        * no test), else -1 */
     /* Likewise the float the last op stored from xmm0; xheld_ok until the
      * op being translated writes xmm0. */
     bool const_mem; /* an op read a constant's slot: the direct entry puts them */
@@ -394,6 +398,7 @@ static inline void store(x64_emit *x, uint64_t loc, int reg)
         x->held = loc;
         x->held_at = x64_pos(&x->a);
         x->held32 = false;
+        x->held_cc = -1;
     }
 }
 
@@ -410,6 +415,7 @@ static inline void store_last(x64_emit *x, uint64_t loc)
     x->held = loc;
     x->held_at = x64_pos(&x->a);
     x->held32 = false;
+    x->held_cc = -1;
     x->pend = true;
 }
 

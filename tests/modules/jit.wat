@@ -242,4 +242,51 @@
       (local.set $s (i32.add (local.get $s) (i32.load8_u offset=3 (local.get $c))))
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 1000))))
     (local.get $s))
+;; select on a compare just before it reads the compare's flags (the
+  ;; value is never made: cc and its opposite must not swap); on any other
+  ;; value left in rax it tests it (a load's flags are its bounds check's);
+  ;; a compare whose value is used again, or that reaches the select
+  ;; through a block's end (a branch target), is made as always.
+  (func (export "picks") (param $n i32) (result i64)
+    (local $i i32) (local $s i64) (local $c i32)
+    (loop $l
+      (local.set $s (i64.add (local.get $s)
+        (i64.extend_i32_u (select (local.get $i) (i32.const 7) (i32.lt_s (local.get $i) (i32.const 13))))))
+      (local.set $s (i64.add (local.get $s)
+        (select (i64.const 100) (local.get $s) (i64.gt_u (local.get $s) (i64.const 5000)))))
+      (local.set $s (i64.add (local.get $s)
+        (i64.extend_i32_u (select (i32.const 3) (i32.const 5) (i32.and (local.get $i) (i32.const 2))))))
+      (i32.store8 offset=5000 (local.get $i) (i32.and (local.get $i) (i32.const 1)))
+      (local.set $s (i64.add (local.get $s)
+        (i64.extend_i32_u (select (i32.const 30) (i32.const 50) (i32.load8_u offset=5000 (local.get $i))))))
+      (local.set $c (i32.ge_u (local.get $i) (i32.const 3)))
+      (local.set $s (i64.add (local.get $s)
+        (i64.extend_i32_u (select (i32.const 11) (i32.const 12) (local.get $c)))))
+      (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (local.get $c))))
+      (local.set $s (i64.add (local.get $s)
+        (i64.extend_i32_u (select (i32.const 21) (i32.const 1000)
+          (block (result i32)
+            (br_if 0 (i32.const 1) (i32.eqz (local.get $i)))
+            (drop)
+            (i32.gt_s (local.get $i) (i32.const 3)))))))
+      (local.set $s (i64.add (local.get $s)
+        (i64.extend_i32_u (select (i32.const 1) (i32.const 2) (i32.eq (local.get $i) (i32.const 9))))))
+      (local.set $s (i64.mul (local.get $s)
+        (select (i64.const 3) (i64.const 1) (i64.lt_u (local.get $s) (i64.const 100000)))))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $s))
+;; The same with the compare's value in a local that no register holds
+  ;; (seven locals live in the loop; $f only after it): the select still
+  ;; reads the flags, and the value goes to the local's slot.
+  (func (export "picks2") (param $n i32) (result i32)
+    (local $i i32) (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32) (local $f i32)
+    (loop $l
+      (local.set $a (i32.add (local.get $a) (local.get $i)))
+      (local.set $b (i32.xor (local.get $b) (local.get $a)))
+      (local.set $c (i32.add (local.get $c) (local.get $b)))
+      (local.set $d (i32.sub (local.get $d) (local.get $c)))
+      (local.set $e (i32.or (local.get $e) (local.get $d)))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.set $f (i32.lt_s (local.get $d) (local.get $a)))
+    (i32.add (select (local.get $e) (local.get $b) (local.get $f)) (i32.mul (local.get $f) (i32.const 1000))))
 )

@@ -438,6 +438,11 @@ static void report(FILE *out)
     for (size_t i = 0; i < sizeof is / sizeof is[0]; i++)
         run(out, "istack", is[i], 0, 0);
     run(out, "istack", 60, 0, 97); /* in slices, resumed at the loop's head */
+    static const int32_t ps[] = {0, 1, 5, 10, 14, 40};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++)
+        run(out, "picks", ps[i], 0, 0);
+    run(out, "picks2", 0, 0, 0);
+    run(out, "picks2", 5, 0, 0);
     run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
     report_calls(out);
@@ -554,6 +559,8 @@ TEST(machine_code_matches_interpreter)
      * them, and the interpreter must find the divisor in its slot. */
     CHECK(has_line(mine, "istack(60) ", ": -8703206051723638304"));
     CHECK(has_line(mine, "istack(17) ", "integer divide by zero%"));
+    CHECK(has_line(mine, "picks(10) ", ": 298511")); /* selects on flags */
+    CHECK(has_line(mine, "picks2(5) ", ": 999"));
     CHECK(has_line(mine, "wrap0(7) ", ": 28") && has_line(mine, "wrap0(-1) ", ": 8589934588"));
     CHECK(has_line(mine, "calls(0) ", ": 23131"));
     CHECK(has_line(mine, "floaty(5) ", ": 15"));
