@@ -200,6 +200,10 @@ static fsnap fc_snap(x64_emit *x)
             s.ireg[s.ni] = (uint8_t)x->ic_reg[c];
             s.idisp[s.ni++] = slot(x, x->ic_loc[c]).disp;
         }
+    if (x->vloc) {
+        s.ireg[s.ni] = X64_RDX;
+        s.idisp[s.ni++] = slot(x, x->vloc).disp;
+    }
     return s;
 }
 static void fc_put(x64_emit *x, const fsnap *s)
@@ -1129,14 +1133,26 @@ static bool translate(x64_emit *x, const xop *o)
         else /* i64 results sign-extend to 64 bits; the rest zero-extends */
             x64_load_ext(&x->a, sign && wb__ops[id].out == WB_I64, sign, n, d >= 0 ? d : X64_RAX, m);
         if (d < 0)
-            store(x, v[1], X64_RAX);
+            store_last(x, v[1]);
         else if (wb__ops[id].out == WB_I32)
             zero_extended(x, v[1]);
         return true;
     }
     if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
         unsigned n = wb__ops[id].bytes;
+        bool in_rax = x->held_ok && x->held == v[1] && v[0] != v[1] && id != WB__OP_F32_STORE &&
+                      id != WB__OP_F64_STORE && pinned(x, v[1]) < 0 && fpinned(x, v[1], NULL) < 0;
+        if (in_rax) { /* (a value copied, as the bytes of a load) */
+            x64_mov_rr(&x->a, true, X64_RDX, X64_RAX);
+            x->held_ok = false;
+            x->vloc = v[1];
+        }
         wb__x64_mem m = wb__x64e_access(x, v[0], (uint32_t)v[2], n, k);
+        x->vloc = 0;
+        if (in_rax) {
+            x64_store(&x->a, n, m, X64_RDX);
+            return true;
+        }
         if (id == WB__OP_F32_STORE || id == WB__OP_F64_STORE) {
             x64_movs_mr(&x->a, n == 8, m, fsrc(x, n == 8, v[1], XMM1));
             return true;
@@ -1331,6 +1347,10 @@ static bool overwrites_held(x64_emit *x, const xop *o, uint64_t loc)
         break;
     case WB__OP_RETURN1:
         return o->v[0] == loc;
+    case WB__OP_I32_STORE: case WB__OP_I32_STORE8: case WB__OP_I32_STORE16: case WB__OP_I64_STORE:
+    case WB__OP_I64_STORE8: case WB__OP_I64_STORE16: case WB__OP_I64_STORE32:
+        /* the value, into rdx first (its slot written only if the store leaves) */
+        return o->v[1] == loc && o->v[0] != loc && popped;
     case WB__OP_SELECT: /* the condition, tested first */
         return o->v[2] == loc && o->v[0] != loc && o->v[1] != loc && (o->v[3] == loc || popped);
     default:

@@ -60,8 +60,8 @@ typedef struct {
     uint8_t xmm[FC_N];
     uint8_t bytes[FC_N]; /* 4, 8 or 16 (a v128) */
     int32_t disp[FC_N];
-    uint8_t ireg[IC_N];
-    int32_t idisp[IC_N];
+    uint8_t ireg[IC_N + 1]; /* + a store's value in rdx (x64_emit.vreg) */
+    int32_t idisp[IC_N + 1];
 } fsnap;
 
 typedef struct {
@@ -121,6 +121,10 @@ typedef struct {
     uint8_t nfpin;
     uint16_t dead; /* pins a call need not keep (dead_after): bit p, 8 + p for float pin p */
     uint32_t cur;  /* the op being translated, by index */
+    /* An integer store's value, a stack slot's that the op before left in
+     * rax, is taken from there into rdx: its slot is never written, but on
+     * the way out of the store's bounds check (fc_snap). */
+    uint64_t vloc;
     const bool *target; /* the ops that branches go to, by index (function()) */
     bool nopin; /* load/store see plain slots (an op that the pinned locals are synced around) */
     /* Pinned locals (bits by pin index) whose registers the last op wrote

@@ -289,4 +289,25 @@
       (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
     (local.set $f (i32.lt_s (local.get $d) (local.get $a)))
     (i32.add (select (local.get $e) (local.get $b) (local.get $f)) (i32.mul (local.get $f) (i32.const 1000))))
+;; A value loaded and stored at once (a copy) goes from rax to rdx, not
+  ;; through its slot: bytes, halves and i64s, to n + i, out of bounds from
+  ;; some n on (the store leaves with its value).
+  (func (export "copies") (param $n i32) (result i64)
+    (local $i i32) (local $s i64)
+    (loop $fill
+      (i64.store offset=1000 (i32.shl (local.get $i) (i32.const 3))
+        (i64.mul (i64.extend_i32_u (i32.add (local.get $i) (i32.const 1))) (i64.const 0x0123456789abcdef)))
+      (br_if $fill (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 40))))
+    (local.set $i (i32.const 0))
+    (loop $copy
+      (i32.store8 (i32.add (local.get $n) (local.get $i)) (i32.load8_u offset=1000 (local.get $i)))
+      (i32.store16 offset=400 (i32.add (local.get $n) (local.get $i)) (i32.load16_s offset=1001 (local.get $i)))
+      (i64.store offset=600 (i32.add (local.get $n) (i32.shl (local.get $i) (i32.const 3)))
+        (i64.load offset=1000 (i32.shl (local.get $i) (i32.const 3))))
+      (local.set $s (i64.add (i64.rotl (local.get $s) (i64.const 7))
+        (i64.add (i64.load offset=600 (i32.add (local.get $n) (i32.shl (local.get $i) (i32.const 3))))
+          (i64.extend_i32_u (i32.add (i32.load8_u (i32.add (local.get $n) (local.get $i)))
+                                     (i32.load16_u offset=400 (i32.add (local.get $n) (local.get $i))))))))
+      (br_if $copy (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 40))))
+    (local.get $s))
 )

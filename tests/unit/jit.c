@@ -443,6 +443,9 @@ static void report(FILE *out)
         run(out, "picks", ps[i], 0, 0);
     run(out, "picks2", 0, 0, 0);
     run(out, "picks2", 5, 0, 0);
+    static const int32_t cs[] = {0, 64500, 64900, 65300, 65500};
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+        run(out, "copies", cs[i], 0, 0);
     run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
     report_calls(out);
@@ -561,6 +564,8 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "istack(17) ", "integer divide by zero%"));
     CHECK(has_line(mine, "picks(10) ", ": 298511")); /* selects on flags */
     CHECK(has_line(mine, "picks2(5) ", ": 999"));
+    CHECK(has_line(mine, "copies(64500) ", ": 2022636097774226498")); /* copies through rdx */
+    CHECK(has_line(mine, "copies(64900) ", "out of bounds memory access%"));
     CHECK(has_line(mine, "wrap0(7) ", ": 28") && has_line(mine, "wrap0(-1) ", ": 8589934588"));
     CHECK(has_line(mine, "calls(0) ", ": 23131"));
     CHECK(has_line(mine, "floaty(5) ", ": 15"));
