@@ -1705,9 +1705,10 @@ wb_result wb_call_start_cells(wb_call *c, wb_func *f, uint64_t *io)
     if (WB_UNLIKELY(!compiled(c, fn)))
         return start_cells(c, f, io);
     copy_cells(c->stack, io, t->param_slots);
+    uint16_t nres = t->result_slots; /* read now: after the call it is three loads in a row */
     wb_result r = enter(c, fn);
     if (r == WB_OK)
-        copy_cells(io, c->stack, ((const wb__type *)c->entry->type)->result_slots);
+        copy_cells(io, c->stack, nres);
     return r;
 }
 
