@@ -709,11 +709,21 @@ static int compare(x64_emit *x, unsigned cmp, uint64_t a, uint64_t b)
 
 /* The access of size bytes at the u32 address at loc + offset, checked:
  * leave at cell unless address + size <= the memory's size (the
- * interpreter then traps there).  The address is a pinned local's
- * register as it is where the op before wrote it with a 32-bit
- * instruction (x64_emit.zx); else it goes to rax, offset added. */
+ * interpreter then traps there).  A constant address is a displacement
+ * from r12; the address is a pinned local's register as it is where the
+ * op before wrote it with a 32-bit instruction (x64_emit.zx); else it
+ * goes to rax, offset added. */
 wb__x64_mem wb__x64e_access(x64_emit *x, uint64_t loc, uint32_t offset, uint32_t size, uint32_t cell)
 {
+    if (is_const(loc) && x->leave_store == UINT64_MAX) { /* a fixed address (a C global): one compare */
+        uint64_t end = (uint64_t)(uint32_t)const_of(x, loc) + offset + size;
+        if (end <= INT32_MAX) {
+            x->held_ok = false; /* as load_first */
+            x64_alu_ri(&x->a, X64_CMP, true, X64_R13, (int32_t)end);
+            wb__x64e_leave(x, X64_CC_B, cell);
+            return x64_mem(X64_R12, (int32_t)(end - size));
+        }
+    }
     int i = pin_index(x, loc);
     if (i < 0 || !(x->zx >> i & 1) || offset > INT32_MAX - 16 || x->leave_store != UINT64_MAX) {
         wb__x64e_address(x, loc, offset, size, cell);

@@ -310,4 +310,22 @@
                                      (i32.load16_u offset=400 (i32.add (local.get $n) (local.get $i))))))))
       (br_if $copy (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 40))))
     (local.get $s))
+;; Fixed addresses (a C global's): the memory's size compared once with
+  ;; the access's end, exact to the byte, and again after memory.grow; an end
+  ;; past 2 GiB takes the usual check.
+  (func (export "fixed") (param $n i32) (result i64)
+    (local $s i64)
+    (i32.store offset=65528 (i32.const 4) (local.get $n)) ;; ends at 65536
+    (i64.store (i32.const 1000) (i64.const 0x1122334455667788))
+    (local.set $s (i64.add (i64.load (i32.const 1000)) (i64.load32_u offset=65528 (i32.const 4))))
+    (if (i32.eq (local.get $n) (i32.const 1)) (then (i32.store8 (i32.const 65536) (i32.const 1))))
+    (if (i32.eq (local.get $n) (i32.const 2)) (then (drop (i32.load16_u offset=65535 (i32.const 0)))))
+    (if (i32.eq (local.get $n) (i32.const 3)) (then (drop (i32.load offset=10 (i32.const 0x7ffffff8)))))
+    (if (i32.eq (local.get $n) (i32.const 4))
+      (then
+        (drop (memory.grow (i32.const 1)))
+        (i32.store (i32.const 131068) (i32.const 77))
+        (local.set $s (i64.add (local.get $s) (i64.load32_u (i32.const 131068))))))
+    (if (i32.eq (local.get $n) (i32.const 5)) (then (i64.store (i32.const 131068) (i64.const 1))))
+    (local.get $s))
 )

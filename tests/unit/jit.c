@@ -446,6 +446,8 @@ static void report(FILE *out)
     static const int32_t cs[] = {0, 64500, 64900, 65300, 65500};
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
         run(out, "copies", cs[i], 0, 0);
+    for (int32_t i = 0; i <= 5; i++)
+        run(out, "fixed", i, 0, 0);
     run(out, "line", 3, 2, 0); /* fuel enough only for the entry... */
     run(out, "calls", 3, 5, 0); /* ...and for the caller but not the callee */
     report_calls(out);
@@ -566,6 +568,12 @@ TEST(machine_code_matches_interpreter)
     CHECK(has_line(mine, "picks2(5) ", ": 999"));
     CHECK(has_line(mine, "copies(64500) ", ": 2022636097774226498")); /* copies through rdx */
     CHECK(has_line(mine, "copies(64900) ", "out of bounds memory access%"));
+    CHECK(has_line(mine, "fixed(0) ", ": 1234605616436508552")); /* fixed addresses, to the last byte */
+    CHECK(has_line(mine, "fixed(1) ", "out of bounds memory access%"));
+    CHECK(has_line(mine, "fixed(2) ", "out of bounds memory access%"));
+    CHECK(has_line(mine, "fixed(3) ", "out of bounds memory access%"));
+    CHECK(has_line(mine, "fixed(4) ", ": 1234605616436508633"));
+    CHECK(has_line(mine, "fixed(5) ", "out of bounds memory access%"));
     CHECK(has_line(mine, "wrap0(7) ", ": 28") && has_line(mine, "wrap0(-1) ", ": 8589934588"));
     CHECK(has_line(mine, "calls(0) ", ": 23131"));
     CHECK(has_line(mine, "floaty(5) ", ": 15"));
@@ -893,6 +901,10 @@ TEST(pinned_addresses_stay_in_machine_code)
         CHECK_EQ_INT(wb__call_jit_leaves(c), 0);
         a = wb_i32(7); /* sums made by lea */
         CHECK_EQ_INT(wb_call_start(c, wb_instance_func(in, "leas"), &a, 1), WB_OK);
+        CHECK_EQ_INT(wb_call_results(c, &r, 1), 1);
+        CHECK_EQ_INT(wb__call_jit_leaves(c), 0);
+        a = wb_i32(0); /* fixed addresses, one ending at the memory's end */
+        CHECK_EQ_INT(wb_call_start(c, wb_instance_func(in, "fixed"), &a, 1), WB_OK);
         CHECK_EQ_INT(wb_call_results(c, &r, 1), 1);
         CHECK_EQ_INT(wb__call_jit_leaves(c), 0);
         wb_call_free(c);
