@@ -60,7 +60,7 @@ typedef struct {
     uint8_t xmm[FC_N];
     uint8_t bytes[FC_N]; /* 4, 8 or 16 (a v128) */
     int32_t disp[FC_N];
-    uint8_t ireg[IC_N + 1]; /* + a store's value in rdx (x64_emit.vreg) */
+    uint8_t ireg[IC_N + 1]; /* + a store's value in rdx (x64_emit.vloc) */
     int32_t idisp[IC_N + 1];
 } fsnap;
 
