@@ -1113,7 +1113,7 @@ static bool translate(x64_emit *x, const xop *o)
          * that, reads the flags: the value is never needed. */
         uint32_t n = x->cur + 1;
         if (n >= x->nops || x->target[n] || x->ops[n].id != WB__OP_SELECT || !overwrites_held(x, &x->ops[n], v[2]) ||
-            pinned(x, v[2]) >= 0 || fpinned(x, v[2], NULL) >= 0)
+            !slot_only(x, v[2])) /* (store_last writes a register at once) */
             x64_setcc(&x->a, cc, X64_RAX);
         store_last(x, v[2]);
         x->held_cc = (int8_t)cc;
@@ -1151,7 +1151,7 @@ static bool translate(x64_emit *x, const xop *o)
     if (wb__ops[id].format == WB__FMT_STORE) { /* [addr|v][offset|-] */
         unsigned n = wb__ops[id].bytes;
         bool in_rax = x->held_ok && x->held == v[1] && v[0] != v[1] && id != WB__OP_F32_STORE &&
-                      id != WB__OP_F64_STORE && pinned(x, v[1]) < 0 && fpinned(x, v[1], NULL) < 0;
+                      id != WB__OP_F64_STORE && slot_only(x, v[1]);
         if (in_rax) { /* (a value copied, as the bytes of a load) */
             x64_mov_rr(&x->a, true, X64_RDX, X64_RAX);
             x->held_ok = false;

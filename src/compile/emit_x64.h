@@ -384,6 +384,19 @@ static inline void load(x64_emit *x, bool w, int reg, uint64_t loc)
     }
 }
 
+/* rax holds loc's value from here on (x64_emit.held). */
+static inline void hold(x64_emit *x, uint64_t loc)
+{
+    x->held = loc;
+    x->held_at = x64_pos(&x->a);
+    x->held32 = false;
+    x->held_cc = -1;
+}
+
+/* No register holds loc (a pinned local's or the integer cache's): only
+ * its slot, or rax where the op before left it (store_last). */
+static inline bool slot_only(const x64_emit *x, uint64_t loc) { return pinned(x, loc) < 0 && fpinned(x, loc, NULL) < 0; }
+
 /* Slot writes store all 8 bytes, as the interpreter's do. */
 static inline void store(x64_emit *x, uint64_t loc, int reg)
 {
@@ -398,12 +411,8 @@ static inline void store(x64_emit *x, uint64_t loc, int reg)
     else
         x64_mov_mr(&x->a, true, slot(x, loc), reg);
     fc_claim(x, loc, 8, false, true);
-    if (reg == X64_RAX) {
-        x->held = loc;
-        x->held_at = x64_pos(&x->a);
-        x->held32 = false;
-        x->held_cc = -1;
-    }
+    if (reg == X64_RAX)
+        hold(x, loc);
 }
 
 /* The last instruction of an op that cannot leave: rax to loc, a slot,
@@ -411,15 +420,12 @@ static inline void store(x64_emit *x, uint64_t loc, int reg)
  * overwrites it (function() decides: x->pend). */
 static inline void store_last(x64_emit *x, uint64_t loc)
 {
-    if (pinned(x, loc) >= 0 || fpinned(x, loc, NULL) >= 0) {
+    if (!slot_only(x, loc)) {
         store(x, loc, X64_RAX);
         return;
     }
     fc_claim(x, loc, 8, false, false);
-    x->held = loc;
-    x->held_at = x64_pos(&x->a);
-    x->held32 = false;
-    x->held_cc = -1;
+    hold(x, loc);
     x->pend = true;
 }
 
