@@ -328,6 +328,10 @@ void *wb_instance_user(const wb_instance *inst);
  * is not valid UTF-8, NUL-terminated; returns the length, 0 when there is
  * none.  Reads memory only: no guest code runs. */
 size_t wb_guest_trap_message(wb_instance *inst, char *buf, size_t cap);
+/* The length of the longest prefix of text[0..n) that is whole, valid UTF-8
+ * (no overlong forms, surrogates or code points past U+10FFFF), n when all
+ * of it is: how the database hosts check the text a guest returns. */
+size_t wb_utf8_prefix(const void *text, size_t n);
 /* The SQL signature a guest declares for an export (the SDKs' "wasmbox.sql"
  * custom section, one "export(type, ...) -> type" a line), read from the
  * bytes of a binary module: a pointer to the text after the name, "(...)

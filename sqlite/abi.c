@@ -36,39 +36,6 @@ static uint8_t *span(wsq_module *m, uint64_t ptr, uint64_t len)
     return wb_memory_data(m->mem) + ptr;
 }
 
-bool wsq_utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char b = s[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp, min;
-        if ((b & 0xe0) == 0xc0)
-            len = 2, cp = b & 0x1f, min = 0x80;
-        else if ((b & 0xf0) == 0xe0)
-            len = 3, cp = b & 0x0f, min = 0x800;
-        else if ((b & 0xf8) == 0xf0)
-            len = 4, cp = b & 0x07, min = 0x10000;
-        else
-            return false;
-        if (len > n - i)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false; /* overlong, beyond Unicode, or a surrogate */
-        i += len;
-    }
-    return true;
-}
-
 void wsq_val_from(sqlite3_value *v, wsq_val *out)
 {
     out->type = sqlite3_value_type(v);
@@ -126,7 +93,7 @@ bool wsq_lower(sqlite3_context *ctx, wsq_func *f, int argno, wsq_kind k, const w
          * a guest is promised UTF-8, as PostgreSQL's encoding checks
          * promise it there: a Rust &str would trap, C or AssemblyScript
          * code would read past a character's end. */
-        if (k == WSQ_TEXT && !wsq_utf8_valid(v->p, v->n)) {
+        if (k == WSQ_TEXT && wb_utf8_prefix(v->p, v->n) != v->n) {
             wsq_fail(ctx, NULL, SQLITE_MISMATCH, "wasm function \"%s\": argument %d is text that is not valid UTF-8",
                      f->name, argno + 1);
             return false;
@@ -201,7 +168,7 @@ bool wsq_lower(sqlite3_context *ctx, wsq_func *f, int argno, wsq_kind k, const w
 
 static bool lift_text(sqlite3_context *ctx, wsq_func *f, wsq_val *out)
 {
-    if (!wsq_utf8_valid(out->p, out->n)) {
+    if (wb_utf8_prefix(out->p, out->n) != out->n) {
         wsq_fail(ctx, f, SQLITE_ERROR, "wasm function \"%s\" returned text that is not valid UTF-8", f->name);
         return false;
     }

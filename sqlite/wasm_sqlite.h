@@ -252,8 +252,6 @@ bool wsq_lower(sqlite3_context *ctx, wsq_func *f, int argno, wsq_kind k, const w
 bool wsq_lift(sqlite3_context *ctx, wsq_func *f, wsq_kind k, uint64_t cell, wsq_val *out);
 /* Set the SQL result. */
 void wsq_result(sqlite3_context *ctx, wsq_func *f, const wsq_val *v);
-/* Validate UTF-8. */
-bool wsq_utf8_valid(const unsigned char *s, size_t n);
 
 /* ---- agg.c ------------------------------------------------------------------------------- */
 

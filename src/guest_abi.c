@@ -9,26 +9,6 @@
 #include <ctype.h>
 #include <string.h>
 
-/* Length of the longest prefix of s[0..n) that is whole, valid UTF-8. */
-static size_t utf8_prefix(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-        if (!k || i + k > n || (k == 2 && c < 0xc2) || (k == 4 && c > 0xf4))
-            break;
-        uint32_t cp = k == 1 ? c : c & (0x7f >> k);
-        size_t j = 1;
-        for (; j < k && (s[i + j] & 0xc0) == 0x80; j++)
-            cp = cp << 6 | (s[i + j] & 0x3f);
-        if (j < k || (k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-            break;
-        i += k;
-    }
-    return i;
-}
-
 size_t wb_guest_trap_message(wb_instance *inst, char *buf, size_t cap)
 {
     wb_extern ex;
@@ -47,7 +27,7 @@ size_t wb_guest_trap_message(wb_instance *inst, char *buf, size_t cap)
     size_t n = len < cap - 1 ? len : cap - 1;
     if (wb_memory_read(mem, ptr, buf, n) != WB_OK)
         return 0;
-    n = utf8_prefix((const uint8_t *)buf, n);
+    n = wb_utf8_prefix(buf, n);
     buf[n] = 0;
     return n;
 }

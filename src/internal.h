@@ -301,8 +301,8 @@ wb_result wb__compile(wb_module *m, wb__func *f, const volatile int *interrupt, 
 extern const char *const wb__opnames[256];
 extern const char *const wb__fcnames[18];
 
-/* decode.c: well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-bool wb__utf8_valid(const uint8_t *s, size_t n);
+/* Well-formed UTF-8 (utf8.c: wb_utf8_prefix). */
+static inline bool wb__utf8_valid(const uint8_t *s, size_t n) { return wb_utf8_prefix(s, n) == n; }
 
 const char *wb__func_name(const wb_module *m, uint32_t index, uint32_t *len);
 

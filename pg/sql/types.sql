@@ -32,6 +32,44 @@ SELECT length(str_repeat(repeat('x', 1000), 100000));
 \set VERBOSITY default
 -- invalid UTF-8 from the guest is refused as text
 SELECT str_bad_utf8();
+-- The extension checks a guest's text itself (wb_utf8_prefix, and no NUL
+-- byte): it must accept exactly what PostgreSQL's own check accepts
+-- (convert_from runs pg_verify_mbstr).  as_text returns its bytes as text.
+CREATE FUNCTION as_text(bytea) RETURNS text LANGUAGE wasm AS '(module
+  (memory (export "memory") 1)
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 64)
+  (func (export "as_text") (param i32 i32) (result i32)
+    (i32.store (i32.const 0) (local.get 0))
+    (i32.store (i32.const 4) (local.get 1))
+    i32.const 0))';
+CREATE FUNCTION utf8_verdicts(b bytea) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE pg_ok boolean := true; wasm_ok boolean := true;
+BEGIN
+    BEGIN PERFORM convert_from(b, 'UTF8'); EXCEPTION WHEN character_not_in_repertoire THEN pg_ok := false; END;
+    BEGIN PERFORM as_text(b); EXCEPTION WHEN character_not_in_repertoire THEN wasm_ok := false; END;
+    RETURN CASE WHEN pg_ok <> wasm_ok THEN 'DISAGREE: ' || b::text WHEN pg_ok THEN 'both valid' ELSE 'both invalid' END;
+END $$;
+-- Every 2-byte string, alone and inside 30 bytes of ASCII (the 16-byte
+-- blocks of the vector check, across two of them); 3- and 4-byte strings
+-- after the leads E0-F7 with second bytes 80-BF and chosen others; each
+-- at the end of 16 bytes too, where a character cut short ends the text.
+WITH pairs AS (
+    SELECT set_byte(set_byte('\x0000'::bytea, 0, a), 1, b) AS s
+    FROM generate_series(0, 255) a, generate_series(0, 255) b
+), longer AS (
+    SELECT set_byte(set_byte(set_byte('\x000000'::bytea, 0, a), 1, b), 2, c) AS s
+    FROM generate_series(224, 247) a, generate_series(128, 191) b, unnest('{0,65,127,128,143,144,159,160,191,192,255}'::int[]) c
+    UNION ALL
+    SELECT set_byte(set_byte(set_byte(set_byte('\x00000000'::bytea, 0, a), 1, b), 2, c), 3, d)
+    FROM generate_series(240, 247) a, generate_series(128, 191) b, unnest('{65,128,191}'::int[]) c,
+         unnest('{0,65,128,191,192}'::int[]) d
+), cases AS (
+    SELECT s FROM pairs
+    UNION ALL SELECT 'abcdefghijklmn'::bytea || s || 'opqrstuvwxyz0123'::bytea FROM pairs
+    UNION ALL SELECT 'abcdefghijklmn'::bytea || s || 'opqrstuvwxyz0123'::bytea FROM longer
+    UNION ALL SELECT substr('abcdefghijklmnop'::bytea, 1, 16 - length(s)) || s FROM longer
+)
+SELECT utf8_verdicts(s) AS verdict, count(*) FROM cases GROUP BY 1 ORDER BY 1;
 -- the core types in and out
 CREATE FUNCTION id_i2(smallint) RETURNS smallint LANGUAGE wasm AS '(module (func (export "id_i2") (param i32) (result i32) local.get 0))';
 CREATE FUNCTION id_bool(boolean) RETURNS boolean LANGUAGE wasm AS '(module (func (export "id_bool") (param i32) (result i32) local.get 0))';
