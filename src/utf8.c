@@ -100,31 +100,39 @@ enum {
 /* The errors that the lead's low nibble does not decide. */
 #define CARRY (TOO_SHORT | TOO_LONG | TWO_CONTS)
 
-/* By the high nibble of the byte before. */
-#define BY_PREV_HIGH                                                                               \
-    _mm_setr_epi8(TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,  \
-                  TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS, TOO_SHORT | OVERLONG_2, TOO_SHORT,   \
-                  TOO_SHORT | OVERLONG_3 | SURROGATE,                                              \
-                  TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4)
-/* By the low nibble of the byte before. */
-#define BY_PREV_LOW                                                                                \
-    _mm_setr_epi8(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4, CARRY | OVERLONG_2, CARRY, CARRY,  \
-                  CARRY | TOO_LARGE, CARRY | TOO_LARGE | TOO_LARGE_1000,                           \
-                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,          \
-                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,          \
-                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,          \
-                  CARRY | TOO_LARGE | TOO_LARGE_1000,                                              \
-                  CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE,                                  \
-                  CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000)
-/* By the high nibble of this byte. */
-#define BY_HIGH                                                                                    \
-    _mm_setr_epi8(TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,     \
-                  TOO_SHORT,                                                                       \
-                  TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,    \
-                  TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,                      \
-                  TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,                       \
-                  TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE, TOO_SHORT, TOO_SHORT, \
-                  TOO_SHORT, TOO_SHORT)
+/* The three tables, by the high nibble of the byte before, by its low
+ * nibble, and by the high nibble of this byte. */
+/* clang-format off */
+static const uint8_t by_prev_high[16] = {
+    TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, /* 0-7: ASCII */
+    TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS,                                     /* 8-B: continuations */
+    TOO_SHORT | OVERLONG_2,                                                         /* C */
+    TOO_SHORT,                                                                      /* D */
+    TOO_SHORT | OVERLONG_3 | SURROGATE,                                             /* E */
+    TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4,                            /* F */
+};
+static const uint8_t by_prev_low[16] = {
+    CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4,                                   /* 0 */
+    CARRY | OVERLONG_2,                                                             /* 1 */
+    CARRY, CARRY,                                                                   /* 2, 3 */
+    CARRY | TOO_LARGE,                                                              /* 4 */
+    CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,         /* 5, 6 */
+    CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,         /* 7, 8 */
+    CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,         /* 9, A */
+    CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,         /* B, C */
+    CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE,                                 /* D */
+    CARRY | TOO_LARGE | TOO_LARGE_1000, CARRY | TOO_LARGE | TOO_LARGE_1000,         /* E, F */
+};
+static const uint8_t by_high[16] = {
+    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, /* 0-7: ASCII */
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4,           /* 8 */
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE,                             /* 9 */
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,                              /* A */
+    TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE,                              /* B */
+    TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,                                             /* C-F: leads */
+};
+/* clang-format on */
+#define TABLE(t) _mm_loadu_si128((const __m128i *)(t))
 
 /* The errors of the 16 bytes at in, prev the 16 before them (zeros at the
  * start: ASCII, which expects nothing): not zero when there is one. */
@@ -134,9 +142,10 @@ __attribute__((target("ssse3"))) static inline __m128i block_errors(__m128i in, 
     __m128i prev1 = _mm_alignr_epi8(in, prev, 15); /* the byte before each, ... */
     __m128i prev2 = _mm_alignr_epi8(in, prev, 14); /* ... two before, three before */
     __m128i prev3 = _mm_alignr_epi8(in, prev, 13);
-    __m128i e = _mm_shuffle_epi8(BY_PREV_HIGH, _mm_and_si128(_mm_srli_epi16(prev1, 4), nib));
-    e = _mm_and_si128(e, _mm_shuffle_epi8(BY_PREV_LOW, _mm_and_si128(prev1, nib)));
-    e = _mm_and_si128(e, _mm_shuffle_epi8(BY_HIGH, _mm_and_si128(_mm_srli_epi16(in, 4), nib)));
+    __m128i e = _mm_shuffle_epi8(TABLE(by_prev_high), _mm_and_si128(_mm_srli_epi16(prev1, 4), nib));
+    e = _mm_and_si128(e, _mm_shuffle_epi8(TABLE(by_prev_low), _mm_and_si128(prev1, nib)));
+    e = _mm_and_si128(e,
+                      _mm_shuffle_epi8(TABLE(by_high), _mm_and_si128(_mm_srli_epi16(in, 4), nib)));
     /* Top bit set where a byte must be a continuation after a continuation:
      * E0-FF two bytes before (less 0x60, saturated: 0x80 and up), F0-FF three
      * bytes before (less 0x70).  There TWO_CONTS is no error but its
