@@ -131,10 +131,17 @@ static inline void sw_f32(void *p, float v)
 
 /* ---- float helpers with wasm semantics --------------------------------------------- */
 
+/* min / max with a NaN operand: b's NaN if b is one, else a's, quieted (x +
+ * x quiets x): what x86's addss b, a gives, and so what the machine code
+ * gives (compile/emit_x64_num.c: fminmax).  Not a + b, whose operand order
+ * is the C compiler's choice: clang's differs from gcc's. */
+static inline float fnan32(float a, float b) { return b != b ? b + b : a + a; }
+static inline double fnan64(double a, double b) { return b != b ? b + b : a + a; }
+
 static inline float fmin32(float a, float b)
 {
     if (a != a || b != b)
-        return a + b;
+        return fnan32(a, b);
     if (a == b)
         return signbit(a) ? a : b;
     return a < b ? a : b;
@@ -142,7 +149,7 @@ static inline float fmin32(float a, float b)
 static inline float fmax32(float a, float b)
 {
     if (a != a || b != b)
-        return a + b;
+        return fnan32(a, b);
     if (a == b)
         return signbit(a) ? b : a;
     return a > b ? a : b;
@@ -150,7 +157,7 @@ static inline float fmax32(float a, float b)
 static inline double fmin64(double a, double b)
 {
     if (a != a || b != b)
-        return a + b;
+        return fnan64(a, b);
     if (a == b)
         return signbit(a) ? a : b;
     return a < b ? a : b;
@@ -158,7 +165,7 @@ static inline double fmin64(double a, double b)
 static inline double fmax64(double a, double b)
 {
     if (a != a || b != b)
-        return a + b;
+        return fnan64(a, b);
     if (a == b)
         return signbit(a) ? b : a;
     return a > b ? a : b;

@@ -627,7 +627,7 @@ const wb__simd_op wb__simd_ops[WB__SIMD_OPCODES] = {
     [0x4f] = OWN("v128.andnot", PURE, 2, V, V, V, 0, 0, V128_ANDNOT),
     [0x50] = OWN("v128.or", PURE, 2, V, V, V, 0, 0, V128_OR),
     [0x51] = OWN("v128.xor", PURE, 2, V, V, V, 0, 0, V128_XOR),
-    [0x52] = {"v128.bitselect", WB__SIMD_PURE, 3, {V, V, V}, V, 0, 0, 0, v128_bitselect},
+    [0x52] = {"v128.bitselect", WB__SIMD_PURE, 3, {V, V, V}, V, 0, 0, 0, v128_bitselect, 0},
     [0x53] = OWN("v128.any_true", PURE, 1, V, 0, I32, 0, 0, V128_ANY_TRUE),
 
     [0x54] = LDL("v128.load8_lane", 1, 0, load8_lane),

@@ -192,9 +192,9 @@ static void farith(x64_emit *x, const xop *o, bool dbl, int op)
 }
 
 /* [a|b][d|-]: wasm's min / max (interp.c's fmin32 ...): a NaN operand gives
- * b + a (the NaN, quieted; gcc's code for the interpreter adds that way
- * round), equal operands (+0 and -0) the or / and of their bits (min(-0, +0)
- * is -0), and the rest minss / maxss. */
+ * b's NaN if b is one, else a's, quieted (interp.c's fnan32: addss b, a),
+ * equal operands (+0 and -0) the or / and of their bits (min(-0, +0) is
+ * -0), and the rest minss / maxss. */
 static void fminmax(x64_emit *x, const xop *o, bool dbl, bool max)
 {
     wb__x64 *a = &x->a;
